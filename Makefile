@@ -1,0 +1,58 @@
+# Two set-up commands: `make run` and `make test` (README). `make bench` comes later.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements.sha256
+AXE := node_modules/axe-core/axe.min.js
+
+.PHONY: run test lint format messages bench clean
+
+# The venv is created once; packages are reinstalled only when requirements.txt changed.
+$(PY):
+	@python=$$(sh scripts/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$python ($$($$python --version))"; \
+	"$$python" -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	sha256sum requirements.txt > $(STAMP)
+
+# axe-core (accessibility checks in the browser tests) comes from the npm registry.
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $(AXE)
+
+install: $(STAMP)
+
+# Embedded default for a laptop: DEBUG on, SQLite, tasks in-process (override any of it).
+run: export DEBUG ?= true
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) $(AXE)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Regenerates the catalogues (msgids are French: the French catalogue copies them),
+# then compiles them; the .mo files are committed (tests check they match). Needs gettext.
+messages: $(STAMP)
+	$(PY) manage.py makemessages --locale fr --locale en --no-obsolete \
+		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*'
+	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
+	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,138 @@
+"""The FAQ and the announcements shown on every public page, in French and English."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Bilingual(models.Model):
+    """Reads ``<name>_en`` in English when filled, ``<name>_fr`` otherwise."""
+
+    class Meta:
+        abstract = True
+
+    def localized(self, name: str) -> str:
+        if (get_language() or "fr").startswith("en"):
+            english = getattr(self, f"{name}_en")
+            if english:
+                return english
+        return getattr(self, f"{name}_fr")
+
+
+class Category(Bilingual):
+    slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=200)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("catégorie")
+        verbose_name_plural = _("catégories")
+
+    def __str__(self) -> str:
+        return self.name_fr
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
+
+
+class Question(Bilingual):
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        verbose_name=_("catégorie"),
+    )
+    slug = models.SlugField(
+        _("identifiant"),
+        max_length=120,
+        unique=True,
+        help_text=_("Adresse permanente de la question : /faq/<identifiant>/."),
+    )
+    question_fr = models.CharField(_("question (français)"), max_length=300)
+    question_en = models.CharField(_("question (anglais)"), max_length=300, blank=True)
+    answer_fr = models.TextField(
+        _("réponse (français)"),
+        help_text=_(
+            "Markdown : **gras**, listes « - », liens [texte](https://…). "
+            'Un avertissement : une ligne « !!! warning "" » puis le texte '
+            "indenté de 4 espaces."
+        ),
+    )
+    answer_en = models.TextField(_("réponse (anglais)"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_published = models.BooleanField(_("publiée"), default=True)
+    updated_at = models.DateTimeField(_("mise à jour"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["category__position", "position", "pk"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.question_fr
+
+    def get_absolute_url(self) -> str:
+        return reverse("faq:question", kwargs={"slug": self.slug})
+
+    @property
+    def question(self) -> str:
+        return self.localized("question")
+
+    @property
+    def answer(self) -> str:
+        return self.localized("answer")
+
+
+class Announcement(Bilingual):
+    class Level(models.TextChoices):
+        INFO = "info", _("information")
+        WARNING = "warning", _("avertissement")
+
+    title_fr = models.CharField(_("titre (français)"), max_length=200)
+    title_en = models.CharField(_("titre (anglais)"), max_length=200, blank=True)
+    text_fr = models.TextField(_("texte (français)"), blank=True)
+    text_en = models.TextField(_("texte (anglais)"), blank=True)
+    level = models.CharField(
+        _("niveau"), max_length=10, choices=Level, default=Level.INFO
+    )
+    starts_at = models.DateTimeField(_("début d'affichage"))
+    ends_at = models.DateTimeField(
+        _("fin d'affichage"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : affichée jusqu'à nouvel ordre."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_at", "pk"]
+        verbose_name = _("annonce")
+        verbose_name_plural = _("annonces")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="faq_announcement_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_fr
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def text(self) -> str:
+        return self.localized("text")

@@ -1,0 +1,61 @@
+"""Reads shared by the FAQ pages: a fixed number of queries whatever the FAQ's size."""
+
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+
+from faq.models import Announcement, Category, Question
+
+
+def question_list_matching(query: str) -> QuerySet[Question]:
+    """Published questions whose French or English text matches ``query``.
+
+    PostgreSQL: full-text search (French and English configurations, web-search
+    syntax, so any input is valid); elsewhere a plain substring match.
+    """
+    published = Question.objects.filter(is_published=True)
+    if not query:
+        return published
+    substring = (
+        Q(question_fr__icontains=query)
+        | Q(question_en__icontains=query)
+        | Q(answer_fr__icontains=query)
+        | Q(answer_en__icontains=query)
+    )
+    if connection.vendor != "postgresql":
+        return published.filter(substring)
+    french = SearchVector("question_fr", "answer_fr", config="french")
+    english = SearchVector("question_en", "answer_en", config="english")
+    return published.annotate(french=french, english=english).filter(
+        Q(french=SearchQuery(query, config="french", search_type="websearch"))
+        | Q(english=SearchQuery(query, config="english", search_type="websearch"))
+        | substring
+    )
+
+
+def category_list_with_questions(*, query: str = "") -> list[Category]:
+    """Categories in order, each with its published (and matching) questions; empty
+    categories left out. Two queries."""
+    questions = question_list_matching(query).order_by("position", "pk")
+    categories = Category.objects.prefetch_related(
+        Prefetch("questions", queryset=questions, to_attr="shown_questions")
+    )
+    return [category for category in categories if category.shown_questions]
+
+
+def question_get_for_display(*, slug: str, include_unpublished: bool) -> Question:
+    """The question behind a permalink; agents may preview unpublished ones."""
+    questions = Question.objects.select_related("category")
+    if not include_unpublished:
+        questions = questions.filter(is_published=True)
+    return questions.get(slug=slug)
+
+
+def announcement_list_active(*, now: datetime) -> list[Announcement]:
+    return list(
+        Announcement.objects.filter(starts_at__lte=now).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PrefectureConfig(AppConfig):
+    name = "prefecture"
+    verbose_name = "Préfecture"

@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from faq.services import faq_seed
+
+DEMO_AGENT_USERNAME = "agent.demo"
+DEMO_AGENT_PASSWORD = "demo-loiret-2026"
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads the demo data (the préfecture's FAQ, ...); idempotent. "
+        "With DEBUG on, also creates the demo agent login."
+    )
+
+    def handle(self, *args, **options):
+        report = faq_seed(now=timezone.now())
+        self.stdout.write(
+            f"FAQ: {report.categories} categories, {report.questions} questions, "
+            f"{report.announcements} announcements created (existing ones kept)."
+        )
+        if settings.DEBUG:
+            self._ensure_demo_agent()
+
+    def _ensure_demo_agent(self) -> None:
+        # A known password is acceptable only on a developer's laptop (DEBUG).
+        User = get_user_model()
+        agent, created = User.objects.get_or_create(
+            username=DEMO_AGENT_USERNAME,
+            defaults={"is_staff": True, "is_superuser": True},
+        )
+        if created:
+            agent.set_password(DEMO_AGENT_PASSWORD)
+            agent.save(update_fields=["password"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo agent login (DEBUG only): http://127.0.0.1:8000/admin/ "
+                f"user {DEMO_AGENT_USERNAME!r} password {DEMO_AGENT_PASSWORD!r}"
+            )
+        )

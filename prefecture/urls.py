@@ -1,0 +1,20 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from prefecture import views
+
+# Public pages: French at /, English at /en/. The admin, the health check and the
+# API keep one address whatever the language.
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("sante/", views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("faq/", include("faq.urls")),
+    prefix_default_language=False,
+)

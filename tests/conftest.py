@@ -1,0 +1,19 @@
+import pytest
+
+from tests.environment import REDIS_TEST_URL
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # The manifest storage needs `collectstatic`; tests read static files in place.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return REDIS_TEST_URL

@@ -1,0 +1,93 @@
+import re
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from faq.markdown import render_markdown
+from faq.models import Announcement, Category, Question
+from faq.services import SEED_FILE, faq_seed
+
+SOURCE_TEXT = Path(SEED_FILE).with_name("faq-loiret.txt")  # the préfecture's text
+
+
+def seed_questions() -> list[str]:
+    """The préfecture's questions: the lines that end with a question mark."""
+    lines = SOURCE_TEXT.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip().endswith("?")]
+
+
+@pytest.mark.django_db
+def test_seed_loads_every_question_of_the_prefecture_faq_with_an_english_version():
+    faq_seed(now=timezone.now())
+    expected = seed_questions()
+    assert len(expected) == 11
+    loaded = {q.question_fr: q for q in Question.objects.all()}
+    assert sorted(loaded) == sorted(expected)
+    for question in loaded.values():
+        assert question.question_en and question.answer_en
+        assert question.answer_fr and question.is_published
+
+
+@pytest.mark.django_db
+def test_seed_answers_keep_links_as_real_links():
+    faq_seed(now=timezone.now())
+    answers = "".join(render_markdown(q.answer_fr) for q in Question.objects.all())
+    links = set(re.findall(r'href="([^"]+)"', answers))
+    assert "https://invite.contacts-demarches.interieur.gouv.fr/Etrangers" in links
+    assert (
+        "https://www.demarches-simplifiees.fr/commencer/"
+        "formulaire-etranger-premiere-demande-de-titre"
+    ) in links
+    assert "https://www.loiret.gouv.fr/Prendre-un-rendez-vous-en-ligne" in links
+
+
+@pytest.mark.django_db
+def test_seed_turns_the_wrong_number_notice_into_a_dsfr_warning():
+    faq_seed(now=timezone.now())
+    relative = Question.objects.get(question_fr__contains="pour un proche")
+    html = render_markdown(relative.answer_fr)
+    assert "fr-alert--warning" in html
+    assert "se réserve le droit de ne pas honorer" in html
+    assert "!/" not in html
+
+
+@pytest.mark.django_db
+def test_seed_turns_the_mask_notice_into_an_active_announcement():
+    now = timezone.now()
+    faq_seed(now=now)
+    announcement = Announcement.objects.get()
+    assert "masque" in announcement.text_fr and "stylo" in announcement.text_fr
+    assert announcement.text_en
+    assert announcement.starts_at <= now and announcement.ends_at is None
+
+
+@pytest.mark.django_db
+def test_seed_twice_changes_nothing():
+    first = faq_seed(now=timezone.now())
+    snapshot = {
+        "questions": list(Question.objects.values().order_by("pk")),
+        "categories": list(Category.objects.values().order_by("pk")),
+        "announcements": list(Announcement.objects.values().order_by("pk")),
+        "history": Question.history.count(),
+    }
+    second = faq_seed(now=timezone.now())
+    assert (first.questions, first.categories, first.announcements) == (11, 4, 1)
+    assert (second.questions, second.categories, second.announcements) == (0, 0, 0)
+    assert snapshot == {
+        "questions": list(Question.objects.values().order_by("pk")),
+        "categories": list(Category.objects.values().order_by("pk")),
+        "announcements": list(Announcement.objects.values().order_by("pk")),
+        "history": Question.history.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_seed_keeps_what_an_agent_edited():
+    faq_seed(now=timezone.now())
+    question = Question.objects.get(slug="recepisse")
+    question.answer_fr = "Réponse revue par un agent."
+    question.save()
+    faq_seed(now=timezone.now())
+    question.refresh_from_db()
+    assert question.answer_fr == "Réponse revue par un agent."

@@ -1,0 +1,174 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import AnnouncementFactory, CategoryFactory, QuestionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def expanded_slugs(html: str) -> list[str]:
+    return re.findall(r'aria-expanded="true" aria-controls="reponse-([^"]+)"', html)
+
+
+def test_faq_groups_published_questions_by_category_in_order(client):
+    second = CategoryFactory(name_fr="Retrait", position=2)
+    first = CategoryFactory(name_fr="Rendez-vous", position=1)
+    QuestionFactory(category=second, question_fr="Quand retirer ma carte ?")
+    QuestionFactory(category=first, question_fr="Comment réserver ?")
+    QuestionFactory(category=first, question_fr="Brouillon", is_published=False)
+
+    html = client.get("/faq/").content.decode()
+
+    assert html.index("Rendez-vous") < html.index("Comment réserver ?")
+    assert html.index("Comment réserver ?") < html.index("Retrait")
+    assert "Quand retirer ma carte ?" in html
+    assert "Brouillon" not in html
+    assert 'class="fr-accordion"' in html
+    assert expanded_slugs(html) == []
+
+
+def test_answer_markdown_is_rendered_and_dated(client):
+    QuestionFactory(answer_fr="Voir [le site](https://www.loiret.gouv.fr).")
+    html = client.get("/faq/").content.decode()
+    assert '<a href="https://www.loiret.gouv.fr" rel="noopener noreferrer">' in html
+    assert "Mis à jour le" in html
+
+
+def test_permalink_opens_that_question_only(client):
+    QuestionFactory(slug="autre")
+    QuestionFactory(slug="recepisse", question_fr="Et le récépissé ?")
+    response = client.get("/faq/recepisse/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert expanded_slugs(html) == ["recepisse"]
+    assert "fr-collapse fr-collapse--expanded" in html
+    assert "<title>Et le récépissé ? — Questions fréquentes" in html
+
+
+def test_unknown_question_is_a_dsfr_404(client):
+    response = client.get("/faq/n-existe-pas/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "fr-header" in html and "Page non trouvée" in html
+
+
+def test_unpublished_question_is_hidden_from_visitors_but_previewed_by_agents(
+    client, admin_client
+):
+    QuestionFactory(
+        slug="brouillon", question_fr="Question en cours", is_published=False
+    )
+    assert client.get("/faq/brouillon/").status_code == 404
+    preview = admin_client.get("/faq/brouillon/").content.decode()
+    assert "Aperçu : cette question n’est pas publiée" in preview
+    assert "Question en cours" in preview
+
+
+def test_english_faq_shows_english_text_french_url_french_text(client):
+    QuestionFactory(
+        question_fr="Où est mon numéro ?", question_en="Where is my number?"
+    )
+    english = client.get("/en/faq/").content.decode()
+    french = client.get("/faq/").content.decode()
+    assert '<html lang="en"' in english and "Where is my number?" in english
+    assert "Frequently asked questions" in english
+    assert '<html lang="fr"' in french and "Où est mon numéro ?" in french
+
+
+def test_english_falls_back_to_french_when_no_translation(client):
+    QuestionFactory(question_fr="Seulement en français ?", question_en="")
+    assert "Seulement en français ?" in client.get("/en/faq/").content.decode()
+
+
+def test_search_finds_matching_questions_only(client):
+    QuestionFactory(question_fr="Renouveler mon récépissé", answer_fr="Sur l'ANEF.")
+    QuestionFactory(question_fr="Retirer ma carte", answer_fr="Du lundi au vendredi.")
+    html = client.get("/faq/", {"q": "récépissé"}).content.decode()
+    assert "Renouveler mon récépissé" in html
+    assert "Retirer ma carte" not in html
+    assert "1 question correspond à « récépissé »" in html
+
+
+@pytest.mark.postgres
+def test_search_uses_french_stemming_on_postgresql(client):
+    QuestionFactory(
+        question_fr="Renouvellement des cartes", answer_fr="Prenez rendez-vous."
+    )
+    html = client.get("/faq/", {"q": "carte"}).content.decode()
+    assert "Renouvellement des cartes" in html
+
+
+def test_search_without_match_says_so(client):
+    QuestionFactory()
+    html = client.get("/faq/", {"q": "zzzzzz"}).content.decode()
+    assert "Aucune question ne correspond à votre recherche" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        " ",
+        "x" * 10_000,
+        "'; DROP TABLE faq_question; --",
+        "<script>alert(1)</script>",
+        "🙂🇫🇷 carte",
+        "\x00nul",
+        '"unterminated',
+        "-- or & | ! ( ) : * <-> ''",
+        "%_%\\",
+        "a" * 201,
+    ],
+)
+def test_any_search_string_returns_a_page(client, query):
+    QuestionFactory(question_fr="Carte de séjour")
+    response = client.get("/faq/", {"q": query})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_too_long_search_says_what_is_wrong_next_to_the_field(client):
+    html = client.get("/faq/", {"q": "a" * 201}).content.decode()
+    assert "Votre recherche est trop longue : 200 caractères au plus" in html
+    assert 'aria-describedby="id_q-desc-error"' in html
+    assert 'id="id_q-desc-error"' in html
+
+
+def test_faq_page_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    def page_queries(questions: int) -> int:
+        for _ in range(questions):
+            QuestionFactory(category=CategoryFactory())
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/faq/").status_code == 200
+        return len(captured)
+
+    few = page_queries(2)
+    many = page_queries(40)
+    assert few == many
+    with django_assert_num_queries(3):  # categories, questions, announcements
+        client.get("/faq/")
+
+
+def test_active_announcements_show_on_every_public_page(client):
+    now = timezone.now()
+    AnnouncementFactory(title_fr="Fermeture le 2 janvier", level="warning")
+    AnnouncementFactory(title_fr="Ancienne annonce", starts_at=now - timedelta(days=9),
+                        ends_at=now - timedelta(days=1))  # fmt: skip
+    AnnouncementFactory(title_fr="Annonce future", starts_at=now + timedelta(days=1))
+    for url in ("/", "/faq/", "/accessibilite/"):
+        html = client.get(url).content.decode()
+        assert "fr-notice fr-notice--warning" in html
+        assert "Fermeture le 2 janvier" in html
+        assert "Ancienne annonce" not in html and "Annonce future" not in html
+
+
+def test_announcement_is_shown_in_english_at_english_urls(client):
+    AnnouncementFactory(title_fr="Fermeture", title_en="Closure")
+    assert "Closure" in client.get("/en/").content.decode()
