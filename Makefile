@@ -35,12 +35,14 @@ run: $(STAMP)
 test: $(STAMP) $(AXE)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=true $(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=true $(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -48,6 +50,7 @@ format: $(STAMP)
 
 # Regenerates the catalogues (msgids are French: the French catalogue copies them),
 # then compiles them; the .mo files are committed (tests check they match). Needs gettext.
+messages: export DEBUG ?= true
 messages: $(STAMP)
 	$(PY) manage.py makemessages --locale fr --locale en --no-obsolete \
 		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*'

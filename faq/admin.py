@@ -26,8 +26,8 @@ class QuestionAdmin(SimpleHistoryAdmin):
     ordering = ["category__position", "position", "pk"]
     fieldsets = [
         (None, {"fields": ["category", "slug", "position", "is_published"]}),
-        (_("Français"), {"fields": ["question_fr", "answer_fr"]}),
-        (_("Anglais"), {"fields": ["question_en", "answer_en"]}),
+        (_("Texte en français"), {"fields": ["question_fr", "answer_fr"]}),
+        (_("Texte en anglais"), {"fields": ["question_en", "answer_en"]}),
     ]
 
 
@@ -39,8 +39,8 @@ class AnnouncementAdmin(SimpleHistoryAdmin):
     date_hierarchy = "starts_at"
     fieldsets = [
         (None, {"fields": ["level", "starts_at", "ends_at"]}),
-        (_("Français"), {"fields": ["title_fr", "text_fr"]}),
-        (_("Anglais"), {"fields": ["title_en", "text_en"]}),
+        (_("Texte en français"), {"fields": ["title_fr", "text_fr"]}),
+        (_("Texte en anglais"), {"fields": ["title_en", "text_en"]}),
     ]
 
     @admin.display(boolean=True, description=_("affichée"))

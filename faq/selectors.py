@@ -1,5 +1,6 @@
 """Reads shared by the FAQ pages: a fixed number of queries whatever the FAQ's size."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -35,14 +36,21 @@ def question_list_matching(query: str) -> QuerySet[Question]:
     )
 
 
-def category_list_with_questions(*, query: str = "") -> list[Category]:
+@dataclass(frozen=True)
+class CategoryQuestions:
+    category: Category
+    questions: list[Question]
+
+
+def category_list_with_questions(*, query: str = "") -> list[CategoryQuestions]:
     """Categories in order, each with its published (and matching) questions; empty
     categories left out. Two queries."""
     questions = question_list_matching(query).order_by("position", "pk")
     categories = Category.objects.prefetch_related(
         Prefetch("questions", queryset=questions, to_attr="shown_questions")
     )
-    return [category for category in categories if category.shown_questions]
+    groups = (CategoryQuestions(c, c.shown_questions) for c in categories)  # type: ignore[attr-defined]
+    return [group for group in groups if group.questions]
 
 
 def question_get_for_display(*, slug: str, include_unpublished: bool) -> Question:

@@ -11,15 +11,15 @@ from faq.selectors import category_list_with_questions, question_get_for_display
 def index(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    categories = category_list_with_questions(query=query)
+    groups = category_list_with_questions(query=query)
     return render(
         request,
         "faq/index.html",
         {
             "form": form,
             "query": query,
-            "categories": categories,
-            "result_count": sum(len(c.shown_questions) for c in categories),
+            "groups": groups,
+            "result_count": sum(len(group.questions) for group in groups),
         },
     )
 
@@ -39,7 +39,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "form": SearchForm(),
             "query": "",
-            "categories": category_list_with_questions(),
+            "groups": category_list_with_questions(),
             "opened": opened,
             "opened_slug": opened.slug,
         },
