@@ -1,0 +1,111 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's
+``live_server``, with axe-core (from npm, see the Makefile) for accessibility.
+
+Chromium is never downloaded here (no ``playwright install``): the tests use
+/usr/bin/chromium. Without it, or without axe-core, the tests are skipped with one
+line saying why, except under ``CI=true`` where that is a failure.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SERIOUS_IMPACTS = ("serious", "critical")
+
+
+def _missing_prerequisite() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (apt-get install chromium)"
+    if not AXE_JS.exists():
+        return f"{AXE_JS.relative_to(AXE_JS.parents[2])} not found (run make test)"
+    return None
+
+
+# Package scope, not session: while Playwright's sync API is started, an asyncio
+# loop counts as running in the main thread. Stopping it after the last browser test
+# keeps that loop (and DJANGO_ALLOW_ASYNC_UNSAFE) away from the other tests.
+@pytest.fixture(scope="package")
+def browser():
+    missing = _missing_prerequisite()
+    if missing is not None:
+        if IN_CI:
+            pytest.fail(
+                f"CI=true but the browser tests cannot run: {missing}", pytrace=False
+            )
+        pytest.skip(f"browser tests skipped: {missing}")
+
+    from playwright.sync_api import sync_playwright
+
+    # The sync API keeps an event loop running in the main thread, which makes
+    # Django's ORM (used by the tests' factories) refuse to run without this.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    """A fresh browser context per test, under the site's real Content-Security-Policy
+    (a script without the nonce would fail here as in production)."""
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def assert_no_serious_axe_violations(page) -> None:
+    """Runs axe-core on the page; fails listing every serious or critical violation."""
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        """async () => {
+            const results = await axe.run(document, {resultTypes: ["violations"]});
+            return results.violations.map((v) => ({
+                id: v.id,
+                impact: v.impact,
+                help: v.help,
+                targets: v.nodes.map((n) => n.target.join(" ")),
+            }));
+        }"""
+    )
+    serious = [v for v in violations if v["impact"] in SERIOUS_IMPACTS]
+    if serious:
+        lines = [
+            f"- {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['targets'])}"
+            for v in serious
+        ]
+        pytest.fail(
+            f"axe: {len(serious)} serious/critical violation(s) on {page.url}:\n"
+            + "\n".join(lines),
+            pytrace=False,
+        )
