@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "dsfr",
+    "widget_tweaks",  # django-dsfr's radio and checkbox templates load it
     "crispy_forms",
     "simple_history",
     "prefecture",
@@ -200,6 +201,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
 )
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Trusted reverse proxies in front of gunicorn: the client address is read from the
+# right of X-Forwarded-For (rate limits per IP).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -220,7 +224,19 @@ SECURE_CSP = {
 }
 
 # --- product settings
+# The public address, for links sent by e-mail and SMS.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip(
+    "/"
+)
 ANTIBOT = env.bool("ANTIBOT", default=True)
+BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)
+# No cancel or move online in the last hours before the appointment.
+BOOKING_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CHANGE_CUTOFF_HOURS", default=24)
+# The booking flow's state expires after this many seconds of inactivity.
+BOOKING_FLOW_MAX_AGE = env.int("BOOKING_FLOW_MAX_AGE", default=1800)
+# Failed numéro étranger checks allowed per window, per session / IP / numéro.
+BOOKING_CHECK_LIMITS = {"session": 5, "ip": 20, "numero": 5}
+BOOKING_CHECK_WINDOW_MINUTES = env.int("BOOKING_CHECK_WINDOW_MINUTES", default=15)
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="sms-outbox.jsonl")
 

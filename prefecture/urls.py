@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from booking.api import api
 from prefecture import views
 
 # Public pages: French at /, English at /en/. The admin, the health check and the
@@ -10,11 +11,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sante/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
 ]
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("faq/", include("faq.urls")),
+    path("rendez-vous/", include("booking.urls")),
     prefix_default_language=False,
 )

@@ -39,3 +39,72 @@ class AnnouncementFactory(factory.django.DjangoModelFactory):
         lambda: timezone.now() - timezone.timedelta(days=1)
     )
     ends_at = None
+
+
+# --- booking
+
+import datetime as _dt  # noqa: E402
+
+from booking.models import Booking, Procedure, Site, Slot, TitleRecord  # noqa: E402
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    name = factory.Sequence(lambda n: f"Préfecture du Loiret — site {n}")
+    address = "181 rue de Bourgogne\n45000 Orléans"
+    opening_hours_fr = "Accueil : du lundi au vendredi, de 9h à 12h."
+    opening_hours_en = "Front desk: Monday to Friday, 9am to 12pm."
+
+
+class ProcedureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Procedure
+
+    slug = factory.Sequence(lambda n: f"demarche-{n}")
+    name_fr = factory.Sequence(lambda n: f"Démarche {n}")
+    name_en = factory.Sequence(lambda n: f"Procedure {n}")
+    channel = Procedure.ChannelChoice.COUNTER
+    min_notice_hours = 2
+    max_horizon_days = 60
+    instructions_fr = "- votre passeport"
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Slot
+
+    site = factory.SubFactory(SiteFactory)
+    procedure = factory.SubFactory(ProcedureFactory)
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + _dt.timedelta(days=3)).replace(
+            minute=0, second=0, microsecond=0
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + _dt.timedelta(minutes=30))
+    capacity = 1
+    published_at = factory.LazyFunction(lambda: timezone.now() - _dt.timedelta(days=1))
+
+
+class TitleRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TitleRecord
+
+    numero_etranger = factory.Sequence(lambda n: f"45{n:08d}")
+    valid_until = _dt.date(2027, 6, 30)
+    postal_code = "45000"
+    title_type = TitleRecord.TitleType.CARTE_SEJOUR
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Booking
+
+    reference = factory.Sequence(lambda n: f"REF{n:05d}"[:8])
+    slot = factory.SubFactory(SlotFactory)
+    procedure = factory.LazyAttribute(lambda o: o.slot.procedure)
+    numero_etranger = factory.Sequence(lambda n: f"46{n:08d}")
+    last_name = "Diallo"
+    first_name = "Awa"
+    mobile = "+33612345678"

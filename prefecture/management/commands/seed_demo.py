@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from booking.demo import DEMO_TITLES, booking_seed_demo
 from faq.services import faq_seed
 
 DEMO_AGENT_USERNAME = "agent.demo"
@@ -16,11 +17,23 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        report = faq_seed(now=timezone.now())
+        now = timezone.now()
+        report = faq_seed(now=now)
         self.stdout.write(
             f"FAQ: {report.categories} categories, {report.questions} questions, "
             f"{report.announcements} announcements created (existing ones kept)."
         )
+        demo = booking_seed_demo(now=now)
+        self.stdout.write(
+            f"Booking: {demo.sites} sites, {demo.procedures} démarches, "
+            f"{demo.slots} slots, {demo.titles} register entries created."
+        )
+        self.stdout.write("Demo register entries (numéro étranger / validité / CP):")
+        for title in DEMO_TITLES:
+            self.stdout.write(
+                f"  {title.typed:>10}  {title.valid_until:%d/%m/%Y}  "
+                f"{title.postal_code}  ({title.title_type})"
+            )
         if settings.DEBUG:
             self._ensure_demo_agent()
 

@@ -1,0 +1,60 @@
+"""The public JSON API (CONTRACT: /api/v1/creneaux), documented by its OpenAPI schema
+at /api/v1/openapi.json."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+
+from booking import selectors
+from booking.models import Procedure
+
+api = NinjaAPI(
+    title="Préfecture du Loiret — rendez-vous",
+    version="1",
+    description="Créneaux libres des démarches au guichet.",
+    urls_namespace="api",
+    docs_url=None,  # the interactive docs load scripts from a CDN, which the CSP forbids
+)
+
+
+class FreeSlot(Schema):
+    id: int
+    debut: datetime
+    fin: datetime
+    site: str
+    places: int
+
+
+class Problem(Schema):
+    detail: str
+
+
+@api.get(
+    "/creneaux",
+    response={200: list[FreeSlot], 404: Problem},
+    summary="Créneaux libres d'une démarche",
+)
+def creneaux(request: HttpRequest, demarche: str):
+    """Free slots of a counter démarche (its slug), earliest first; the same ``id`` is
+    what the booking flow's slot choice submits."""
+    procedure = (
+        selectors.procedure_list_offered()
+        .filter(slug=demarche[:60], channel=Procedure.ChannelChoice.COUNTER)
+        .first()
+    )
+    if procedure is None:
+        raise HttpError(404, "Démarche inconnue ou sans rendez-vous au guichet.")
+    slots = selectors.slot_list_open(procedure=procedure, now=timezone.now())
+    return 200, [
+        FreeSlot(
+            id=slot.pk,
+            debut=timezone.localtime(slot.starts_at),
+            fin=timezone.localtime(slot.ends_at),
+            site=slot.site.name,
+            places=slot.free,  # type: ignore[attr-defined]
+        )
+        for slot in slots
+    ]

@@ -1,0 +1,33 @@
+"""Domain errors: services raise them, views and the admin turn them into messages."""
+
+
+class BookingError(Exception):
+    """Base class of every refusal the booking rules can give."""
+
+
+class SlotFull(BookingError):
+    """No place is left on this slot (taken, or held by someone else)."""
+
+
+class SlotNotBookable(BookingError):
+    """The slot does not exist for this démarche, or is outside the booking window."""
+
+
+class AlreadyBooked(BookingError):
+    """This numéro étranger already has an active appointment."""
+
+    def __init__(self, reference: str = ""):
+        super().__init__(reference)
+        self.reference = reference
+
+
+class HoldExpired(BookingError):
+    """The place kept for the applicant was released, and taken since."""
+
+
+class TooLate(BookingError):
+    """The appointment is too close to be cancelled or moved online."""
+
+
+class NotCancellable(BookingError):
+    """The appointment is not active any more (cancelled, past, honoured)."""

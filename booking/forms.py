@@ -1,0 +1,259 @@
+"""The booking flow's forms: DSFR rendering, French first, typed values kept on error."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from booking import rules
+from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
+from booking.selectors import procedure_list_offered
+from prefecture.dsfr_layout import Submit
+
+SITUATIONS = [
+    (
+        rules.Situation.TITRE_SEJOUR.value,
+        _("J’ai un titre de séjour (carte de séjour, carte de résident, VLS-TS)"),
+    ),
+    (
+        rules.Situation.RECEPISSE.value,
+        _("J’ai un récépissé de demande de titre de séjour"),
+    ),
+    (rules.Situation.APS.value, _("J’ai une autorisation provisoire de séjour (APS)")),
+    (
+        rules.Situation.PREMIERE_DEMANDE.value,
+        _("C’est une première demande de titre de séjour"),
+    ),
+]
+
+WHERE_IS_THE_NUMERO = _(
+    "Le numéro étranger a 10 chiffres. Il est inscrit sur votre titre de séjour ; pour "
+    "un visa long séjour valant titre de séjour (VLS-TS), sur la vignette OFII collée "
+    "dans votre passeport. Une carte de résident délivrée avant 2017 en affiche 9 : "
+    "saisissez-les tels quels."
+)
+
+
+def _helper(submit_label, *layout) -> FormHelper:
+    helper = FormHelper()
+    helper.form_method = "post"
+    if layout:
+        helper.layout = Layout(*layout)
+    helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+class GateForm(DsfrBaseForm):
+    situation = forms.ChoiceField(
+        label=_("Votre situation"),
+        choices=SITUATIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Indiquez votre situation.")},
+    )
+    procedure = forms.ModelChoiceField(
+        label=_("Votre démarche"),
+        queryset=procedure_list_offered(),
+        empty_label=_("Choisissez votre démarche"),
+        error_messages={
+            "required": _("Choisissez votre démarche."),
+            "invalid_choice": _(
+                "Cette démarche n’est pas proposée. Choisissez-en une."
+            ),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].label_from_instance = lambda p: p.name
+        self.helper = _helper(_("Continuer"))
+
+
+class IdentityForm(DsfrBaseForm):
+    numero_etranger = forms.CharField(
+        label=_("Numéro étranger"),
+        help_text=WHERE_IS_THE_NUMERO,
+        max_length=40,
+        error_messages={
+            "required": _("Saisissez votre numéro étranger."),
+            "max_length": format_lazy(
+                "{} {}", _("Ce numéro est trop long."), WHERE_IS_THE_NUMERO
+            ),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    valid_until = forms.DateField(
+        label=_("Date de validité"),
+        help_text=_("La date de fin de validité inscrite sur le titre (jj/mm/aaaa)."),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"],
+        error_messages={
+            "required": _("Saisissez la date de validité de votre titre."),
+            "invalid": _(
+                "Cette date n’existe pas. Saisissez-la au format jj/mm/aaaa, par "
+                "exemple 31/12/2026."
+            ),
+        },
+        widget=forms.DateInput(attrs={"autocomplete": "off"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        help_text=_("Le code postal de votre adresse, 5 chiffres (par exemple 45000)."),
+        max_length=10,
+        error_messages={
+            "required": _("Saisissez votre code postal."),
+            "max_length": _("Un code postal a 5 chiffres, par exemple 45000."),
+        },
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "postal-code"}
+        ),
+    )
+    for_relative = forms.BooleanField(
+        label=_("Je prends rendez-vous pour un proche"),
+        help_text=_(
+            "Saisissez alors le numéro étranger, la date de validité et le code postal "
+            "de votre proche, pas les vôtres."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            _("Vérifier et continuer"),
+            "for_relative",
+            "numero_etranger",
+            "valid_until",
+            "postal_code",
+        )
+
+    def clean_numero_etranger(self) -> str:
+        try:
+            return rules.normalize_numero_etranger(self.cleaned_data["numero_etranger"])
+        except rules.InvalidNumero:
+            raise forms.ValidationError(
+                format_lazy(
+                    "{} {}",
+                    _("Ce numéro étranger n’est pas valide."),
+                    WHERE_IS_THE_NUMERO,
+                ),
+                code="invalid",
+            ) from None
+
+    def clean_postal_code(self) -> str:
+        postal_code = rules.normalize_postal_code(self.cleaned_data["postal_code"])
+        if postal_code is None:
+            raise forms.ValidationError(
+                _("Un code postal a 5 chiffres, par exemple 45000."), code="invalid"
+            )
+        return postal_code
+
+
+class SlotForm(forms.Form):
+    slot = forms.IntegerField(
+        min_value=1,
+        max_value=2**62,
+        error_messages={
+            "required": _("Choisissez un créneau."),
+            "invalid": _("Choisissez un créneau dans la liste."),
+            "min_value": _("Choisissez un créneau dans la liste."),
+            "max_value": _("Choisissez un créneau dans la liste."),
+        },
+    )
+
+
+class ContactForm(DsfrBaseForm):
+    last_name = forms.CharField(
+        label=_("Nom"),
+        max_length=150,
+        error_messages={"required": _("Saisissez votre nom.")},
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    first_name = forms.CharField(
+        label=_("Prénom"),
+        max_length=150,
+        error_messages={"required": _("Saisissez votre prénom.")},
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    mobile = forms.CharField(
+        label=_("Téléphone portable"),
+        help_text=_(
+            "Pour recevoir la confirmation et le rappel par SMS. Par exemple 06 12 34 "
+            "56 78, ou +44 7911 123456 pour un numéro étranger."
+        ),
+        max_length=32,
+        error_messages={"required": _("Saisissez votre numéro de téléphone portable.")},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Adresse électronique (facultatif)"),
+        help_text=_(
+            "Pour recevoir la confirmation par courriel. Format : nom@domaine.fr"
+        ),
+        required=False,
+        max_length=254,
+        error_messages={
+            "invalid": _(
+                "Cette adresse électronique n’est pas valide. Format attendu : "
+                "nom@domaine.fr"
+            )
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    # Honeypot: invisible to people (and hidden from assistive technologies), filled
+    # by naive bots.
+    website = forms.CharField(
+        label=_("Ne remplissez pas ce champ"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            _("Confirmer le rendez-vous"),
+            Fieldset(
+                _("Vos coordonnées"), "last_name", "first_name", "mobile", "email"
+            ),
+            Div("website", css_class="booking-honeypot", aria_hidden="true"),
+        )
+
+    def clean_mobile(self) -> str:
+        try:
+            return normalize_mobile(self.cleaned_data["mobile"])
+        except NotAMobile:
+            raise forms.ValidationError(
+                _(
+                    "Ce numéro est celui d’un téléphone fixe : indiquez un numéro de "
+                    "portable, qui peut recevoir des SMS."
+                ),
+                code="landline",
+            ) from None
+        except InvalidPhone:
+            raise forms.ValidationError(
+                _(
+                    "Ce numéro de téléphone n’est pas valide. Exemples : 06 12 34 56 78, "
+                    "+33 6 12 34 56 78, +44 7911 123456."
+                ),
+                code="invalid",
+            ) from None
+
+
+class SecondFactorForm(DsfrBaseForm):
+    last_digits = forms.RegexField(
+        label=_("Les 4 derniers chiffres de votre numéro étranger"),
+        help_text=_("Pour protéger votre rendez-vous : par exemple 6503."),
+        regex=r"^\s*\d{4}\s*$",
+        max_length=10,
+        error_messages={
+            "required": _(
+                "Saisissez les 4 derniers chiffres de votre numéro étranger."
+            ),
+            "invalid": _("Saisissez 4 chiffres, par exemple 6503."),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Accéder à mon rendez-vous"))

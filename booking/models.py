@@ -1,0 +1,281 @@
+"""Sites, démarches, slots, the register of titles, holds and bookings."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from booking.rules import Channel
+from prefecture.models import Bilingual
+
+
+class Site(Bilingual):
+    """A lieu d'accueil: where appointments take place and cards are collected."""
+
+    name = models.CharField(_("nom"), max_length=120)
+    address = models.TextField(_("adresse"))
+    opening_hours_fr = models.TextField(
+        _("horaires d'accueil (français)"),
+        help_text=_(
+            "Accueil et point numérique : affichés comme alternative aux "
+            "démarches en ligne."
+        ),
+    )
+    opening_hours_en = models.TextField(_("horaires d'accueil (anglais)"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("lieu d'accueil")
+        verbose_name_plural = _("lieux d'accueil")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def opening_hours(self) -> str:
+        return self.localized("opening_hours")
+
+
+class Procedure(Bilingual):
+    """A démarche as the applicant names it, and the channel it goes through."""
+
+    class ChannelChoice(models.TextChoices):
+        COUNTER = Channel.COUNTER.value, _("rendez-vous au guichet")
+        ONLINE = Channel.ONLINE.value, _("démarche en ligne")
+        COLLECTION = Channel.COLLECTION.value, _("retrait du titre (sans rendez-vous)")
+
+    slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=200)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
+    instructions_fr = models.TextField(
+        _("instructions et pièces à fournir (français)"), blank=True
+    )
+    instructions_en = models.TextField(
+        _("instructions et pièces à fournir (anglais)"), blank=True
+    )
+    channel = models.CharField(
+        _("canal"), max_length=20, choices=ChannelChoice, default=ChannelChoice.COUNTER
+    )
+    external_url = models.URLField(_("lien de la démarche en ligne"), blank=True)
+    booking_procedure = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créneaux partagés avec"),
+        help_text=_(
+            "Pour un rendez-vous au guichet : la démarche dont les créneaux sont "
+            "proposés (vide : ses propres créneaux)."
+        ),
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("durée (minutes)"), default=30
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        _("délai minimal de réservation (heures)"), default=2
+    )
+    max_horizon_days = models.PositiveSmallIntegerField(
+        _("réservation possible jusqu'à (jours)"), default=60
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("proposée"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("démarche")
+        verbose_name_plural = _("démarches")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(channel="online") | ~Q(external_url=""),
+                name="booking_procedure_online_has_url",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_horizon_days__gt=0), name="booking_procedure_horizon"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_fr
+
+    @property
+    def name(self) -> str:
+        return self.localized("name")
+
+    @property
+    def instructions(self) -> str:
+        return self.localized("instructions")
+
+    @property
+    def slots_procedure_id(self) -> int:
+        return self.booking_procedure_id or self.pk
+
+
+class Slot(models.Model):
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="slots", verbose_name=_("lieu")
+    )
+    procedure = models.ForeignKey(
+        Procedure,
+        on_delete=models.PROTECT,
+        related_name="slots",
+        verbose_name=_("démarche"),
+    )
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+    capacity = models.PositiveSmallIntegerField(_("places"), default=1)
+    published_at = models.DateTimeField(_("publié le"))
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("créneau")
+        verbose_name_plural = _("créneaux")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gt=0), name="booking_slot_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="booking_slot_ends_after"
+            ),
+        ]
+        indexes = [models.Index(fields=["procedure", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.procedure} — {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class TitleRecord(models.Model):
+    """One line of the register of titles, against which applicants are checked."""
+
+    class TitleType(models.TextChoices):
+        CARTE_SEJOUR = "carte_sejour", _("carte de séjour")
+        CARTE_RESIDENT = "carte_resident", _("carte de résident")
+        VLS_TS = "vls_ts", _("visa long séjour valant titre de séjour (VLS-TS)")
+        RECEPISSE = "recepisse", _("récépissé")
+        APS = "aps", _("autorisation provisoire de séjour")
+
+    numero_etranger = models.CharField(_("numéro étranger"), max_length=10, unique=True)
+    valid_until = models.DateField(_("date de validité"))
+    postal_code = models.CharField(_("code postal"), max_length=5)
+    title_type = models.CharField(_("type de titre"), max_length=20, choices=TitleType)
+    mobile = models.CharField(_("téléphone portable"), max_length=16, blank=True)
+    updated_at = models.DateTimeField(_("mis à jour"), auto_now=True)
+
+    class Meta:
+        ordering = ["numero_etranger"]
+        verbose_name = _("titre enregistré")
+        verbose_name_plural = _("registre des titres")
+
+    def __str__(self) -> str:
+        return self.numero_etranger
+
+
+class Hold(models.Model):
+    """A place kept for a few minutes while the applicant types their details.
+
+    Availability counts only live holds, so an expired one frees its place without
+    any job."""
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="holds")
+    token = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["slot", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"hold {self.slot_id} until {self.expires_at:%H:%M:%S}"
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmé")
+        CANCELLED = "cancelled", _("annulé")
+        HONOURED = "honoured", _("honoré")
+        NO_SHOW = "no_show", _("absent")
+
+    class Language(models.TextChoices):
+        FR = "fr", "Français"
+        EN = "en", "English"
+
+    reference = models.CharField(_("référence"), max_length=8, unique=True)
+    slot = models.ForeignKey(
+        Slot,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("créneau"),
+    )
+    procedure = models.ForeignKey(
+        Procedure,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("démarche"),
+    )
+    numero_etranger = models.CharField(_("numéro étranger"), max_length=10)
+    last_name = models.CharField(_("nom"), max_length=150)
+    first_name = models.CharField(_("prénom"), max_length=150)
+    mobile = models.CharField(_("téléphone portable"), max_length=16)
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    language = models.CharField(
+        _("langue"), max_length=2, choices=Language, default=Language.FR
+    )
+    for_relative = models.BooleanField(_("pris pour un proche"), default=False)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status, default=Status.CONFIRMED
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    confirmation_email_sent_at = models.DateTimeField(
+        _("courriel de confirmation envoyé le"), null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slot__starts_at", "pk"]
+        verbose_name = _("rendez-vous")
+        verbose_name_plural = _("rendez-vous")
+        constraints = [
+            # Past confirmed bookings are closed by the service before a new one is
+            # taken, so "confirmed" here means "active".
+            models.UniqueConstraint(
+                fields=["numero_etranger"],
+                condition=Q(status="confirmed"),
+                name="booking_one_active_per_numero",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class BookingEvent(models.Model):
+    """The audit trail: what happened to a booking, when, and who did it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("créé")
+        CANCELLED = "cancelled", _("annulé")
+        MOVED = "moved", _("déplacé")
+        CLOSED = "closed", _("clos (date passée)")
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("événement"), max_length=20, choices=Kind)
+    actor = models.CharField(_("auteur"), max_length=150)
+    detail = models.JSONField(_("détail"), default=dict, blank=True)
+    at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique des rendez-vous")
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.kind}"

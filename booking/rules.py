@@ -1,0 +1,146 @@
+"""The préfecture's rules, as plain functions over plain values (no ORM, no I/O).
+
+Each docstring states the rule in one sentence; ``now`` is always passed in.
+"""
+
+import re
+from collections.abc import Container
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+ANEF_URL = "https://invite.contacts-demarches.interieur.gouv.fr/Etrangers"
+FIRST_REQUEST_URL = (
+    "https://www.demarches-simplifiees.fr/commencer/"
+    "formulaire-etranger-premiere-demande-de-titre"
+)
+
+
+class InvalidNumero(ValueError):
+    """The numéro étranger is neither 10 digits nor a pre-2017 9-digit number."""
+
+
+_SEPARATORS = re.compile(r"[\s.\-‐‑‒–—_/]+")
+
+
+def normalize_numero_etranger(raw: str) -> str:
+    """A numéro étranger has 10 digits; a pre-2017 resident card shows 9, and a 0 goes
+    after its first two digits (208006503 → 2008006503); spaces, dots and dashes are
+    ignored."""
+    compact = _SEPARATORS.sub("", raw or "")
+    if not compact.isascii() or not compact.isdigit():
+        raise InvalidNumero(raw)
+    if len(compact) == 10:
+        return compact
+    if len(compact) == 9:
+        return compact[:2] + "0" + compact[2:]
+    raise InvalidNumero(raw)
+
+
+_POSTAL_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
+
+
+def normalize_postal_code(raw: str) -> str | None:
+    """A French postal code is five digits (spaces ignored); None when it is not one."""
+    compact = re.sub(r"\s+", "", raw or "")
+    return compact if _POSTAL_CODE.match(compact) else None
+
+
+class Situation(StrEnum):
+    TITRE_SEJOUR = "titre_sejour"
+    RECEPISSE = "recepisse"
+    APS = "aps"
+    PREMIERE_DEMANDE = "premiere_demande"
+
+
+class Channel(StrEnum):
+    COUNTER = "counter"
+    ONLINE = "online"
+    COLLECTION = "collection"
+
+
+class OutcomeKind(StrEnum):
+    BOOK = "book"
+    REDIRECT = "redirect"
+    COLLECT = "collect"
+
+
+class Reason(StrEnum):
+    RECEPISSE_HOLDER = "recepisse_holder"
+    APS_HOLDER = "aps_holder"
+    FIRST_REQUEST = "first_request"
+    ONLINE_PROCEDURE = "online_procedure"
+    COLLECTION = "collection"
+    COUNTER = "counter"
+
+
+@dataclass(frozen=True)
+class ProcedureRule:
+    """What the agents configured for a démarche: its channel and, if online, where."""
+
+    channel: Channel
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    reason: Reason
+    url: str = ""
+
+
+def decide_eligibility(situation: Situation, procedure: ProcedureRule) -> Outcome:
+    """Collecting a card needs no appointment; a récépissé or APS holder goes to the
+    ANEF, a first request to its online form, an online démarche to its link; anyone
+    else books at the counter."""
+    if procedure.channel == Channel.COLLECTION:
+        return Outcome(OutcomeKind.COLLECT, Reason.COLLECTION)
+    if situation == Situation.RECEPISSE:
+        return Outcome(OutcomeKind.REDIRECT, Reason.RECEPISSE_HOLDER, ANEF_URL)
+    if situation == Situation.APS:
+        return Outcome(OutcomeKind.REDIRECT, Reason.APS_HOLDER, ANEF_URL)
+    if situation == Situation.PREMIERE_DEMANDE:
+        return Outcome(OutcomeKind.REDIRECT, Reason.FIRST_REQUEST, FIRST_REQUEST_URL)
+    if procedure.channel == Channel.ONLINE:
+        return Outcome(OutcomeKind.REDIRECT, Reason.ONLINE_PROCEDURE, procedure.url)
+    return Outcome(OutcomeKind.BOOK, Reason.COUNTER)
+
+
+@dataclass(frozen=True)
+class BookingWindow:
+    """How early and how late a démarche can be booked."""
+
+    min_notice: timedelta
+    max_horizon: timedelta
+
+
+def is_bookable(starts_at: datetime, *, window: BookingWindow, now: datetime) -> bool:
+    """A slot can be booked from ``max_horizon`` before it starts until ``min_notice``
+    before it starts."""
+    return now + window.min_notice <= starts_at <= now + window.max_horizon
+
+
+COLLECTION_OPENS = time(9, 0)
+COLLECTION_CLOSES = time(12, 0)
+
+
+def in_collection_window(moment: datetime, closed_days: Container[date]) -> bool:
+    """Cards are handed over Monday to Friday from 9:00 to 12:00 (Paris time), except on
+    public holidays and closure days."""
+    local = moment.astimezone(PARIS)
+    return (
+        local.weekday() < 5
+        and local.date() not in closed_days
+        and COLLECTION_OPENS <= local.time() < COLLECTION_CLOSES
+    )
+
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
+
+
+def is_valid_reference(reference: str) -> bool:
+    """A booking reference is 8 characters from an alphabet without look-alikes."""
+    return len(reference) == 8 and all(c in REFERENCE_ALPHABET for c in reference)

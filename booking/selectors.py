@@ -1,0 +1,85 @@
+"""Reads shared by the booking pages and the API, each a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from booking.models import Booking, Hold, Procedure, Site, Slot
+
+
+def procedure_list_offered() -> QuerySet[Procedure]:
+    return Procedure.objects.filter(is_active=True)
+
+
+def site_list_active() -> QuerySet[Site]:
+    return Site.objects.filter(is_active=True)
+
+
+def slot_list_open(
+    *, procedure: Procedure, now: datetime, exclude_hold_token: str = ""
+) -> QuerySet[Slot]:
+    """Slots of the démarche inside its booking window with at least one free place:
+    capacity minus confirmed bookings minus live holds (other than the caller's)."""
+    live_holds = Q(holds__expires_at__gt=now) & ~Q(holds__token=exclude_hold_token)
+    return (
+        Slot.objects.filter(
+            procedure_id=procedure.slots_procedure_id,
+            published_at__lte=now,
+            starts_at__gte=now + timedelta(hours=procedure.min_notice_hours),
+            starts_at__lte=now + timedelta(days=procedure.max_horizon_days),
+        )
+        .select_related("site")
+        .annotate(
+            booked=Count(
+                "bookings",
+                filter=Q(bookings__status=Booking.Status.CONFIRMED),
+                distinct=True,
+            ),
+            held=Count("holds", filter=live_holds, distinct=True),
+        )
+        .annotate(free=F("capacity") - F("booked") - F("held"))
+        .filter(free__gt=0)
+        .order_by("starts_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    slots: list[Slot]
+
+
+def group_by_day(slots) -> list[Day]:
+    days: dict[date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
+    return [Day(day, day_slots) for day, day_slots in days.items()]
+
+
+def free_places(slot: Slot, *, now: datetime, exclude_hold_token: str = "") -> int:
+    """Free places on a slot; call it with the slot row locked to act on the answer."""
+    booked = slot.bookings.filter(status=Booking.Status.CONFIRMED).count()
+    held = (
+        Hold.objects.filter(slot=slot, expires_at__gt=now)
+        .exclude(token=exclude_hold_token)
+        .count()
+    )
+    return slot.capacity - booked - held
+
+
+def booking_get_active(*, numero_etranger: str, now: datetime) -> Booking | None:
+    return (
+        Booking.objects.select_related("slot", "slot__site", "procedure")
+        .filter(
+            numero_etranger=numero_etranger,
+            status=Booking.Status.CONFIRMED,
+            slot__ends_at__gt=now,
+        )
+        .first()
+    )
+
+
+def hold_get(*, token: str) -> Hold | None:
+    return Hold.objects.filter(token=token).first()

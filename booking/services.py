@@ -1,0 +1,238 @@
+"""Every write of the booking flow: lock, re-check, write, enqueue after commit."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from booking import rules
+from booking.errors import (
+    AlreadyBooked,
+    NotCancellable,
+    SlotFull,
+    SlotNotBookable,
+    TooLate,
+)
+from booking.models import Booking, BookingEvent, Hold, Procedure, Slot
+from booking.selectors import free_places
+
+APPLICANT = "usager"
+
+
+@dataclass(frozen=True)
+class Applicant:
+    numero_etranger: str
+    last_name: str
+    first_name: str
+    mobile: str
+    email: str = ""
+    language: str = "fr"
+    for_relative: bool = False
+
+
+def _window(procedure: Procedure) -> rules.BookingWindow:
+    return rules.BookingWindow(
+        min_notice=timedelta(hours=procedure.min_notice_hours),
+        max_horizon=timedelta(days=procedure.max_horizon_days),
+    )
+
+
+def _lock_bookable_slot(*, slot_id: int, procedure: Procedure, now: datetime) -> Slot:
+    slot = (
+        Slot.objects.select_for_update()
+        .filter(pk=slot_id, procedure_id=procedure.slots_procedure_id)
+        .first()
+    )
+    if (
+        slot is None
+        or slot.published_at > now
+        or not rules.is_bookable(slot.starts_at, window=_window(procedure), now=now)
+    ):
+        raise SlotNotBookable(slot_id)
+    return slot
+
+
+def hold_place(
+    *, slot_id: int, procedure: Procedure, token: str, now: datetime
+) -> Hold:
+    """Keeps one place of the slot for ``token`` for BOOKING_HOLD_MINUTES, releasing
+    the token's previous hold. Raises SlotNotBookable or SlotFull."""
+    with transaction.atomic():
+        slot = _lock_bookable_slot(slot_id=slot_id, procedure=procedure, now=now)
+        Hold.objects.filter(token=token).delete()
+        if free_places(slot, now=now) <= 0:
+            raise SlotFull(slot_id)
+        return Hold.objects.create(
+            slot=slot,
+            token=token,
+            expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+        )
+
+
+def _new_reference() -> str:
+    return "".join(secrets.choice(rules.REFERENCE_ALPHABET) for _ in range(8))
+
+
+def _close_past_bookings(*, numero_etranger: str, now: datetime) -> None:
+    """A confirmed appointment whose time has passed is no longer active: it is closed
+    as a no-show (agents check in those who came)."""
+    past = Booking.objects.filter(
+        numero_etranger=numero_etranger,
+        status=Booking.Status.CONFIRMED,
+        slot__ends_at__lte=now,
+    )
+    for booking in past.select_for_update():
+        booking.status = Booking.Status.NO_SHOW
+        booking.save(update_fields=["status", "updated_at"])
+        BookingEvent.objects.create(
+            booking=booking, kind=BookingEvent.Kind.CLOSED, actor="système"
+        )
+
+
+def booking_create(
+    *,
+    slot_id: int,
+    procedure: Procedure,
+    applicant: Applicant,
+    hold_token: str,
+    now: datetime,
+) -> Booking:
+    """Books a place in one short transaction: at most ``capacity`` confirmed bookings
+    per slot and one active booking per numéro étranger, whatever the race. Raises
+    SlotNotBookable, SlotFull or AlreadyBooked; writes nothing then."""
+    for _attempt in range(3):
+        reference = _new_reference()
+        try:
+            return _booking_insert(
+                reference=reference,
+                slot_id=slot_id,
+                procedure=procedure,
+                applicant=applicant,
+                hold_token=hold_token,
+                now=now,
+            )
+        except IntegrityError as error:
+            # The partial unique index is the backstop when two requests of the
+            # same person race on different slots.
+            active = Booking.objects.filter(
+                numero_etranger=applicant.numero_etranger,
+                status=Booking.Status.CONFIRMED,
+            ).first()
+            if active is not None:
+                raise AlreadyBooked(active.reference) from error
+            if not Booking.objects.filter(reference=reference).exists():
+                raise
+    raise RuntimeError("could not draw a free booking reference")
+
+
+@transaction.atomic
+def _booking_insert(
+    *,
+    reference: str,
+    slot_id: int,
+    procedure: Procedure,
+    applicant: Applicant,
+    hold_token: str,
+    now: datetime,
+) -> Booking:
+    slot = _lock_bookable_slot(slot_id=slot_id, procedure=procedure, now=now)
+    _close_past_bookings(numero_etranger=applicant.numero_etranger, now=now)
+    existing = Booking.objects.filter(
+        numero_etranger=applicant.numero_etranger, status=Booking.Status.CONFIRMED
+    ).first()
+    if existing is not None:
+        raise AlreadyBooked(existing.reference)
+    if free_places(slot, now=now, exclude_hold_token=hold_token) <= 0:
+        raise SlotFull(slot_id)
+    booking = Booking.objects.create(
+        reference=reference,
+        slot=slot,
+        procedure=procedure,
+        numero_etranger=applicant.numero_etranger,
+        last_name=applicant.last_name,
+        first_name=applicant.first_name,
+        mobile=applicant.mobile,
+        email=applicant.email,
+        language=applicant.language,
+        for_relative=applicant.for_relative,
+    )
+    Hold.objects.filter(token=hold_token).delete()
+    BookingEvent.objects.create(
+        booking=booking,
+        kind=BookingEvent.Kind.CREATED,
+        actor=APPLICANT,
+        detail={"slot": slot.pk},
+    )
+    transaction.on_commit(lambda: _notify_confirmed(booking.pk))
+    return booking
+
+
+def _notify_confirmed(booking_id: int) -> None:
+    from booking.tasks import send_booking_confirmation
+
+    send_booking_confirmation.delay(booking_id)
+
+
+def _ensure_changeable(booking: Booking, *, now: datetime) -> None:
+    if booking.status != Booking.Status.CONFIRMED or booking.slot.starts_at <= now:
+        raise NotCancellable(booking.reference)
+    cutoff = timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS)
+    if booking.slot.starts_at - now < cutoff:
+        raise TooLate(booking.reference)
+
+
+def booking_cancel(*, booking_id: int, now: datetime, by: str = APPLICANT) -> Booking:
+    """Cancels an active appointment, which frees its place at once. Raises
+    NotCancellable or TooLate (only for the applicant: agents may cancel late)."""
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("slot")
+            .get(pk=booking_id)
+        )
+        if by == APPLICANT:
+            _ensure_changeable(booking, now=now)
+        elif booking.status != Booking.Status.CONFIRMED:
+            raise NotCancellable(booking.reference)
+        booking.status = Booking.Status.CANCELLED
+        booking.save(update_fields=["status", "updated_at"])
+        BookingEvent.objects.create(
+            booking=booking, kind=BookingEvent.Kind.CANCELLED, actor=by
+        )
+    return booking
+
+
+def booking_move(
+    *, booking_id: int, slot_id: int, hold_token: str, now: datetime
+) -> Booking:
+    """Moves an appointment to another slot of the same démarche, keeping its
+    reference and its holder. Raises NotCancellable, TooLate, SlotNotBookable or
+    SlotFull."""
+    with transaction.atomic():
+        # Lock order: the booking, then the slot, as everywhere else.
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("slot", "procedure")
+            .get(pk=booking_id)
+        )
+        _ensure_changeable(booking, now=now)
+        slot = _lock_bookable_slot(
+            slot_id=slot_id, procedure=booking.procedure, now=now
+        )
+        if slot.pk == booking.slot_id:
+            return booking
+        if free_places(slot, now=now, exclude_hold_token=hold_token) <= 0:
+            raise SlotFull(slot_id)
+        previous = booking.slot_id
+        booking.slot = slot
+        booking.save(update_fields=["slot", "updated_at"])
+        Hold.objects.filter(token=hold_token).delete()
+        BookingEvent.objects.create(
+            booking=booking,
+            kind=BookingEvent.Kind.MOVED,
+            actor=APPLICANT,
+            detail={"from": previous, "to": slot.pk},
+        )
+    return booking

@@ -1,0 +1,476 @@
+"""The applicant's booking flow: gate → identity → slot → details → confirmation.
+
+Views are thin: a form validates, one service acts, its BookingError becomes a message.
+"""
+
+import secrets
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from booking import calendar, flow, rules, selectors, services, throttle
+from booking.errors import (
+    AlreadyBooked,
+    NotCancellable,
+    SlotFull,
+    SlotNotBookable,
+    TooLate,
+)
+from booking.forms import (
+    ContactForm,
+    GateForm,
+    IdentityForm,
+    SecondFactorForm,
+    SlotForm,
+)
+from booking.manage_links import booking_from_token, manage_path
+from booking.models import Booking, Procedure, Slot, TitleRecord
+from booking.network import client_ip
+
+GENERIC_MISMATCH = (
+    "Nous ne trouvons pas de titre de séjour correspondant à ces informations. "
+    "Vérifiez le numéro étranger, la date de validité et le code postal inscrits sur "
+    "le titre, puis réessayez."
+)
+
+
+def _start_again(request: HttpRequest) -> HttpResponse:
+    messages.error(
+        request,
+        _(
+            "Votre demande a expiré ou n’a pas suivi les étapes : merci de recommencer "
+            "depuis le début."
+        ),
+    )
+    return redirect("booking:start")
+
+
+def flow_required(*fields: str):
+    """Refuses a later step unless the gate (and the steps before it) were passed."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            state = flow.load(request)
+            if state is None or not all(getattr(state, name) for name in fields):
+                return _start_again(request)
+            return view(request, state, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _procedure(state: flow.FlowState) -> Procedure:
+    procedure = selectors.procedure_list_offered().filter(pk=state.procedure_id).first()
+    if procedure is None:
+        raise Http404
+    return procedure
+
+
+def _outcome_page(request, outcome: rules.Outcome, procedure=None) -> HttpResponse:
+    return render(
+        request,
+        "booking/outcome.html",
+        {
+            "outcome": outcome,
+            "procedure": procedure,
+            "sites": selectors.site_list_active(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    form = GateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        procedure = form.cleaned_data["procedure"]
+        outcome = rules.decide_eligibility(
+            rules.Situation(form.cleaned_data["situation"]),
+            rules.ProcedureRule(
+                rules.Channel(procedure.channel), procedure.external_url
+            ),
+        )
+        if outcome.kind != rules.OutcomeKind.BOOK:
+            flow.clear(request)
+            return _outcome_page(request, outcome, procedure)
+        flow.save(
+            request,
+            flow.FlowState(
+                procedure_id=procedure.pk, situation=form.cleaned_data["situation"]
+            ),
+        )
+        return redirect("booking:identity")
+    return render(request, "booking/start.html", {"form": form})
+
+
+def _check_counters(request: HttpRequest, numero: str) -> list[throttle.Counter]:
+    limits = settings.BOOKING_CHECK_LIMITS
+    return [
+        throttle.Counter(
+            "session", request.session.session_key or "", limits["session"]
+        ),
+        throttle.Counter("ip", client_ip(request), limits["ip"]),
+        throttle.Counter("numero", numero, limits["numero"]),
+    ]
+
+
+def _too_many_attempts(seconds: int) -> str:
+    minutes = max(1, (seconds + 59) // 60)
+    return _(
+        "Trop d’essais infructueux. Par sécurité, réessayez dans %(minutes)d minutes."
+    ) % {"minutes": minutes}
+
+
+@require_http_methods(["GET", "POST"])
+@flow_required("procedure_id")
+def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
+    procedure = _procedure(state)
+    form = IdentityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        numero = data["numero_etranger"]
+        counters = _check_counters(request, numero) if settings.ANTIBOT else []
+        window = settings.BOOKING_CHECK_WINDOW_MINUTES * 60
+        wait = throttle.retry_after(counters, window_seconds=window)
+        record = None
+        if wait:
+            form.add_error(None, _too_many_attempts(wait))
+        else:
+            record = TitleRecord.objects.filter(
+                numero_etranger=numero,
+                valid_until=data["valid_until"],
+                postal_code=data["postal_code"],
+            ).first()
+            if record is None:
+                throttle.record_failure(counters, window_seconds=window)
+                form.add_error(None, _(GENERIC_MISMATCH))
+        if record is not None:
+            if record.title_type in (
+                TitleRecord.TitleType.RECEPISSE,
+                TitleRecord.TitleType.APS,
+            ):
+                reason = (
+                    rules.Reason.RECEPISSE_HOLDER
+                    if record.title_type == TitleRecord.TitleType.RECEPISSE
+                    else rules.Reason.APS_HOLDER
+                )
+                outcome = rules.Outcome(
+                    rules.OutcomeKind.REDIRECT, reason, rules.ANEF_URL
+                )
+                return _outcome_page(request, outcome, procedure)
+            active = selectors.booking_get_active(
+                numero_etranger=numero, now=timezone.now()
+            )
+            if active is not None:
+                return render(
+                    request, "booking/already_booked.html", {"booking": active}
+                )
+            flow.save(
+                request,
+                state.with_changes(
+                    numero_etranger=numero, for_relative=data["for_relative"]
+                ),
+            )
+            typed_digits = "".join(
+                c for c in request.POST["numero_etranger"] if c.isdigit()
+            )
+            if typed_digits != numero:
+                messages.info(
+                    request,
+                    _(
+                        "Votre numéro a 9 chiffres (carte d’avant 2017) : nous "
+                        "utiliserons le numéro %(numero)s, avec un 0 ajouté après les "
+                        "deux premiers chiffres."
+                    )
+                    % {"numero": numero},
+                )
+            return redirect("booking:slots")
+    return render(
+        request, "booking/identity.html", {"form": form, "procedure": procedure}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@flow_required("procedure_id", "numero_etranger")
+def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
+    procedure = _procedure(state)
+    now = timezone.now()
+    if request.method == "POST":
+        form = SlotForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choisissez un créneau dans la liste."))
+        else:
+            token = state.hold_token or secrets.token_urlsafe(24)
+            slot_id = form.cleaned_data["slot"]
+            try:
+                services.hold_place(
+                    slot_id=slot_id, procedure=procedure, token=token, now=now
+                )
+            except SlotFull:
+                messages.error(
+                    request,
+                    _("Ce créneau vient d’être pris. Choisissez-en un autre."),
+                )
+            except SlotNotBookable:
+                messages.error(
+                    request,
+                    _("Ce créneau n’est pas proposé. Choisissez-en un dans la liste."),
+                )
+            else:
+                flow.save(
+                    request, state.with_changes(hold_token=token, slot_id=slot_id)
+                )
+                return redirect("booking:details")
+    open_slots = selectors.slot_list_open(
+        procedure=procedure, now=now, exclude_hold_token=state.hold_token
+    )
+    return render(
+        request,
+        "booking/slots.html",
+        {
+            "procedure": procedure,
+            "days": selectors.group_by_day(open_slots),
+            "hold_minutes": settings.BOOKING_HOLD_MINUTES,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@flow_required("procedure_id", "numero_etranger", "hold_token", "slot_id")
+def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
+    procedure = _procedure(state)
+    slot = Slot.objects.select_related("site").filter(pk=state.slot_id).first()
+    if slot is None:
+        return _start_again(request)
+    hold = selectors.hold_get(token=state.hold_token)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if settings.ANTIBOT and form.cleaned_data["website"]:
+            form.add_error(None, _("Votre demande n’a pas pu être traitée. Réessayez."))
+        else:
+            data = form.cleaned_data
+            applicant = services.Applicant(
+                numero_etranger=state.numero_etranger,
+                last_name=data["last_name"],
+                first_name=data["first_name"],
+                mobile=data["mobile"],
+                email=data["email"],
+                language=(get_language() or "fr")[:2],
+                for_relative=state.for_relative,
+            )
+            try:
+                booking = services.booking_create(
+                    slot_id=slot.pk,
+                    procedure=procedure,
+                    applicant=applicant,
+                    hold_token=state.hold_token,
+                    now=timezone.now(),
+                )
+            except (SlotFull, SlotNotBookable):
+                messages.error(
+                    request,
+                    _(
+                        "Ce créneau vient d’être pris : le délai de réservation était "
+                        "dépassé. Choisissez-en un autre ; vos coordonnées ne sont pas "
+                        "perdues si vous revenez."
+                    ),
+                )
+                flow.save(request, state.with_changes(slot_id=0))
+                return redirect("booking:slots")
+            except AlreadyBooked as already:
+                existing = Booking.objects.filter(reference=already.reference).first()
+                return render(
+                    request, "booking/already_booked.html", {"booking": existing}
+                )
+            flow.clear(request)
+            request.session["booked"] = booking.reference
+            return redirect("booking:done")
+    return render(
+        request,
+        "booking/details.html",
+        {"form": form, "procedure": procedure, "slot": slot, "hold": hold},
+    )
+
+
+def _session_booking(request: HttpRequest) -> Booking:
+    reference = request.session.get("booked")
+    booking = (
+        Booking.objects.select_related("slot__site", "procedure")
+        .filter(reference=reference)
+        .first()
+        if isinstance(reference, str)
+        else None
+    )
+    if booking is None:
+        raise Http404
+    return booking
+
+
+@require_safe
+def done(request: HttpRequest) -> HttpResponse:
+    booking = _session_booking(request)
+    return render(
+        request,
+        "booking/done.html",
+        {"booking": booking, "manage_path": manage_path(booking)},
+    )
+
+
+@require_safe
+def done_ics(request: HttpRequest) -> HttpResponse:
+    return calendar.ics_response(_session_booking(request))
+
+
+# --- managing an appointment from the signed link -------------------------------
+
+MANAGED = "managed_booking"
+
+
+def _managed(request: HttpRequest, token: str) -> Booking:
+    booking = booking_from_token(token)
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def _second_factor_passed(request: HttpRequest, booking: Booking) -> bool:
+    return request.session.get(MANAGED) == booking.pk
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _managed(request, token)
+    if _second_factor_passed(request, booking):
+        return render(
+            request, "booking/manage.html", {"booking": booking, "token": token}
+        )
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        counters = [
+            throttle.Counter("manage", str(booking.pk), 5),
+            throttle.Counter("manage-ip", client_ip(request), 30),
+        ]
+        window = settings.BOOKING_CHECK_WINDOW_MINUTES * 60
+        wait = throttle.retry_after(counters, window_seconds=window)
+        if wait:
+            form.add_error(None, _too_many_attempts(wait))
+        elif form.cleaned_data["last_digits"].strip() != booking.numero_etranger[-4:]:
+            throttle.record_failure(counters, window_seconds=window)
+            form.add_error(
+                "last_digits",
+                _(
+                    "Ces chiffres ne correspondent pas au numéro étranger du rendez-vous."
+                ),
+            )
+        else:
+            request.session.cycle_key()
+            request.session[MANAGED] = booking.pk
+            return redirect("booking:manage", token=token)
+    return render(request, "booking/second_factor.html", {"form": form})
+
+
+def _manage_guard(request: HttpRequest, token: str) -> Booking | HttpResponse:
+    booking = _managed(request, token)
+    if not _second_factor_passed(request, booking):
+        return redirect("booking:manage", token=token)
+    return booking
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _manage_guard(request, token)
+    if isinstance(booking, HttpResponse):
+        return booking
+    if request.method == "POST":
+        try:
+            services.booking_cancel(booking_id=booking.pk, now=timezone.now())
+        except TooLate:
+            messages.error(request, _too_late_message())
+        except NotCancellable:
+            messages.error(request, _("Ce rendez-vous n’est plus actif."))
+        else:
+            messages.success(request, _("Votre rendez-vous est annulé."))
+        return redirect("booking:manage", token=token)
+    return render(request, "booking/cancel.html", {"booking": booking, "token": token})
+
+
+def _too_late_message() -> str:
+    return _(
+        "Il est trop tard pour modifier ce rendez-vous en ligne (moins de %(hours)d "
+        "heures avant). Contactez l’accueil de la préfecture."
+    ) % {"hours": settings.BOOKING_CHANGE_CUTOFF_HOURS}
+
+
+@require_http_methods(["GET", "POST"])
+def move(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _manage_guard(request, token)
+    if isinstance(booking, HttpResponse):
+        return booking
+    hold_key = f"move-hold-{booking.pk}"
+    hold_token = request.session.get(hold_key) or secrets.token_urlsafe(24)
+    now = timezone.now()
+    if request.method == "POST":
+        form = SlotForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choisissez un créneau dans la liste."))
+        else:
+            slot_id = form.cleaned_data["slot"]
+            try:
+                if request.POST.get("confirm") == "1":
+                    services.booking_move(
+                        booking_id=booking.pk,
+                        slot_id=slot_id,
+                        hold_token=hold_token,
+                        now=now,
+                    )
+                else:
+                    services.hold_place(
+                        slot_id=slot_id,
+                        procedure=booking.procedure,
+                        token=hold_token,
+                        now=now,
+                    )
+            except (SlotFull, SlotNotBookable):
+                messages.error(
+                    request, _("Ce créneau vient d’être pris. Choisissez-en un autre.")
+                )
+            except TooLate:
+                messages.error(request, _too_late_message())
+                return redirect("booking:manage", token=token)
+            except NotCancellable:
+                messages.error(request, _("Ce rendez-vous n’est plus actif."))
+                return redirect("booking:manage", token=token)
+            else:
+                if request.POST.get("confirm") == "1":
+                    request.session.pop(hold_key, None)
+                    messages.success(request, _("Votre rendez-vous est déplacé."))
+                    return redirect("booking:manage", token=token)
+                request.session[hold_key] = hold_token
+                slot = Slot.objects.select_related("site").get(pk=slot_id)
+                return render(
+                    request,
+                    "booking/move_confirm.html",
+                    {"booking": booking, "slot": slot, "token": token},
+                )
+    open_slots = selectors.slot_list_open(
+        procedure=booking.procedure, now=now, exclude_hold_token=hold_token
+    ).exclude(pk=booking.slot_id)
+    return render(
+        request,
+        "booking/move.html",
+        {
+            "booking": booking,
+            "token": token,
+            "days": selectors.group_by_day(open_slots),
+            "manage_url": reverse("booking:manage", kwargs={"token": token}),
+        },
+    )

@@ -1,0 +1,160 @@
+"""The préfecture's rules, without a database."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import holidays
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from booking import rules
+from booking.rules import (
+    ANEF_URL,
+    FIRST_REQUEST_URL,
+    Channel,
+    InvalidNumero,
+    OutcomeKind,
+    ProcedureRule,
+    Situation,
+    normalize_numero_etranger,
+)
+
+digits = st.text(alphabet="0123456789", min_size=1, max_size=20)
+
+
+def test_seed_example_nine_digits_gets_a_zero_after_the_first_two():
+    assert normalize_numero_etranger("208006503") == "2008006503"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2008006503", "20 08 00 65 03", "2008.006.503", "2008-006-503", " 2008006503 "],
+)
+def test_spaces_dots_and_dashes_are_ignored(typed):
+    assert normalize_numero_etranger(typed) == "2008006503"
+
+
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_every_nine_digit_number_maps_to_the_seed_rule(nine):
+    assert normalize_numero_etranger(nine) == nine[:2] + "0" + nine[2:]
+
+
+@given(st.text(alphabet="0123456789", min_size=10, max_size=10))
+def test_ten_digits_are_kept_and_normalising_is_idempotent(ten):
+    assert normalize_numero_etranger(ten) == ten
+    assert normalize_numero_etranger(normalize_numero_etranger(ten)) == ten
+
+
+@given(digits.filter(lambda d: len(d) not in (9, 10)))
+def test_every_other_length_is_rejected(number):
+    with pytest.raises(InvalidNumero):
+        normalize_numero_etranger(number)
+
+
+@given(st.text(max_size=30).filter(lambda t: not t.strip(" .-").isdigit()))
+def test_anything_not_made_of_digits_is_rejected(text):
+    compact = "".join(c for c in text if c not in " .-\t\n\r\x0b\x0c_/‐‑‒–—")
+    if compact.isascii() and compact.isdigit() and len(compact) in (9, 10):
+        return  # separators only around digits: a valid number
+    with pytest.raises(InvalidNumero):
+        normalize_numero_etranger(text)
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "12345678", "12345678901", "20080O6503", "٢٠٠٨٠٠٦٥٠٣"]
+)
+def test_invalid_numbers(typed):
+    with pytest.raises(InvalidNumero):
+        normalize_numero_etranger(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("45000", "45000"), ("45 000", "45000"), ("20000", "20000"), ("97100", "97100")],
+)
+def test_postal_codes(typed, expected):
+    assert rules.normalize_postal_code(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "4500", "450000", "2A000", "ABCDE", "00100", "99000"]
+)
+def test_bad_postal_codes(typed):
+    assert rules.normalize_postal_code(typed) is None
+
+
+COUNTER = ProcedureRule(Channel.COUNTER)
+ONLINE = ProcedureRule(Channel.ONLINE, ANEF_URL)
+COLLECTION = ProcedureRule(Channel.COLLECTION)
+
+
+@pytest.mark.parametrize(
+    ("situation", "procedure", "kind", "url"),
+    [
+        (Situation.TITRE_SEJOUR, COUNTER, OutcomeKind.BOOK, ""),
+        (Situation.RECEPISSE, COUNTER, OutcomeKind.REDIRECT, ANEF_URL),
+        (Situation.APS, COUNTER, OutcomeKind.REDIRECT, ANEF_URL),
+        (Situation.PREMIERE_DEMANDE, COUNTER, OutcomeKind.REDIRECT, FIRST_REQUEST_URL),
+        (Situation.TITRE_SEJOUR, ONLINE, OutcomeKind.REDIRECT, ANEF_URL),
+        (Situation.TITRE_SEJOUR, COLLECTION, OutcomeKind.COLLECT, ""),
+        (Situation.RECEPISSE, COLLECTION, OutcomeKind.COLLECT, ""),
+    ],
+)
+def test_decide_eligibility(situation, procedure, kind, url):
+    outcome = rules.decide_eligibility(situation, procedure)
+    assert (outcome.kind, outcome.url) == (kind, url)
+
+
+def test_booking_window_edges():
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    window = rules.BookingWindow(timedelta(hours=2), timedelta(days=60))
+    assert rules.is_bookable(now + timedelta(hours=2), window=window, now=now)
+    assert not rules.is_bookable(
+        now + timedelta(hours=1, minutes=59), window=window, now=now
+    )
+    assert rules.is_bookable(now + timedelta(days=60), window=window, now=now)
+    assert not rules.is_bookable(
+        now + timedelta(days=60, seconds=1), window=window, now=now
+    )
+    assert not rules.is_bookable(now - timedelta(hours=1), window=window, now=now)
+
+
+FR_HOLIDAYS = holidays.country_holidays("FR", years=[2026, 2027])
+
+
+def paris(*args):
+    return datetime(*args, tzinfo=rules.PARIS)
+
+
+@pytest.mark.parametrize(
+    ("moment", "open_"),
+    [
+        (paris(2026, 11, 27, 8, 59), False),  # Friday
+        (paris(2026, 11, 27, 9, 0), True),
+        (paris(2026, 11, 27, 11, 59), True),
+        (paris(2026, 11, 27, 12, 0), False),
+        (paris(2026, 11, 28, 10, 0), False),  # Saturday
+        (paris(2027, 5, 1, 10, 0), False),  # 1 May (a Saturday in 2027)
+        (paris(2026, 5, 1, 10, 0), False),  # 1 May, a Friday
+        (paris(2026, 7, 14, 10, 0), False),  # 14 July, a Tuesday
+        (paris(2026, 4, 6, 10, 0), False),  # Easter Monday
+        (paris(2026, 4, 7, 10, 0), True),  # the day after Easter Monday
+    ],
+)
+def test_collection_window_edges(moment, open_):
+    assert rules.in_collection_window(moment, FR_HOLIDAYS) is open_
+
+
+def test_collection_window_reads_paris_time():
+    utc_nine = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 9:00 in Paris (winter)
+    assert rules.in_collection_window(utc_nine, set())
+
+
+def test_collection_window_honours_closure_days():
+    assert not rules.in_collection_window(
+        paris(2026, 11, 27, 10, 0), {date(2026, 11, 27)}
+    )
+
+
+def test_reference_alphabet_has_no_look_alikes():
+    assert not set("01ILOU") & set(rules.REFERENCE_ALPHABET)
