@@ -54,7 +54,7 @@ messages: export DEBUG ?= true
 messages: $(STAMP)
 	$(PY) manage.py makemessages --locale fr --locale en --no-obsolete \
 		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*'
-	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
+	$(PY) scripts/french_catalogue.py locale/fr/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
 clean:

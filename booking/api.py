@@ -48,7 +48,7 @@ def creneaux(request: HttpRequest, demarche: str):
     if procedure is None:
         raise HttpError(404, "Démarche inconnue ou sans rendez-vous au guichet.")
     slots = selectors.slot_list_open(procedure=procedure, now=timezone.now())
-    return 200, [
+    return [
         FreeSlot(
             id=slot.pk,
             debut=timezone.localtime(slot.starts_at),

@@ -3,11 +3,13 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
+from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
-from booking import rules
+from booking import antibot, rules
+from booking.antibot import ProofOfWorkField, widget_strings
 from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 from booking.selectors import procedure_list_offered
 from prefecture.dsfr_layout import Submit
@@ -208,15 +210,29 @@ class ContactForm(DsfrBaseForm):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
+    proof = ProofOfWorkField(label=_("Vérification anti-robot"))
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if settings.ANTIBOT:
+            self.fields["proof"].widget.options["strings"] = widget_strings()
+        else:
+            del self.fields["proof"]
         self.helper = _helper(
             _("Confirmer le rendez-vous"),
             Fieldset(
                 _("Vos coordonnées"), "last_name", "first_name", "mobile", "email"
             ),
             Div("website", css_class="booking-honeypot", aria_hidden="true"),
+            *(["proof"] if settings.ANTIBOT else []),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_error("proof"):
+            # A hidden field: say it where the applicant looks.
+            self.add_error(None, antibot.FAILED)
+        return cleaned
 
     def clean_mobile(self) -> str:
         try:

@@ -19,7 +19,9 @@ class Counter:
     @property
     def key(self) -> str:
         # Hashed: the cache must not hold numéros or addresses in clear.
-        digest = salted_hmac("booking.throttle", f"{self.scope}:{self.subject}")
+        digest = salted_hmac(
+            "booking.throttle", f"{self.scope}:{self.subject}", algorithm="sha256"
+        )
         return f"throttle:{self.scope}:{digest.hexdigest()[:32]}"
 
 
@@ -35,7 +37,7 @@ def retry_after(counters: list[Counter], *, window_seconds: int) -> int:
     return max(waits)
 
 
-def record_failure(counters: list[Counter], *, window_seconds: int) -> None:
+def record(counters: list[Counter], *, window_seconds: int) -> None:
     now = time.time()
     for counter in counters:
         # add() only sets a missing key: the window starts at the first failure.

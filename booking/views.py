@@ -123,6 +123,24 @@ def _check_counters(request: HttpRequest, numero: str) -> list[throttle.Counter]
     ]
 
 
+def _confirm_counters(request: HttpRequest) -> list[throttle.Counter]:
+    limits = settings.BOOKING_CONFIRM_LIMITS
+    counters = [
+        throttle.Counter(
+            "confirm-session", request.session.session_key or "", limits["session"]
+        ),
+        throttle.Counter("confirm-ip", client_ip(request), limits["ip"]),
+    ]
+    if not request.POST.get("proof"):
+        # No proof of work (no JavaScript, or a bot): a much tighter limit per IP.
+        counters.append(
+            throttle.Counter(
+                "confirm-no-proof", client_ip(request), limits["no_proof_ip"]
+            )
+        )
+    return counters
+
+
 def _too_many_attempts(seconds: int) -> str:
     minutes = max(1, (seconds + 59) // 60)
     return _(
@@ -151,7 +169,7 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                 postal_code=data["postal_code"],
             ).first()
             if record is None:
-                throttle.record_failure(counters, window_seconds=window)
+                throttle.record(counters, window_seconds=window)
                 form.add_error(None, _(GENERIC_MISMATCH))
         if record is not None:
             if record.title_type in (
@@ -253,7 +271,17 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         return _start_again(request)
     hold = selectors.hold_get(token=state.hold_token)
     form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    wait = 0
+    if request.method == "POST":
+        # Every confirmation attempt counts, valid or not.
+        counters = _confirm_counters(request) if settings.ANTIBOT else []
+        window = settings.BOOKING_CHECK_WINDOW_MINUTES * 60
+        wait = throttle.retry_after(counters, window_seconds=window)
+        throttle.record(counters, window_seconds=window)
+    if wait:
+        form.is_valid()
+        form.add_error(None, _too_many_attempts(wait))
+    elif request.method == "POST" and form.is_valid():
         if settings.ANTIBOT and form.cleaned_data["website"]:
             form.add_error(None, _("Votre demande n’a pas pu être traitée. Réessayez."))
         else:
@@ -364,7 +392,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         if wait:
             form.add_error(None, _too_many_attempts(wait))
         elif form.cleaned_data["last_digits"].strip() != booking.numero_etranger[-4:]:
-            throttle.record_failure(counters, window_seconds=window)
+            throttle.record(counters, window_seconds=window)
             form.add_error(
                 "last_digits",
                 _(

@@ -5,6 +5,7 @@ run in-process, local-memory cache. Production sets ``DATABASE_URL``, ``REDIS_UR
 ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "dsfr",
     "widget_tweaks",  # django-dsfr's radio and checkbox templates load it
+    "django_altcha",
     "crispy_forms",
     "simple_history",
     "prefecture",
@@ -217,6 +219,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    "worker-src": [CSP.SELF, "blob:"],  # the proof-of-work puzzle runs in workers
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
@@ -236,6 +239,15 @@ BOOKING_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CHANGE_CUTOFF_HOURS", default=24)
 BOOKING_FLOW_MAX_AGE = env.int("BOOKING_FLOW_MAX_AGE", default=1800)
 # Failed numéro étranger checks allowed per window, per session / IP / numéro.
 BOOKING_CHECK_LIMITS = {"session": 5, "ip": 20, "numero": 5}
+# Confirmation attempts allowed per window, per session / IP (whatever the outcome).
+BOOKING_CONFIRM_LIMITS = {"session": 10, "ip": 100, "no_proof_ip": 5}
+# ALTCHA proof of work (self-hosted): challenges signed with a key derived from
+# SECRET_KEY unless given; single-use through the shared cache.
+ALTCHA_HMAC_KEY = env.str(
+    "ALTCHA_HMAC_KEY",
+    default=hashlib.sha256(("altcha:" + SECRET_KEY).encode()).hexdigest(),
+)
+ALTCHA_VERIFICATION_ENABLED = ANTIBOT
 BOOKING_CHECK_WINDOW_MINUTES = env.int("BOOKING_CHECK_WINDOW_MINUTES", default=15)
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="sms-outbox.jsonl")

@@ -17,3 +17,13 @@ def _plain_static_storage(settings):
 @pytest.fixture
 def redis_url() -> str:
     return REDIS_TEST_URL
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters live in the cache: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -72,3 +72,8 @@ def test_server_error_page_is_self_contained():
 
     html = get_template("500.html").render()
     assert "Erreur inattendue" in html and "Unexpected error" in html
+
+
+def test_home_links_to_booking(client):
+    html = client.get("/").content.decode()
+    assert 'href="/rendez-vous/"' in html

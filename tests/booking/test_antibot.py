@@ -1,0 +1,85 @@
+"""Proof of work on the confirmation step (ALTCHA, self-hosted)."""
+
+import base64
+import html as html_lib
+import json
+import re
+
+import altcha
+import pytest
+
+from booking.models import Booking
+from tests.booking.test_views import CONTACT, hold
+from tests.factories import ProcedureFactory, SlotFactory, TitleRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ready(client):
+    procedure = ProcedureFactory()
+    slot = SlotFactory(procedure=procedure, capacity=5)
+    TitleRecordFactory(numero_etranger="2008006503", valid_until="2028-03-31")
+    hold(client, procedure, slot)
+    return client
+
+
+def solved_payload(page: str) -> str:
+    """What the browser's worker sends: the challenge solved by brute force."""
+    raw = re.search(r'challengejson="([^"]+)"', page).group(1)
+    challenge = json.loads(html_lib.unescape(raw))
+    solution = altcha.solve_challenge(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"],
+        challenge["max_number"],
+    )  # fmt: skip
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def test_the_confirmation_page_carries_a_self_hosted_challenge(ready):
+    page = ready.get("/rendez-vous/coordonnees/").content.decode()
+    assert "<altcha-widget" in page and "challengejson=" in page
+    assert 'src="/static/altcha/altcha.min.js"' in page
+
+
+def test_a_solved_challenge_books(ready):
+    page = ready.get("/rendez-vous/coordonnees/").content.decode()
+    ready.post("/rendez-vous/coordonnees/", {**CONTACT, "proof": solved_payload(page)})
+    assert Booking.objects.count() == 1
+
+
+def test_a_replayed_or_forged_proof_is_refused_and_input_kept(ready):
+    page = ready.get("/rendez-vous/coordonnees/").content.decode()
+    proof = solved_payload(page)
+    ready.post("/rendez-vous/coordonnees/", {**CONTACT, "proof": proof, "mobile": "12"})
+    replay = ready.post("/rendez-vous/coordonnees/", {**CONTACT, "proof": proof})
+    assert "vérification anti-robot a échoué" in replay.content.decode()
+    forged = base64.b64encode(b'{"challenge": "x", "number": 1}').decode()
+    response = ready.post("/rendez-vous/coordonnees/", {**CONTACT, "proof": forged})
+    assert "vérification anti-robot a échoué" in response.content.decode()
+    assert 'value="Diallo"' in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_without_javascript_booking_works_under_a_tight_limit(ready, settings):
+    settings.BOOKING_CONFIRM_LIMITS = {"session": 100, "ip": 100, "no_proof_ip": 2}
+    for _ in range(2):
+        ready.post("/rendez-vous/coordonnees/", {**CONTACT, "mobile": "12"})
+    page = ready.post("/rendez-vous/coordonnees/", CONTACT).content.decode()
+    assert "Trop d’essais" in page
+    assert not Booking.objects.exists()
+
+
+def test_antibot_off_removes_the_challenge(ready, settings):
+    settings.ANTIBOT = False
+    settings.ALTCHA_VERIFICATION_ENABLED = False
+    page = ready.get("/rendez-vous/coordonnees/").content.decode()
+    assert "<altcha-widget" not in page
+    ready.post("/rendez-vous/coordonnees/", CONTACT)
+    assert Booking.objects.count() == 1

@@ -1,0 +1,97 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from booking.models import TitleRecord
+from booking.register_import import RegisterFileError, titles_import
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "numero_etranger,date_validite,code_postal,type_titre,telephone\n"
+GOOD = (
+    "208006503,2028-03-31,45000,carte_resident,06 12 34 56 78\n"
+    "4512345678,30/06/2027,45100,carte_sejour,\n"
+)
+
+
+def csv_bytes(body: str, header: str = HEADER) -> bytes:
+    return (header + body).encode("utf-8")
+
+
+def test_good_rows_are_imported_normalised():
+    report = titles_import(data=csv_bytes(GOOD))
+    assert (report.imported, report.updated, report.rejected) == (2, 0, [])
+    record = TitleRecord.objects.get(numero_etranger="2008006503")
+    assert record.mobile == "+33612345678"
+    assert str(record.valid_until) == "2028-03-31"
+
+
+def test_reimporting_the_same_file_changes_nothing():
+    titles_import(data=csv_bytes(GOOD))
+    before = list(TitleRecord.objects.values().order_by("pk"))
+    report = titles_import(data=csv_bytes(GOOD))
+    assert (report.imported, report.updated, report.unchanged) == (0, 0, 2)
+    assert list(TitleRecord.objects.values().order_by("pk")) == before
+
+
+def test_a_changed_row_is_updated():
+    titles_import(data=csv_bytes(GOOD))
+    report = titles_import(data=csv_bytes(GOOD.replace("45100", "45000")))
+    assert report.updated == 1
+    assert TitleRecord.objects.get(numero_etranger="4512345678").postal_code == "45000"
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("12345,2028-03-31,45000,carte_sejour,", "numero_etranger"),
+        ("4512345678,2025-02-30,45000,carte_sejour,", "date_validite"),
+        ("4512345678,31/02/2027,45000,carte_sejour,", "date_validite"),
+        ("4512345678,2027-02-28,45A00,carte_sejour,", "code_postal"),
+        ("4512345678,2027-02-28,45000,visa,", "type_titre"),
+        ("4512345678,2027-02-28,45000,aps,01 23 45 67 89", "telephone"),
+        ("4512345678,2027-02-28,45000,aps,,extra", "trop de colonnes"),
+    ],
+)
+def test_bad_rows_are_reported_with_line_and_reason_and_good_rows_kept(row, reason):
+    report = titles_import(data=csv_bytes(GOOD + row + "\n"))
+    assert report.imported == 2
+    [(line, message)] = report.rejected
+    assert line == 4 and reason in message
+
+
+def test_duplicate_numbers_in_a_file_are_reported():
+    report = titles_import(data=csv_bytes(GOOD + "2008006503,2029-01-01,45000,aps,\n"))
+    assert report.rejected == [(4, "numero_etranger en double (déjà ligne 2)")]
+    assert str(TitleRecord.objects.get(numero_etranger="2008006503").valid_until) == (
+        "2028-03-31"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        (HEADER + "4512345678,2027-02-28,45000,récépissé\n").encode("latin-1"),
+        b"numero_etranger,code_postal\n4512345678,45000\n",
+        bytes(range(256)) * 40,
+        b"",
+        b"\x00\x01\x02",
+    ],
+)
+def test_a_broken_file_is_refused_whole(data):
+    with pytest.raises(RegisterFileError):
+        titles_import(data=data)
+    assert not TitleRecord.objects.exists()
+
+
+def test_command_prints_the_contract_summary_and_each_rejected_line(tmp_path, capsys):
+    path = tmp_path / "registre.csv"
+    path.write_bytes(csv_bytes(GOOD + "12345,2028-03-31,45000,carte_sejour,\n"))
+    call_command("import_titles", str(path))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "imported 2, updated 0, rejected 1"
+    assert out[1].startswith("line 4: numero_etranger")
+
+
+def test_command_refuses_a_missing_file(tmp_path):
+    with pytest.raises(CommandError):
+        call_command("import_titles", str(tmp_path / "absent.csv"))
