@@ -1,17 +1,17 @@
 from django.urls import path
 
-from booking import views
+from booking.views import applying, managing
 
 app_name = "booking"
 
 urlpatterns = [
-    path("", views.start, name="start"),
-    path("identite/", views.identity, name="identity"),
-    path("creneaux/", views.slots, name="slots"),
-    path("coordonnees/", views.details, name="details"),
-    path("confirme/", views.done, name="done"),
-    path("confirme/rendez-vous.ics", views.done_ics, name="done_ics"),
-    path("gerer/<str:token>/", views.manage, name="manage"),
-    path("gerer/<str:token>/annuler/", views.cancel, name="cancel"),
-    path("gerer/<str:token>/deplacer/", views.move, name="move"),
+    path("", applying.start, name="start"),
+    path("identite/", applying.identity, name="identity"),
+    path("creneaux/", applying.slots, name="slots"),
+    path("coordonnees/", applying.details, name="details"),
+    path("confirme/", applying.done, name="done"),
+    path("confirme/rendez-vous.ics", applying.done_ics, name="done_ics"),
+    path("gerer/<str:token>/", managing.manage, name="manage"),
+    path("gerer/<str:token>/annuler/", managing.cancel, name="cancel"),
+    path("gerer/<str:token>/deplacer/", managing.move, name="move"),
 ]

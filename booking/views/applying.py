@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,19 +18,16 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import calendar, flow, rules, selectors, services, throttle
 from booking.errors import (
     AlreadyBooked,
-    NotCancellable,
     SlotFull,
     SlotNotBookable,
-    TooLate,
 )
 from booking.forms import (
     ContactForm,
     GateForm,
     IdentityForm,
-    SecondFactorForm,
     SlotForm,
 )
-from booking.manage_links import booking_from_token, manage_path
+from booking.manage_links import manage_path
 from booking.models import Booking, Procedure, Slot, TitleRecord
 from booking.network import client_ip
 
@@ -141,7 +137,7 @@ def _confirm_counters(request: HttpRequest) -> list[throttle.Counter]:
     return counters
 
 
-def _too_many_attempts(seconds: int) -> str:
+def too_many_attempts(seconds: int) -> str:
     minutes = max(1, (seconds + 59) // 60)
     return _(
         "Trop d’essais infructueux. Par sécurité, réessayez dans %(minutes)d minutes."
@@ -161,7 +157,7 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         wait = throttle.retry_after(counters, window_seconds=window)
         record = None
         if wait:
-            form.add_error(None, _too_many_attempts(wait))
+            form.add_error(None, too_many_attempts(wait))
         else:
             record = TitleRecord.objects.filter(
                 numero_etranger=numero,
@@ -280,7 +276,7 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         throttle.record(counters, window_seconds=window)
     if wait:
         form.is_valid()
-        form.add_error(None, _too_many_attempts(wait))
+        form.add_error(None, too_many_attempts(wait))
     elif request.method == "POST" and form.is_valid():
         if settings.ANTIBOT and form.cleaned_data["website"]:
             form.add_error(None, _("Votre demande n’a pas pu être traitée. Réessayez."))
@@ -356,149 +352,3 @@ def done(request: HttpRequest) -> HttpResponse:
 @require_safe
 def done_ics(request: HttpRequest) -> HttpResponse:
     return calendar.ics_response(_session_booking(request))
-
-
-# --- managing an appointment from the signed link -------------------------------
-
-MANAGED = "managed_booking"
-
-
-def _managed(request: HttpRequest, token: str) -> Booking:
-    booking = booking_from_token(token)
-    if booking is None:
-        raise Http404
-    return booking
-
-
-def _second_factor_passed(request: HttpRequest, booking: Booking) -> bool:
-    return request.session.get(MANAGED) == booking.pk
-
-
-@require_http_methods(["GET", "POST"])
-def manage(request: HttpRequest, token: str) -> HttpResponse:
-    booking = _managed(request, token)
-    if _second_factor_passed(request, booking):
-        return render(
-            request, "booking/manage.html", {"booking": booking, "token": token}
-        )
-    form = SecondFactorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        counters = [
-            throttle.Counter("manage", str(booking.pk), 5),
-            throttle.Counter("manage-ip", client_ip(request), 30),
-        ]
-        window = settings.BOOKING_CHECK_WINDOW_MINUTES * 60
-        wait = throttle.retry_after(counters, window_seconds=window)
-        if wait:
-            form.add_error(None, _too_many_attempts(wait))
-        elif form.cleaned_data["last_digits"].strip() != booking.numero_etranger[-4:]:
-            throttle.record(counters, window_seconds=window)
-            form.add_error(
-                "last_digits",
-                _(
-                    "Ces chiffres ne correspondent pas au numéro étranger du rendez-vous."
-                ),
-            )
-        else:
-            request.session.cycle_key()
-            request.session[MANAGED] = booking.pk
-            return redirect("booking:manage", token=token)
-    return render(request, "booking/second_factor.html", {"form": form})
-
-
-def _manage_guard(request: HttpRequest, token: str) -> Booking | HttpResponse:
-    booking = _managed(request, token)
-    if not _second_factor_passed(request, booking):
-        return redirect("booking:manage", token=token)
-    return booking
-
-
-@require_http_methods(["GET", "POST"])
-def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    booking = _manage_guard(request, token)
-    if isinstance(booking, HttpResponse):
-        return booking
-    if request.method == "POST":
-        try:
-            services.booking_cancel(booking_id=booking.pk, now=timezone.now())
-        except TooLate:
-            messages.error(request, _too_late_message())
-        except NotCancellable:
-            messages.error(request, _("Ce rendez-vous n’est plus actif."))
-        else:
-            messages.success(request, _("Votre rendez-vous est annulé."))
-        return redirect("booking:manage", token=token)
-    return render(request, "booking/cancel.html", {"booking": booking, "token": token})
-
-
-def _too_late_message() -> str:
-    return _(
-        "Il est trop tard pour modifier ce rendez-vous en ligne (moins de %(hours)d "
-        "heures avant). Contactez l’accueil de la préfecture."
-    ) % {"hours": settings.BOOKING_CHANGE_CUTOFF_HOURS}
-
-
-@require_http_methods(["GET", "POST"])
-def move(request: HttpRequest, token: str) -> HttpResponse:
-    booking = _manage_guard(request, token)
-    if isinstance(booking, HttpResponse):
-        return booking
-    hold_key = f"move-hold-{booking.pk}"
-    hold_token = request.session.get(hold_key) or secrets.token_urlsafe(24)
-    now = timezone.now()
-    if request.method == "POST":
-        form = SlotForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Choisissez un créneau dans la liste."))
-        else:
-            slot_id = form.cleaned_data["slot"]
-            try:
-                if request.POST.get("confirm") == "1":
-                    services.booking_move(
-                        booking_id=booking.pk,
-                        slot_id=slot_id,
-                        hold_token=hold_token,
-                        now=now,
-                    )
-                else:
-                    services.hold_place(
-                        slot_id=slot_id,
-                        procedure=booking.procedure,
-                        token=hold_token,
-                        now=now,
-                    )
-            except (SlotFull, SlotNotBookable):
-                messages.error(
-                    request, _("Ce créneau vient d’être pris. Choisissez-en un autre.")
-                )
-            except TooLate:
-                messages.error(request, _too_late_message())
-                return redirect("booking:manage", token=token)
-            except NotCancellable:
-                messages.error(request, _("Ce rendez-vous n’est plus actif."))
-                return redirect("booking:manage", token=token)
-            else:
-                if request.POST.get("confirm") == "1":
-                    request.session.pop(hold_key, None)
-                    messages.success(request, _("Votre rendez-vous est déplacé."))
-                    return redirect("booking:manage", token=token)
-                request.session[hold_key] = hold_token
-                slot = Slot.objects.select_related("site").get(pk=slot_id)
-                return render(
-                    request,
-                    "booking/move_confirm.html",
-                    {"booking": booking, "slot": slot, "token": token},
-                )
-    open_slots = selectors.slot_list_open(
-        procedure=booking.procedure, now=now, exclude_hold_token=hold_token
-    ).exclude(pk=booking.slot_id)
-    return render(
-        request,
-        "booking/move.html",
-        {
-            "booking": booking,
-            "token": token,
-            "days": selectors.group_by_day(open_slots),
-            "manage_url": reverse("booking:manage", kwargs={"token": token}),
-        },
-    )
