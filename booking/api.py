@@ -1,6 +1,7 @@
 """The public JSON API (CONTRACT: /api/v1/creneaux), documented by its OpenAPI schema
 at /api/v1/openapi.json."""
 
+import re
 from datetime import datetime
 
 from django.http import HttpRequest
@@ -18,6 +19,9 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url=None,  # the interactive docs load scripts from a CDN, which the CSP forbids
 )
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
 class FreeSlot(Schema):
@@ -42,8 +46,10 @@ def creneaux(request: HttpRequest, demarche: str):
     what the booking flow's slot choice submits."""
     procedure = (
         selectors.procedure_list_offered()
-        .filter(slug=demarche[:60], channel=Procedure.ChannelChoice.COUNTER)
+        .filter(slug=demarche, channel=Procedure.ChannelChoice.COUNTER)
         .first()
+        if SLUG.fullmatch(demarche)
+        else None
     )
     if procedure is None:
         raise HttpError(404, "Démarche inconnue ou sans rendez-vous au guichet.")
