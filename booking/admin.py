@@ -6,7 +6,19 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from booking import rules, services
 from booking.errors import BookingError
-from booking.models import Booking, BookingEvent, Procedure, Site, Slot, TitleRecord
+from booking.models import (
+    Booking,
+    BookingEvent,
+    Card,
+    CardEvent,
+    ClosureDay,
+    OutgoingMessage,
+    Procedure,
+    Site,
+    Slot,
+    TitleRecord,
+)
+from booking.sms.base import masked
 
 
 @admin.register(Site)
@@ -118,3 +130,163 @@ class BookingAdmin(SimpleHistoryAdmin):
                 % {"count": cancelled},
                 messages.SUCCESS,
             )
+
+
+class CardEventInline(admin.TabularInline):
+    model = CardEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "kind", "actor", "detail"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CardMessageInline(admin.TabularInline):
+    model = OutgoingMessage
+    fk_name = "card"
+    extra = 0
+    can_delete = False
+    fields = ["kind", "status", "attempts", "sent_at", "delivered_at", "last_error"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "attempts",
+        "sent_at",
+        "delivered_at",
+        "last_error",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Card)
+class CardAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "numero_etranger",
+        "last_name",
+        "first_name",
+        "site",
+        "status",
+        "ready_at",
+    ]
+    list_filter = ["status", "site"]
+    list_select_related = ["site"]
+    search_fields = ["=numero_etranger", "last_name"]
+    readonly_fields = [
+        "status",
+        "ready_at",
+        "handed_over_at",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [CardMessageInline, CardEventInline]
+    actions = ["mark_ready"]
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            numero = rules.normalize_numero_etranger(search_term)
+        except rules.InvalidNumero:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(numero_etranger=numero), False
+
+    @admin.action(
+        description=_("Marquer disponibles (envoie le SMS « titre disponible »)")
+    )
+    def mark_ready(self, request, queryset) -> None:
+        report = services.card_mark_ready(
+            card_ids=list(queryset.values_list("pk", flat=True)),
+            by=request.user.get_username(),
+            now=timezone.now(),
+        )
+        if report.ready:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d titre marqué disponible : son SMS part.",
+                    "%(count)d titres marqués disponibles : leurs SMS partent.",
+                    len(report.ready),
+                )
+                % {"count": len(report.ready)},
+                messages.SUCCESS,
+            )
+        if report.already:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d titre n’était plus en production : aucun SMS renvoyé.",
+                    "%(count)d titres n’étaient plus en production : aucun SMS renvoyé.",
+                    len(report.already),
+                )
+                % {"count": len(report.already)},
+                messages.WARNING,
+            )
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    list_display = ["day", "site", "reason"]
+    list_filter = ["site"]
+    list_select_related = ["site"]
+    date_hierarchy = "day"
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "possible_duplicates",
+        "last_error",
+        "provider_id",
+        "sent_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["=provider_id", "=idempotency_key"]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+    exclude = ["to"]
+    readonly_fields = [
+        "idempotency_key",
+        "kind",
+        "card",
+        "booking",
+        "recipient",
+        "body",
+        "status",
+        "send_after",
+        "attempts",
+        "possible_duplicates",
+        "last_error",
+        "provider_id",
+        "claimed_at",
+        "sent_at",
+        "delivered_at",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("destinataire"))
+    def recipient(self, message: OutgoingMessage) -> str:
+        return masked(message.to)
+
+    @admin.action(description=_("Renvoyer maintenant (échecs seulement)"))
+    def retry_now(self, request, queryset) -> None:
+        count = services.messages_retry(
+            message_ids=list(queryset.values_list("pk", flat=True)), now=timezone.now()
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d SMS remis en file.", "%(count)d SMS remis en file.", count
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )

@@ -4,8 +4,6 @@ Good rows are kept, each bad row is reported with its line number and reason, an
 importing the same file again changes nothing. A file whose structure is broken (not
 UTF-8, missing columns) is refused whole."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking import rules
+from booking.csv_rows import CsvFileError, csv_rows
 from booking.models import TitleRecord
 from booking.phone import InvalidPhone, normalize_mobile
 
@@ -23,8 +22,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 BATCH = 5000
 
 
-class RegisterFileError(ValueError):
-    """The file cannot be read as the register's CSV at all."""
+RegisterFileError = CsvFileError  # the name this module's callers know
 
 
 @dataclass
@@ -94,48 +92,26 @@ def read_rows(
     data: bytes,
 ) -> tuple[list[tuple[int, TitleRecord]], list[tuple[int, str]]]:
     """Parses the file: (line, record) for good rows, (line, reason) for bad ones."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RegisterFileError(
-            _("Le fichier n’est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 ».")
-        ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        raise RegisterFileError(
-            _("Colonnes manquantes : %(missing)s. En-tête attendu : %(header)s")
-            % {"missing": ", ".join(missing), "header": ",".join(COLUMNS)}
-        )
-    reader.fieldnames = header
     good: list[tuple[int, TitleRecord]] = []
     bad: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
-    try:
-        for row in reader:
-            line = reader.line_num
-            if None in row:  # more cells than columns
-                bad.append((line, _("trop de colonnes")))
-                continue
-            try:
-                record = _parse_row(row)
-            except ValueError as invalid:
-                bad.append((line, str(invalid)))
-                continue
-            if record.numero_etranger in seen:
-                duplicate = _("numero_etranger en double (déjà ligne %(line)d)") % {
-                    "line": seen[record.numero_etranger]
-                }
-                bad.append((line, duplicate))
-                continue
-            seen[record.numero_etranger] = line
-            good.append((line, record))
-    except csv.Error as error:
-        raise RegisterFileError(
-            _("CSV illisible ligne %(line)d : %(error)s")
-            % {"line": reader.line_num, "error": error}
-        ) from None
+    for line, row in csv_rows(data, required=REQUIRED, columns=COLUMNS):
+        if None in row:  # more cells than columns
+            bad.append((line, _("trop de colonnes")))
+            continue
+        try:
+            record = _parse_row(row)
+        except ValueError as invalid:
+            bad.append((line, str(invalid)))
+            continue
+        if record.numero_etranger in seen:
+            duplicate = _("numero_etranger en double (déjà ligne %(line)d)") % {
+                "line": seen[record.numero_etranger]
+            }
+            bad.append((line, duplicate))
+            continue
+        seen[record.numero_etranger] = line
+        good.append((line, record))
     return good, bad
 
 

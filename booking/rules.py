@@ -144,3 +144,23 @@ REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
 def is_valid_reference(reference: str) -> bool:
     """A booking reference is 8 characters from an alphabet without look-alikes."""
     return len(reference) == 8 and all(c in REFERENCE_ALPHABET for c in reference)
+
+
+def next_sending_time(
+    moment: datetime, *, quiet_from: time, quiet_until: time
+) -> datetime:
+    """No SMS is sent between ``quiet_from`` and ``quiet_until`` (Paris time, possibly
+    across midnight; equal times mean no quiet hours): a message due then waits for
+    ``quiet_until``."""
+    if quiet_from == quiet_until:
+        return moment
+    local = moment.astimezone(PARIS)
+    now = local.time()
+    if quiet_from > quiet_until:
+        quiet = now >= quiet_from or now < quiet_until
+    else:
+        quiet = quiet_from <= now < quiet_until
+    if not quiet:
+        return moment
+    day = local.date() if now < quiet_until else local.date() + timedelta(days=1)
+    return datetime.combine(day, quiet_until, tzinfo=PARIS)

@@ -1,11 +1,29 @@
 from celery import shared_task
+from django.utils import timezone
 
-from booking import notifications
+from booking import notifications, services
 
 
 @shared_task(
     autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=8
 )
 def send_booking_confirmation(booking_id: int) -> None:
-    """Tells the applicant their appointment is booked (e-mail now; SMS: issue 4)."""
+    """Tells the applicant their appointment is booked (e-mail)."""
     notifications.booking_confirmed(booking_id=booking_id)
+
+
+@shared_task(acks_late=True)
+def send_sms(message_id: int) -> None:
+    """Sends one outbox message; retries are scheduled in the database (send_after)
+    and picked up by the sweeper, never as long Celery ETAs."""
+    services.message_send(message_id=message_id, now=timezone.now())
+
+
+@shared_task
+def sweep_messages() -> int:
+    """Every minute: re-enqueues messages that are due, or were lost (broker down at
+    commit time, worker killed mid-send)."""
+    ids = services.messages_sweep(now=timezone.now())
+    for message_id in ids:
+        send_sms.delay(message_id)
+    return len(ids)

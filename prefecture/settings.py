@@ -6,6 +6,7 @@ run in-process, local-memory cache. Production sets ``DATABASE_URL``, ``REDIS_UR
 """
 
 import hashlib
+from datetime import time, timedelta
 from pathlib import Path
 
 import environ
@@ -125,6 +126,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Static schedule: django-celery-beat does not support Django 6.1.
 CELERY_BEAT_SCHEDULE = {
+    "sweep-sms-outbox": {
+        "task": "booking.tasks.sweep_messages",
+        "schedule": 60.0,
+    },
     "clear-expired-sessions": {
         "task": "prefecture.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
@@ -251,6 +256,22 @@ ALTCHA_VERIFICATION_ENABLED = ANTIBOT
 BOOKING_CHECK_WINDOW_MINUTES = env.int("BOOKING_CHECK_WINDOW_MINUTES", default=15)
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="sms-outbox.jsonl")
+SMS_SENDER = env.str("SMS_SENDER", default="PREF45")  # at most 11 letters/digits
+# Nothing is sent between these hours (Europe/Paris): messages wait for the morning.
+SMS_QUIET_FROM = time.fromisoformat(env.str("SMS_QUIET_FROM", default="20:00"))
+SMS_QUIET_UNTIL = time.fromisoformat(env.str("SMS_QUIET_UNTIL", default="08:00"))
+SMS_RETRY_WINDOW = timedelta(hours=env.int("SMS_RETRY_WINDOW_HOURS", default=24))
+# A message "sending" for longer than this was interrupted (worker killed).
+SMS_SENDING_TIMEOUT = timedelta(
+    minutes=env.int("SMS_SENDING_TIMEOUT_MINUTES", default=5)
+)
+SMS_SWEEP_BATCH = 2000
+BREVO_API_KEY = env.str("BREVO_API_KEY", default="")
+BREVO_API_URL = env.str(
+    "BREVO_API_URL", default="https://api.brevo.com/v3/transactionalSMS/send"
+)
+# Shared secret of the delivery-receipt webhook (part of the URL given to Brevo).
+SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from booking.api import api
+from booking.webhooks import sms_receipt
 from prefecture import views
 
 # Public pages: French at /, English at /en/. The admin, the health check and the
@@ -12,6 +13,7 @@ urlpatterns = [
     path("sante/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("sms/recus/<str:secret>/", sms_receipt, name="sms_receipt"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -27,3 +27,12 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    from booking.sms import locmem
+
+    locmem.outbox.clear()
+    yield
+    locmem.outbox.clear()

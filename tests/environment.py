@@ -40,6 +40,7 @@ def _redis_error() -> str | None:
 # Production-like settings for the tests; a developer's own DATABASE_URL wins.
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "x" * 50)
 os.environ.setdefault("HTTPS_ONLY", "false")
+os.environ.setdefault("SMS_BACKEND", "locmem")
 os.environ.pop("REDIS_URL", None)  # tests that need Redis ask for it explicitly
 POSTGRES_ERROR = None
 if "DATABASE_URL" not in os.environ:

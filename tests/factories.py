@@ -108,3 +108,17 @@ class BookingFactory(factory.django.DjangoModelFactory):
     last_name = "Diallo"
     first_name = "Awa"
     mobile = "+33612345678"
+
+
+from booking.models import Card  # noqa: E402
+
+
+class CardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Card
+
+    numero_etranger = factory.Sequence(lambda n: f"49{n:08d}")
+    last_name = "Diallo"
+    first_name = "Awa"
+    mobile = "+33612345678"
+    site = factory.SubFactory(SiteFactory)

@@ -158,3 +158,30 @@ def test_collection_window_honours_closure_days():
 
 def test_reference_alphabet_has_no_look_alikes():
     assert not set("01ILOU") & set(rules.REFERENCE_ALPHABET)
+
+
+QUIET = {"quiet_from": rules.time(20, 0), "quiet_until": rules.time(8, 0)}
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (paris(2026, 11, 26, 19, 59), paris(2026, 11, 26, 19, 59)),
+        (paris(2026, 11, 26, 20, 0), paris(2026, 11, 27, 8, 0)),
+        (paris(2026, 11, 26, 23, 30), paris(2026, 11, 27, 8, 0)),
+        (paris(2026, 11, 27, 3, 0), paris(2026, 11, 27, 8, 0)),
+        (paris(2026, 11, 27, 8, 0), paris(2026, 11, 27, 8, 0)),
+        (
+            paris(2026, 3, 28, 22, 0),
+            paris(2026, 3, 29, 8, 0),
+        ),  # night of the DST change
+    ],
+)
+def test_no_sms_between_20h_and_8h(moment, expected):
+    assert rules.next_sending_time(moment, **QUIET) == expected
+
+
+def test_equal_bounds_mean_no_quiet_hours():
+    night = paris(2026, 11, 26, 23, 0)
+    same = {"quiet_from": rules.time(8, 0), "quiet_until": rules.time(8, 0)}
+    assert rules.next_sending_time(night, **same) == night

@@ -13,6 +13,12 @@ class Site(Bilingual):
     """A lieu d'accueil: where appointments take place and cards are collected."""
 
     name = models.CharField(_("nom"), max_length=120)
+    sms_name = models.CharField(
+        _("nom court pour les SMS"),
+        max_length=40,
+        blank=True,
+        help_text=_("40 caractères au plus : un SMS tient en 160 caractères."),
+    )
     address = models.TextField(_("adresse"))
     opening_hours_fr = models.TextField(
         _("horaires d'accueil (français)"),
@@ -34,6 +40,10 @@ class Site(Bilingual):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def short_name(self) -> str:
+        return self.sms_name or self.name[:40]
 
     @property
     def opening_hours(self) -> str:

@@ -1,0 +1,78 @@
+"""The SMS outbox: one row per message to send, written in the same transaction as the
+change that calls for it, sent by a Celery task, swept by beat if anything was lost."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from booking.models.appointments import Booking
+from booking.models.cards import Card
+
+
+class OutgoingMessage(models.Model):
+    class Kind(models.TextChoices):
+        CARD_READY = "card_ready", _("titre disponible")
+        CARD_REMINDER = "card_reminder", _("rappel de retrait")
+        BOOKING_CONFIRMED = "booking_confirmed", _("rendez-vous confirmé")
+        BOOKING_REMINDER = "booking_reminder", _("rappel de rendez-vous")
+        BOOKING_CANCELLED = "booking_cancelled", _("rendez-vous annulé")
+        BOOKING_MOVED = "booking_moved", _("rendez-vous déplacé")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("à envoyer")
+        SENDING = "sending", _("envoi en cours")
+        SENT = "sent", _("envoyé")
+        DELIVERED = "delivered", _("reçu")
+        UNDELIVERED = "undelivered", _("non reçu")
+        FAILED = "failed", _("échec")
+
+    idempotency_key = models.CharField(_("clé d'unicité"), max_length=80, unique=True)
+    kind = models.CharField(_("type"), max_length=24, choices=Kind)
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    to = models.CharField(_("destinataire"), max_length=16)
+    body = models.CharField(_("texte"), max_length=160)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status, default=Status.PENDING
+    )
+    send_after = models.DateTimeField(_("à envoyer à partir de"))
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    # A send interrupted after the provider may have accepted it (worker killed).
+    possible_duplicates = models.PositiveSmallIntegerField(
+        _("doublons possibles"), default=0
+    )
+    last_error = models.CharField(_("dernière erreur"), max_length=300, blank=True)
+    provider_id = models.CharField(
+        _("identifiant fournisseur"), max_length=64, blank=True
+    )
+    claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("reçu le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("SMS")
+        verbose_name_plural = _("SMS envoyés")
+        indexes = [
+            models.Index(fields=["status", "send_after"]),
+            models.Index(fields=["provider_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(card__isnull=False) | Q(booking__isnull=False),
+                name="booking_message_has_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.idempotency_key

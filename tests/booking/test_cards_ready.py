@@ -1,0 +1,50 @@
+import pytest
+from django.core.management import call_command
+
+from booking.models import Card, OutgoingMessage
+from tests.factories import CardFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "numero_etranger,nom,prenom,telephone,site\n"
+
+
+def run(tmp_path, capsys, body: str) -> list[str]:
+    path = tmp_path / "livraison.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    call_command("cards_ready", str(path))
+    return capsys.readouterr().out.splitlines()
+
+
+def test_batch_creates_unknown_cards_marks_ready_and_reports_bad_lines(
+    tmp_path, capsys
+):
+    SiteFactory(name="Préfecture du Loiret — Orléans", sms_name="Orleans")
+    existing = CardFactory(numero_etranger="4512345678")
+    out = run(
+        tmp_path,
+        capsys,
+        "208006503,Diallo,Awa,06 12 34 56 78,Orleans\n"
+        "4512345678,Nguyen,Linh,+33 7 81 23 45 67,\n"
+        "123,X,Y,0612345678,\n"
+        "4598765432,Z,W,01 23 45 67 89,\n"
+        "4598765433,Z,W,0612345678,Nowhere\n",
+    )
+    assert out[0] == "ready 2, already 0, rejected 3"
+    assert out[1].startswith("line 4: numero_etranger")
+    assert out[2].startswith("line 5: telephone : numéro fixe")
+    assert out[3].startswith("line 6: site : lieu inconnu")
+    assert Card.objects.get(numero_etranger="2008006503").status == "disponible"
+    existing.refresh_from_db()
+    assert existing.status == "disponible"
+    assert OutgoingMessage.objects.count() == 2
+
+
+def test_running_the_same_file_twice_sends_nothing_new(tmp_path, capsys):
+    SiteFactory()
+    body = "208006503,Diallo,Awa,06 12 34 56 78,\n"
+    run(tmp_path, capsys, body)
+    out = run(tmp_path, capsys, body)
+    assert out[0] == "ready 0, already 1, rejected 0"
+    assert OutgoingMessage.objects.count() == 1
+    assert Card.objects.count() == 1

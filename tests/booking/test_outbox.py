@@ -1,0 +1,124 @@
+"""Cards marked ready and the SMS outbox, with the in-memory SMS backend."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from booking import services
+from booking.models import Card, CardEvent, OutgoingMessage
+from booking.rules import PARIS
+from booking.sms import SmsTransientError, locmem
+from tests.factories import CardFactory
+
+pytestmark = pytest.mark.django_db
+
+MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
+
+
+def test_mark_ready_writes_one_message_and_an_event(django_capture_on_commit_callbacks):
+    card = CardFactory()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = services.card_mark_ready(card_ids=[card.pk], by="agent", now=MORNING)
+    assert report.ready == [card.pk]
+    card.refresh_from_db()
+    assert card.status == Card.Status.READY and card.ready_at == MORNING
+    message = OutgoingMessage.objects.get()
+    assert message.idempotency_key == f"card:{card.pk}:ready"
+    assert message.to == "+33612345678" and message.status == "pending"
+    assert CardEvent.objects.get().actor == "agent"
+    assert len(callbacks) == 1  # enqueued after commit
+
+
+def test_marking_again_sends_nothing_new():
+    card = CardFactory()
+    services.card_mark_ready(card_ids=[card.pk], by="a", now=MORNING)
+    report = services.card_mark_ready(card_ids=[card.pk], by="b", now=MORNING)
+    assert report.already == [card.pk] and report.ready == []
+    assert OutgoingMessage.objects.count() == 1
+
+
+def test_a_card_marked_at_night_waits_for_the_morning():
+    card = CardFactory()
+    night = datetime(2026, 11, 26, 22, 30, tzinfo=PARIS)
+    services.card_mark_ready(card_ids=[card.pk], by="a", now=night)
+    message = OutgoingMessage.objects.get()
+    assert message.send_after == datetime(2026, 11, 27, 8, 0, tzinfo=PARIS)
+    assert services.message_send(message_id=message.pk, now=night) is None
+    assert locmem.outbox == []
+
+
+def test_send_records_the_provider_id_and_sends_once():
+    card = CardFactory()
+    services.card_mark_ready(card_ids=[card.pk], by="a", now=MORNING)
+    message = OutgoingMessage.objects.get()
+    services.message_send(message_id=message.pk, now=MORNING)
+    services.message_send(message_id=message.pk, now=MORNING)  # a duplicate task
+    message.refresh_from_db()
+    assert message.status == "sent" and message.attempts == 1
+    assert message.provider_id.startswith("locmem-")
+    assert [sms.to for sms in locmem.outbox] == ["+33612345678"]
+
+
+class Flaky:
+    calls = 0
+
+    def send(self, sms):
+        Flaky.calls += 1
+        raise SmsTransientError("HTTP 503")
+
+
+def test_transient_failure_waits_with_backoff_then_gives_up_after_the_window(
+    monkeypatch, settings
+):
+    monkeypatch.setattr("booking.services.messages.get_backend", Flaky)
+    card = CardFactory()
+    services.card_mark_ready(card_ids=[card.pk], by="a", now=MORNING)
+    message = OutgoingMessage.objects.get()
+    outcome = services.message_send(message_id=message.pk, now=MORNING)
+    message.refresh_from_db()
+    assert message.status == "pending" and message.last_error == "HTTP 503"
+    assert MORNING < message.send_after <= MORNING + timedelta(seconds=30)
+    assert outcome.retry_at == message.send_after
+    late = message.created_at + settings.SMS_RETRY_WINDOW + timedelta(minutes=1)
+    OutgoingMessage.objects.filter(pk=message.pk).update(send_after=late)
+    services.message_send(message_id=message.pk, now=late)
+    message.refresh_from_db()
+    assert (
+        message.status == "failed"
+        and "abandoned after 2 attempts" in message.last_error
+    )
+
+
+def test_sweeper_resends_messages_lost_at_commit_or_stuck_in_sending():
+    lost, stuck = CardFactory(), CardFactory()
+    services.card_mark_ready(card_ids=[lost.pk, stuck.pk], by="a", now=MORNING)
+    stuck_message = OutgoingMessage.objects.get(card=stuck)
+    OutgoingMessage.objects.filter(pk=stuck_message.pk).update(
+        status="sending", claimed_at=MORNING
+    )
+    later = MORNING + timedelta(minutes=10)
+    due = services.messages_sweep(now=later)
+    assert sorted(due) == sorted(OutgoingMessage.objects.values_list("pk", flat=True))
+    stuck_message.refresh_from_db()
+    assert stuck_message.status == "pending" and stuck_message.possible_duplicates == 1
+
+
+def test_a_message_being_sent_is_not_swept_before_the_timeout():
+    card = CardFactory()
+    services.card_mark_ready(card_ids=[card.pk], by="a", now=MORNING)
+    OutgoingMessage.objects.update(status="sending", claimed_at=MORNING)
+    assert services.messages_sweep(now=MORNING + timedelta(minutes=1)) == []
+
+
+def test_a_thousand_cards_in_one_call_give_a_thousand_messages(
+    django_assert_max_num_queries,
+):
+    cards = CardFactory.create_batch(1000)
+    with django_assert_max_num_queries(12):
+        report = services.card_mark_ready(
+            card_ids=[c.pk for c in cards], by="a", now=timezone.now()
+        )
+    assert len(report.ready) == 1000
+    assert OutgoingMessage.objects.count() == 1000
+    assert OutgoingMessage.objects.values("card").distinct().count() == 1000
