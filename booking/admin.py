@@ -1,11 +1,19 @@
+from urllib.parse import urlencode
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from booking import rules, services
-from booking.errors import BookingError
+from booking import rules, selectors, services
+from booking.errors import BookingError, HandoverRefused
 from booking.models import (
     Booking,
     BookingEvent,
@@ -18,6 +26,7 @@ from booking.models import (
     Slot,
     TitleRecord,
 )
+from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 from booking.sms.base import masked
 
 
@@ -161,8 +170,47 @@ class CardMessageInline(admin.TabularInline):
         return False
 
 
+class CardForm(forms.ModelForm):
+    # Any notation is accepted (spaces, dots, 9 digits), then normalised.
+    numero_etranger = forms.CharField(label=_("numéro étranger"), max_length=40)
+
+    class Meta:
+        model = Card
+        fields = [
+            "numero_etranger",
+            "last_name",
+            "first_name",
+            "mobile",
+            "language",
+            "site",
+        ]
+
+    def clean_numero_etranger(self) -> str:
+        try:
+            return rules.normalize_numero_etranger(self.cleaned_data["numero_etranger"])
+        except rules.InvalidNumero:
+            raise forms.ValidationError(
+                _(
+                    "Numéro étranger invalide : 10 chiffres (9 pour une carte d’avant 2017)."
+                )
+            ) from None
+
+    def clean_mobile(self) -> str:
+        try:
+            return normalize_mobile(self.cleaned_data["mobile"])
+        except NotAMobile:
+            raise forms.ValidationError(
+                _("C’est un numéro de téléphone fixe : il ne peut pas recevoir de SMS.")
+            ) from None
+        except InvalidPhone:
+            raise forms.ValidationError(
+                _("Numéro de téléphone portable invalide.")
+            ) from None
+
+
 @admin.register(Card)
 class CardAdmin(SimpleHistoryAdmin):
+    form = CardForm
     list_display = [
         "numero_etranger",
         "last_name",
@@ -190,6 +238,54 @@ class CardAdmin(SimpleHistoryAdmin):
         except rules.InvalidNumero:
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(numero_etranger=numero), False
+
+    def get_urls(self):
+        desk = path(
+            "remise/",
+            self.admin_site.admin_view(self.desk_view),
+            name="booking_card_desk",
+        )
+        return [desk, *super().get_urls()]
+
+    def desk_view(self, request: HttpRequest) -> HttpResponse:
+        """The collection desk ("Remise des titres"): find a card, see its SMS,
+        record the handover (refused outside the rules unless overridden)."""
+        if not request.user.has_perm("booking.hand_over_card"):
+            raise PermissionDenied
+        can_override = request.user.has_perm("booking.override_handover")
+        query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:80]
+        if request.method == "POST":
+            override = "override" in request.POST and can_override
+            try:
+                card_id = int(request.POST.get("card", ""))
+                services.card_hand_over(
+                    card_id=card_id,
+                    by=request.user.get_username(),
+                    now=timezone.now(),
+                    override_reason=request.POST.get("reason", "") if override else "",
+                )
+            except (ValueError, Card.DoesNotExist):
+                self.message_user(request, _("Titre introuvable."), messages.ERROR)
+            except HandoverRefused as refused:
+                self.message_user(
+                    request,
+                    _("Remise refusée : %(reason)s.") % {"reason": refused.reason},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(request, _("Remise enregistrée."), messages.SUCCESS)
+            return redirect(
+                f"{reverse('admin:booking_card_desk')}?{urlencode({'q': query})}"
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Remise des titres"),
+            "query": query,
+            "cards": selectors.card_list_for_desk(query=query) if query else [],
+            "can_override": can_override,
+        }
+        return TemplateResponse(request, "admin/booking/card/desk.html", context)
 
     @admin.action(
         description=_("Marquer disponibles (envoie le SMS « titre disponible »)")

@@ -31,3 +31,11 @@ class TooLate(BookingError):
 
 class NotCancellable(BookingError):
     """The appointment is not active any more (cancelled, past, honoured)."""
+
+
+class HandoverRefused(BookingError):
+    """The card cannot be handed over now; ``reason`` says why, in the agent's words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

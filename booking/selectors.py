@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from booking.models import Booking, Hold, Procedure, Site, Slot
+from booking import rules
+from booking.models import Booking, Card, Hold, OutgoingMessage, Procedure, Site, Slot
 
 
 def procedure_list_offered() -> QuerySet[Procedure]:
@@ -83,3 +84,27 @@ def booking_get_active(*, numero_etranger: str, now: datetime) -> Booking | None
 
 def hold_get(*, token: str) -> Hold | None:
     return Hold.objects.filter(token=token).first()
+
+
+def card_list_for_desk(*, query: str) -> list[Card]:
+    """Cards matching a numéro étranger (any notation) or an SMS reference, with their
+    SMS (``desk_messages``); three queries at most."""
+    try:
+        cards = Card.objects.filter(
+            numero_etranger=rules.normalize_numero_etranger(query)
+        )
+    except rules.InvalidNumero:
+        cards = Card.objects.filter(
+            Q(messages__provider_id=query) | Q(messages__idempotency_key=query)
+        ).distinct()
+    return list(
+        cards.select_related("site")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=OutgoingMessage.objects.order_by("created_at"),
+                to_attr="desk_messages",
+            )
+        )
+        .order_by("-created_at")[:20]
+    )

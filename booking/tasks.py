@@ -27,3 +27,10 @@ def sweep_messages() -> int:
     for message_id in ids:
         send_sms.delay(message_id)
     return len(ids)
+
+
+@shared_task
+def send_reminders() -> int:
+    """Hourly: the 48-hour appointment reminders and the card collection reminders."""
+    now = timezone.now()
+    return services.bookings_remind(now=now) + services.cards_remind(now=now)

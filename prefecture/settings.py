@@ -130,6 +130,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.tasks.sweep_messages",
         "schedule": 60.0,
     },
+    "send-reminders": {
+        "task": "booking.tasks.send_reminders",
+        "schedule": crontab(minute=5),
+    },
     "clear-expired-sessions": {
         "task": "prefecture.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
@@ -266,6 +270,9 @@ SMS_SENDING_TIMEOUT = timedelta(
     minutes=env.int("SMS_SENDING_TIMEOUT_MINUTES", default=5)
 )
 SMS_SWEEP_BATCH = 2000
+# A ready card not collected after this many days gets a reminder, at most this often.
+CARD_REMINDER_AFTER_DAYS = env.int("CARD_REMINDER_AFTER_DAYS", default=14)
+CARD_REMINDER_MAX = env.int("CARD_REMINDER_MAX", default=2)
 BREVO_API_KEY = env.str("BREVO_API_KEY", default="")
 BREVO_API_URL = env.str(
     "BREVO_API_URL", default="https://api.brevo.com/v3/transactionalSMS/send"

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from booking.api import api
+from booking.views import managing
 from booking.webhooks import sms_receipt
 from prefecture import views
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("sms/recus/<str:secret>/", sms_receipt, name="sms_receipt"),
+    path("rdv/<str:reference>/", managing.short_link, name="booking_short_link"),
 ]
 
 urlpatterns += i18n_patterns(

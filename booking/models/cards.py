@@ -48,6 +48,10 @@ class Card(models.Model):
         ordering = ["-created_at", "pk"]
         verbose_name = _("titre produit")
         verbose_name_plural = _("titres produits")
+        permissions = [
+            ("hand_over_card", _("Peut remettre un titre au guichet")),
+            ("override_handover", _("Peut remettre un titre par dérogation")),
+        ]
         constraints = [
             # One card in the pipeline per person; handed-over ones are history.
             models.UniqueConstraint(

@@ -8,8 +8,9 @@ from booking.services.bookings import (
     booking_move,
     hold_place,
 )
-from booking.services.cards import card_mark_ready
+from booking.services.cards import card_hand_over, card_mark_ready, cards_remind
 from booking.services.messages import message_send, messages_retry, messages_sweep
+from booking.services.notices import booking_notice, bookings_remind
 
 __all__ = [
     "APPLICANT",
@@ -17,7 +18,11 @@ __all__ = [
     "booking_cancel",
     "booking_create",
     "booking_move",
+    "booking_notice",
+    "bookings_remind",
+    "card_hand_over",
     "card_mark_ready",
+    "cards_remind",
     "hold_place",
     "message_send",
     "messages_retry",

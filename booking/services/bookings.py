@@ -15,8 +15,16 @@ from booking.errors import (
     SlotNotBookable,
     TooLate,
 )
-from booking.models import Booking, BookingEvent, Hold, Procedure, Slot
+from booking.models import (
+    Booking,
+    BookingEvent,
+    Hold,
+    OutgoingMessage,
+    Procedure,
+    Slot,
+)
 from booking.selectors import free_places
+from booking.services.notices import booking_notice
 
 APPLICANT = "usager"
 
@@ -165,6 +173,12 @@ def _booking_insert(
         actor=APPLICANT,
         detail={"slot": slot.pk},
     )
+    booking_notice(
+        booking=booking,
+        kind=OutgoingMessage.Kind.BOOKING_CONFIRMED,
+        key=f"booking:{booking.pk}:confirmed",
+        now=now,
+    )
     transaction.on_commit(lambda: _notify_confirmed(booking.pk))
     return booking
 
@@ -201,6 +215,12 @@ def booking_cancel(*, booking_id: int, now: datetime, by: str = APPLICANT) -> Bo
         BookingEvent.objects.create(
             booking=booking, kind=BookingEvent.Kind.CANCELLED, actor=by
         )
+        booking_notice(
+            booking=booking,
+            kind=OutgoingMessage.Kind.BOOKING_CANCELLED,
+            key=f"booking:{booking.pk}:cancelled",
+            now=now,
+        )
     return booking
 
 
@@ -234,5 +254,11 @@ def booking_move(
             kind=BookingEvent.Kind.MOVED,
             actor=APPLICANT,
             detail={"from": previous, "to": slot.pk},
+        )
+        booking_notice(
+            booking=booking,
+            kind=OutgoingMessage.Kind.BOOKING_MOVED,
+            key=f"booking:{booking.pk}:moved:{slot.pk}",
+            now=now,
         )
     return booking

@@ -2,11 +2,16 @@
 transaction (the outbox), so a card is never ready without its message."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+import holidays
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from booking.models import Card, CardEvent, OutgoingMessage
+from booking.errors import HandoverRefused
+from booking.models import Card, CardEvent, ClosureDay, OutgoingMessage
+from booking.rules import in_collection_window
 from booking.services.messages import enqueue_after_commit, first_sending_time
 from booking.sms import texts
 
@@ -68,3 +73,91 @@ def card_mark_ready(*, card_ids: list[int], by: str, now: datetime) -> ReadyRepo
         enqueue_after_commit(ids)
         report.ready = [card.pk for card in to_mark]
     return report
+
+
+def closed_days_for(site_id: int, *, around: datetime) -> set[date]:
+    """French public holidays and the site's closure days, near ``around``."""
+    year = around.year
+    closed = set(holidays.country_holidays("FR", years=[year - 1, year, year + 1]))
+    closed |= set(
+        ClosureDay.objects.filter(site_id=site_id).values_list("day", flat=True)
+    )
+    return closed
+
+
+def card_hand_over(
+    *, card_id: int, by: str, now: datetime, override_reason: str = ""
+) -> Card:
+    """Records the handover of a ready card to its holder. Refused (HandoverRefused,
+    nothing written) when no "carte disponible" SMS went out, or outside Monday–Friday
+    9:00–12:00 Paris time, public holidays and closure days — unless a supervisor
+    gives a written reason, kept in the audit trail."""
+
+    with transaction.atomic():
+        card = Card.objects.select_for_update().get(pk=card_id)
+        if card.status != Card.Status.READY:
+            raise HandoverRefused(
+                _("Ce titre n’est pas disponible (statut : %(status)s).")
+                % {"status": card.get_status_display()}
+            )
+        refusals = []
+        notified = card.messages.filter(
+            kind=OutgoingMessage.Kind.CARD_READY,
+            status__in=[OutgoingMessage.Status.SENT, OutgoingMessage.Status.DELIVERED],
+        ).exists()
+        if not notified:
+            refusals.append(
+                _("aucun SMS « titre disponible » n’a été envoyé pour ce titre")
+            )
+        if not in_collection_window(now, closed_days_for(card.site_id, around=now)):
+            refusals.append(
+                _(
+                    "la remise se fait du lundi au vendredi de 9h à 12h, hors jours fériés et fermetures"
+                )
+            )
+        if refusals and not override_reason.strip():
+            raise HandoverRefused("; ".join(refusals))
+        card.status = Card.Status.HANDED_OVER
+        card.handed_over_at = now
+        card.save(update_fields=["status", "handed_over_at", "updated_at"])
+        CardEvent.objects.create(
+            card=card,
+            kind=CardEvent.Kind.OVERRIDE if refusals else CardEvent.Kind.HANDED_OVER,
+            actor=by,
+            detail={"reason": override_reason.strip(), "refusals": refusals}
+            if refusals
+            else {},
+        )
+    return card
+
+
+def cards_remind(*, now: datetime) -> int:
+    """A card ready and not collected gets a reminder every CARD_REMINDER_AFTER_DAYS
+    days after its SMS, CARD_REMINDER_MAX at most; same outbox, same rules."""
+    every = timedelta(days=settings.CARD_REMINDER_AFTER_DAYS)
+    count = 0
+    waiting = Card.objects.filter(
+        status=Card.Status.READY, ready_at__lte=now - every
+    ).select_related("site")
+    for card in waiting:
+        sent = card.messages.filter(kind=OutgoingMessage.Kind.CARD_REMINDER).count()
+        next_due = (card.ready_at or now) + every * (sent + 1)
+        if sent >= settings.CARD_REMINDER_MAX or now < next_due:
+            continue
+        with transaction.atomic():
+            message, created = OutgoingMessage.objects.get_or_create(
+                idempotency_key=f"card:{card.pk}:reminder:{sent + 1}",
+                defaults={
+                    "kind": OutgoingMessage.Kind.CARD_REMINDER,
+                    "card": card,
+                    "to": card.mobile,
+                    "body": texts.card_reminder(
+                        site=card.site.short_name, language=card.language
+                    ),
+                    "send_after": first_sending_time(now),
+                },
+            )
+            if created and message.send_after <= now:
+                enqueue_after_commit([message.pk])
+        count += created
+    return count

@@ -1,7 +1,7 @@
 """The SMS texts, one per kind and language: GSM-7 only, one segment (160 characters),
 and no more personal data than needed (lock screens show them)."""
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from booking.sms.gsm7 import to_gsm7
@@ -22,4 +22,60 @@ def card_reminder(*, site: str, language: str) -> str:
             "Préfecture du Loiret : rappel, votre titre de séjour vous attend à "
             "%(site)s, du lundi au vendredi de 9h à 12h."
         ) % {"site": site}
+    return to_gsm7(text)
+
+
+def _when(starts_at) -> dict[str, str]:
+    local = timezone.localtime(starts_at)
+    return {"date": local.strftime("%d/%m"), "time": local.strftime("%H:%M")}
+
+
+def booking_confirmed(*, booking, url: str) -> str:
+    with translation.override(booking.language):
+        text = _(
+            "Préfecture du Loiret : RDV confirmé le %(date)s à %(time)s, %(site)s. "
+            "Réf. %(reference)s. Gérer : %(url)s"
+        ) % {
+            **_when(booking.slot.starts_at),
+            "site": booking.slot.site.short_name,
+            "reference": booking.reference,
+            "url": url,
+        }
+    return to_gsm7(text)
+
+
+def booking_reminder(*, booking, url: str) -> str:
+    with translation.override(booking.language):
+        text = _(
+            "Préfecture du Loiret : rappel, RDV le %(date)s à %(time)s, %(site)s. "
+            "Réf. %(reference)s. Gérer : %(url)s"
+        ) % {
+            **_when(booking.slot.starts_at),
+            "site": booking.slot.site.short_name,
+            "reference": booking.reference,
+            "url": url,
+        }
+    return to_gsm7(text)
+
+
+def booking_moved(*, booking, url: str) -> str:
+    with translation.override(booking.language):
+        text = _(
+            "Préfecture du Loiret : RDV déplacé au %(date)s à %(time)s, %(site)s. "
+            "Réf. %(reference)s. Gérer : %(url)s"
+        ) % {
+            **_when(booking.slot.starts_at),
+            "site": booking.slot.site.short_name,
+            "reference": booking.reference,
+            "url": url,
+        }
+    return to_gsm7(text)
+
+
+def booking_cancelled(*, booking) -> str:
+    with translation.override(booking.language):
+        text = _(
+            "Préfecture du Loiret : votre RDV du %(date)s à %(time)s (réf. "
+            "%(reference)s) est annulé."
+        ) % {**_when(booking.slot.starts_at), "reference": booking.reference}
     return to_gsm7(text)

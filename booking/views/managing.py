@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import selectors, services, throttle
 from booking.errors import NotCancellable, SlotFull, SlotNotBookable, TooLate
 from booking.forms import SecondFactorForm, SlotForm
-from booking.manage_links import booking_from_token
+from booking.manage_links import booking_from_token, manage_path
 from booking.models import Booking, Slot
 from booking.network import client_ip
 from booking.views.applying import too_many_attempts
@@ -163,3 +163,13 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
             "manage_url": reverse("booking:manage", kwargs={"token": token}),
         },
     )
+
+
+@require_safe
+def short_link(request: HttpRequest, reference: str) -> HttpResponse:
+    """The short address sent by SMS: on to the signed manage page (which asks for
+    the second factor before showing anything)."""
+    booking = Booking.objects.filter(reference=reference.upper()[:8]).first()
+    if booking is None:
+        raise Http404
+    return redirect(manage_path(booking))

@@ -5,6 +5,12 @@ from tests.factories import CardFactory
 
 pytestmark = pytest.mark.django_db
 
+INLINES = {
+    f"{prefix}-{field}": 0
+    for prefix in ("messages", "events")
+    for field in ("TOTAL_FORMS", "INITIAL_FORMS")
+}
+
 
 def test_agent_marks_cards_ready_in_one_action_and_sees_the_messages(admin_client):
     cards = CardFactory.create_batch(3)
@@ -45,3 +51,32 @@ def test_retry_now_requeues_failed_messages_only(admin_client):
     )
     message.refresh_from_db()
     assert message.status in ("pending", "sent")
+
+
+@pytest.mark.parametrize(
+    ("mobile", "expected"),
+    [("0690 12 34 56", "+590690123456"), ("+44 7911 123456", "+447911123456")],
+)
+def test_card_form_stores_mobiles_in_e164(admin_client, mobile, expected):
+    from tests.factories import SiteFactory
+
+    site = SiteFactory()
+    admin_client.post(
+        "/admin/booking/card/add/",
+        {"numero_etranger": "208 006 503", "mobile": mobile, "language": "fr",
+         "site": site.pk, "last_name": "D", "first_name": "A", **INLINES},
+    )  # fmt: skip
+    card = Card.objects.get()
+    assert (card.numero_etranger, card.mobile) == ("2008006503", expected)
+
+
+def test_card_form_refuses_a_landline_with_a_clear_message(admin_client):
+    from tests.factories import SiteFactory
+
+    response = admin_client.post(
+        "/admin/booking/card/add/",
+        {"numero_etranger": "2008006503", "mobile": "01 23 45 67 89", "language": "fr",
+         "site": SiteFactory().pk, **INLINES},
+    )  # fmt: skip
+    assert "ne peut pas recevoir de SMS" in response.content.decode()
+    assert not Card.objects.exists()
