@@ -13,6 +13,8 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from booking import rules, selectors, services
+from booking.cards_import import cards_ready_from_csv
+from booking.csv_rows import CsvFileError
 from booking.errors import BookingError, HandoverRefused
 from booking.models import (
     Booking,
@@ -170,6 +172,16 @@ class CardMessageInline(admin.TabularInline):
         return False
 
 
+class DeliveryForm(forms.Form):
+    file = forms.FileField(label=_("Fichier CSV"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("Fichier trop volumineux (10 Mo au plus)."))
+        return upload
+
+
 class CardForm(forms.ModelForm):
     # Any notation is accepted (spaces, dots, 9 digits), then normalised.
     numero_etranger = forms.CharField(label=_("numéro étranger"), max_length=40)
@@ -245,7 +257,36 @@ class CardAdmin(SimpleHistoryAdmin):
             self.admin_site.admin_view(self.desk_view),
             name="booking_card_desk",
         )
-        return [desk, *super().get_urls()]
+        delivery = path(
+            "livraison/",
+            self.admin_site.admin_view(self.delivery_view),
+            name="booking_card_delivery",
+        )
+        return [desk, delivery, *super().get_urls()]
+
+    def delivery_view(self, request: HttpRequest) -> HttpResponse:
+        """The delivery list from production, uploaded: same as `cards_ready`."""
+        if not request.user.has_perm("booking.change_card"):
+            raise PermissionDenied
+        form = DeliveryForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = cards_ready_from_csv(
+                    data=form.cleaned_data["file"].read(),
+                    by=request.user.get_username(),
+                    now=timezone.now(),
+                )
+            except CsvFileError as error:
+                form.add_error("file", str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Liste de livraison"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/booking/card/delivery.html", context)
 
     def desk_view(self, request: HttpRequest) -> HttpResponse:
         """The collection desk ("Remise des titres"): find a card, see its SMS,

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = _("Rendez-vous")
+
+    def ready(self) -> None:
+        from booking import checks  # noqa: F401 - registers the system checks

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking import rules
-from booking.models import Procedure, Site, Slot, TitleRecord
+from booking.models import Card, Procedure, Site, Slot, TitleRecord
 
 COUNTER = Procedure.ChannelChoice.COUNTER
 ONLINE = Procedure.ChannelChoice.ONLINE
@@ -67,12 +67,20 @@ SLOT_TIMES = [
 ]
 
 
+DEMO_CARDS = [
+    ("4512345678", "Nguyen", "Linh", "+33612345678", "fr"),
+    ("4598765432", "Okafor", "Chidi", "+447911123456", "en"),
+    ("4533344455", "Benali", "Yasmine", "+590690123456", "fr"),
+]
+
+
 @dataclass
 class DemoReport:
     sites: int = 0
     procedures: int = 0
     slots: int = 0
     titles: int = 0
+    cards: int = 0
 
 
 @transaction.atomic
@@ -89,6 +97,9 @@ def booking_seed_demo(*, now: datetime, days: int = 30) -> DemoReport:
         },
     )
     report.sites += created
+    if not site.sms_name:
+        site.sms_name = "Prefecture Orleans"
+        site.save(update_fields=["sms_name"])
     by_slug: dict[str, Procedure] = {}
     for position, (slug, name_fr, name_en, channel, url, books_as) in enumerate(
         PROCEDURES, start=1
@@ -119,6 +130,17 @@ def booking_seed_demo(*, now: datetime, days: int = 30) -> DemoReport:
             },
         )
         report.titles += created
+    for numero, last_name, first_name, mobile, language in DEMO_CARDS:
+        if not Card.objects.filter(numero_etranger=numero).exists():
+            Card.objects.create(
+                numero_etranger=numero,
+                last_name=last_name,
+                first_name=first_name,
+                mobile=mobile,
+                language=language,
+                site=site,
+            )
+            report.cards += 1
     return report
 
 

@@ -48,3 +48,38 @@ def test_running_the_same_file_twice_sends_nothing_new(tmp_path, capsys):
     assert out[0] == "ready 0, already 1, rejected 0"
     assert OutgoingMessage.objects.count() == 1
     assert Card.objects.count() == 1
+
+
+def test_the_same_upload_in_the_admin(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    SiteFactory()
+    upload = SimpleUploadedFile(
+        "livraison.csv",
+        (
+            HEADER + "208006503,Diallo,Awa,06 12 34 56 78,\n123,X,Y,0612345678,\n"
+        ).encode(),
+    )
+    page = admin_client.post(
+        "/admin/booking/card/livraison/", {"file": upload}
+    ).content.decode()
+    assert "ready 1, already 0, rejected 1" in page and "Ligne 3" in page
+    assert OutgoingMessage.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xff\xfe garbage \x00",
+        b"numero_etranger;nom\n1;2\n",
+        "é,è\n".encode("latin-1"),
+    ],
+)
+def test_a_broken_upload_is_reported_and_changes_nothing(admin_client, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("x.csv", content)
+    response = admin_client.post("/admin/booking/card/livraison/", {"file": upload})
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not Card.objects.exists()

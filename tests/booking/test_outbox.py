@@ -122,3 +122,27 @@ def test_a_thousand_cards_in_one_call_give_a_thousand_messages(
     assert len(report.ready) == 1000
     assert OutgoingMessage.objects.count() == 1000
     assert OutgoingMessage.objects.values("card").distinct().count() == 1000
+
+
+@pytest.mark.parametrize(
+    ("sender", "ok"), [("PREF45", True), ("Prefecture45", False), ("PRÉF", False)]
+)
+def test_sms_sender_is_checked(settings, sender, ok):
+    from booking.checks import sms_sender_is_valid
+
+    settings.SMS_SENDER = sender
+    assert (sms_sender_is_valid(None) == []) is ok
+
+
+def test_seed_demo_cards_can_be_marked_ready_with_the_console_backend(settings, capsys):
+    from django.core.management import call_command
+
+    settings.SMS_BACKEND = "console"
+    call_command("seed_demo")
+    cards = Card.objects.all()
+    assert cards.count() == 3
+    services.card_mark_ready(card_ids=[c.pk for c in cards], by="agent", now=MORNING)
+    for message in OutgoingMessage.objects.all():
+        services.message_send(message_id=message.pk, now=MORNING)
+    out = capsys.readouterr().out
+    assert "[SMS card_ready to +33*******78]" in out and "+33612345678" not in out

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         demo = booking_seed_demo(now=now)
         self.stdout.write(
             f"Booking: {demo.sites} sites, {demo.procedures} démarches, "
-            f"{demo.slots} slots, {demo.titles} register entries created."
+            f"{demo.slots} slots, {demo.titles} register entries, {demo.cards} cards "
+            "in production created."
         )
         self.stdout.write("Demo register entries (numéro étranger / validité / CP):")
         for title in DEMO_TITLES:
