@@ -27,6 +27,9 @@ install: $(STAMP)
 
 # Embedded default for a laptop: DEBUG on, SQLite, tasks in-process (override any of it).
 run: export DEBUG ?= true
+# A laptop demo shows the SMS at any hour: no quiet hours (equal bounds).
+run: export SMS_QUIET_FROM ?= 00:00
+run: export SMS_QUIET_UNTIL ?= 00:00
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

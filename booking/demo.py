@@ -98,7 +98,7 @@ def booking_seed_demo(*, now: datetime, days: int = 30) -> DemoReport:
     )
     report.sites += created
     if not site.sms_name:
-        site.sms_name = "Prefecture Orleans"
+        site.sms_name = "Préfecture Orléans"
         site.save(update_fields=["sms_name"])
     by_slug: dict[str, Procedure] = {}
     for position, (slug, name_fr, name_en, channel, url, books_as) in enumerate(
