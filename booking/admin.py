@@ -69,14 +69,19 @@ class TitleRecordAdmin(admin.ModelAdmin):
     search_fields = ["=numero_etranger"]
 
 
-class BookingEventInline(admin.TabularInline):
-    model = BookingEvent
+class AuditTrailInline(admin.TabularInline):
+    """An audit trail: read, never written by hand."""
+
     extra = 0
     can_delete = False
     readonly_fields = ["at", "kind", "actor", "detail"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class BookingEventInline(AuditTrailInline):
+    model = BookingEvent
 
 
 @admin.register(Booking)
@@ -143,14 +148,8 @@ class BookingAdmin(SimpleHistoryAdmin):
             )
 
 
-class CardEventInline(admin.TabularInline):
+class CardEventInline(AuditTrailInline):
     model = CardEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["at", "kind", "actor", "detail"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CardMessageInline(admin.TabularInline):

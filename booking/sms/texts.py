@@ -3,6 +3,7 @@ and no more personal data than needed (lock screens show them)."""
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from booking.sms.gsm7 import to_gsm7
 
@@ -25,51 +26,46 @@ def card_reminder(*, site: str, language: str) -> str:
     return to_gsm7(text)
 
 
+CONFIRMED = gettext_noop(
+    "Préfecture du Loiret : RDV confirmé le %(date)s à %(time)s, %(site)s. "
+    "Réf. %(reference)s. Gérer : %(url)s"
+)
+REMINDER = gettext_noop(
+    "Préfecture du Loiret : rappel, RDV le %(date)s à %(time)s, %(site)s. "
+    "Réf. %(reference)s. Gérer : %(url)s"
+)
+MOVED = gettext_noop(
+    "Préfecture du Loiret : RDV déplacé au %(date)s à %(time)s, %(site)s. "
+    "Réf. %(reference)s. Gérer : %(url)s"
+)
+
+
 def _when(starts_at) -> dict[str, str]:
     local = timezone.localtime(starts_at)
     return {"date": local.strftime("%d/%m"), "time": local.strftime("%H:%M")}
 
 
-def booking_confirmed(*, booking, url: str) -> str:
+def _appointment(template: str, *, booking, url: str) -> str:
     with translation.override(booking.language):
-        text = _(
-            "Préfecture du Loiret : RDV confirmé le %(date)s à %(time)s, %(site)s. "
-            "Réf. %(reference)s. Gérer : %(url)s"
-        ) % {
+        text = _(template) % {
             **_when(booking.slot.starts_at),
             "site": booking.slot.site.short_name,
             "reference": booking.reference,
             "url": url,
         }
     return to_gsm7(text)
+
+
+def booking_confirmed(*, booking, url: str) -> str:
+    return _appointment(CONFIRMED, booking=booking, url=url)
 
 
 def booking_reminder(*, booking, url: str) -> str:
-    with translation.override(booking.language):
-        text = _(
-            "Préfecture du Loiret : rappel, RDV le %(date)s à %(time)s, %(site)s. "
-            "Réf. %(reference)s. Gérer : %(url)s"
-        ) % {
-            **_when(booking.slot.starts_at),
-            "site": booking.slot.site.short_name,
-            "reference": booking.reference,
-            "url": url,
-        }
-    return to_gsm7(text)
+    return _appointment(REMINDER, booking=booking, url=url)
 
 
 def booking_moved(*, booking, url: str) -> str:
-    with translation.override(booking.language):
-        text = _(
-            "Préfecture du Loiret : RDV déplacé au %(date)s à %(time)s, %(site)s. "
-            "Réf. %(reference)s. Gérer : %(url)s"
-        ) % {
-            **_when(booking.slot.starts_at),
-            "site": booking.slot.site.short_name,
-            "reference": booking.reference,
-            "url": url,
-        }
-    return to_gsm7(text)
+    return _appointment(MOVED, booking=booking, url=url)
 
 
 def booking_cancelled(*, booking) -> str:

@@ -51,3 +51,15 @@ class FakeBrevo:
         return Response(
             json.dumps(body), status=status, content_type="application/json"
         )
+
+
+def use_fake_brevo(settings, httpserver) -> FakeBrevo:
+    """Points the product at the local server, with receipts on and no quiet hours."""
+    fake = FakeBrevo(httpserver)
+    settings.SMS_BACKEND = "brevo"
+    settings.BREVO_API_URL = fake.url
+    settings.BREVO_API_KEY = API_KEY
+    settings.SMS_SENDER = "PREF45"
+    settings.SMS_WEBHOOK_SECRET = "s3cret-receipts"
+    settings.SMS_QUIET_FROM = settings.SMS_QUIET_UNTIL
+    return fake

@@ -10,7 +10,7 @@ from booking.models import OutgoingMessage
 from booking.rules import PARIS
 from booking.sms import Sms, SmsPermanentError, SmsTransientError
 from booking.sms.brevo import BrevoBackend
-from tests.booking.fake_brevo import API_KEY, FakeBrevo
+from tests.booking.fake_brevo import use_fake_brevo
 from tests.factories import CardFactory
 
 MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
@@ -21,13 +21,7 @@ SMS = Sms(
 
 @pytest.fixture
 def brevo(httpserver, settings):
-    fake = FakeBrevo(httpserver)
-    settings.SMS_BACKEND = "brevo"
-    settings.BREVO_API_URL = fake.url
-    settings.BREVO_API_KEY = API_KEY
-    settings.SMS_SENDER = "PREF45"
-    settings.SMS_WEBHOOK_SECRET = "s3cret-receipts"
-    return fake
+    return use_fake_brevo(settings, httpserver)
 
 
 def test_send_speaks_the_documented_request(brevo):

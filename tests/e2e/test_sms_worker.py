@@ -14,7 +14,7 @@ from django.utils import timezone
 from booking import services
 from booking.models import OutgoingMessage
 from prefecture.celery import app as celery_app
-from tests.booking.fake_brevo import API_KEY, FakeBrevo
+from tests.booking.fake_brevo import use_fake_brevo
 from tests.environment import REDIS_ERROR, REDIS_TEST_URL
 from tests.factories import CardFactory
 
@@ -27,14 +27,7 @@ pytestmark = [
 
 @pytest.fixture
 def brevo(httpserver, settings):
-    fake = FakeBrevo(httpserver)
-    settings.SMS_BACKEND = "brevo"
-    settings.BREVO_API_URL = fake.url
-    settings.BREVO_API_KEY = API_KEY
-    settings.SMS_WEBHOOK_SECRET = "receipts"
-    # Daytime, whatever the clock says: quiet hours are tested elsewhere.
-    settings.SMS_QUIET_FROM = settings.SMS_QUIET_UNTIL
-    return fake
+    return use_fake_brevo(settings, httpserver)
 
 
 @contextmanager
@@ -98,7 +91,7 @@ def test_mark_ready_sends_exactly_one_sms_and_the_receipt_is_applied(
     message = OutgoingMessage.objects.get()
     assert len(brevo.received) == 1 and message.attempts == 1
     response = client.post(
-        reverse("sms_receipt", kwargs={"secret": "receipts"}),
+        reverse("sms_receipt", kwargs={"secret": "s3cret-receipts"}),
         {"messageId": int(message.provider_id), "msg_status": "delivered"},
         content_type="application/json",
     )
