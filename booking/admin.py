@@ -22,6 +22,7 @@ from booking.models import (
     Card,
     CardEvent,
     ClosureDay,
+    OpeningSchedule,
     OutgoingMessage,
     Procedure,
     Site,
@@ -360,9 +361,43 @@ class CardAdmin(SimpleHistoryAdmin):
             )
 
 
+@admin.register(OpeningSchedule)
+class OpeningScheduleAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "site",
+        "procedure",
+        "weekday",
+        "starts",
+        "ends",
+        "slot_minutes",
+        "places",
+        "valid_from",
+        "valid_until",
+    ]
+    list_filter = ["site", "procedure", "weekday"]
+    list_select_related = ["site", "procedure"]
+    actions = ["open_slots"]
+
+    @admin.action(description=_("Ouvrir les créneaux jusqu’à l’horizon de réservation"))
+    def open_slots(self, request, queryset) -> None:
+        report = services.slots_generate(
+            now=timezone.now(), schedule_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d créneau ouvert.",
+                "%(count)d créneaux ouverts.",
+                report.created,
+            )
+            % {"count": report.created},
+            messages.SUCCESS,
+        )
+
+
 @admin.register(ClosureDay)
-class ClosureDayAdmin(admin.ModelAdmin):
-    list_display = ["day", "site", "reason"]
+class ClosureDayAdmin(SimpleHistoryAdmin):
+    list_display = ["day", "period", "site", "reason"]
     list_filter = ["site"]
     list_select_related = ["site"]
     date_hierarchy = "day"

@@ -34,3 +34,9 @@ def send_reminders() -> int:
     """Hourly: the 48-hour appointment reminders and the card collection reminders."""
     now = timezone.now()
     return services.bookings_remind(now=now) + services.cards_remind(now=now)
+
+
+@shared_task
+def generate_slots() -> int:
+    """Daily: opens the slots of the schedules up to the booking horizon."""
+    return services.slots_generate(now=timezone.now()).created

@@ -130,6 +130,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.tasks.sweep_messages",
         "schedule": 60.0,
     },
+    "generate-slots": {
+        "task": "booking.tasks.generate_slots",
+        "schedule": crontab(hour=5, minute=40),
+    },
     "send-reminders": {
         "task": "booking.tasks.send_reminders",
         "schedule": crontab(minute=5),

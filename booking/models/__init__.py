@@ -9,6 +9,7 @@ from booking.models.appointments import (
 )
 from booking.models.cards import Card, CardEvent, ClosureDay
 from booking.models.messages import OutgoingMessage
+from booking.models.schedules import OpeningSchedule
 
 __all__ = [
     "Booking",
@@ -17,6 +18,7 @@ __all__ = [
     "CardEvent",
     "ClosureDay",
     "Hold",
+    "OpeningSchedule",
     "OutgoingMessage",
     "Procedure",
     "Site",

@@ -153,6 +153,10 @@ class Slot(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="booking_slot_ends_after"
             ),
+            # Slot generation is idempotent even when two runs race.
+            models.UniqueConstraint(
+                fields=["site", "procedure", "starts_at"], name="booking_slot_once"
+            ),
         ]
         indexes = [models.Index(fields=["procedure", "starts_at"])]
 

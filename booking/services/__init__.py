@@ -11,6 +11,7 @@ from booking.services.bookings import (
 from booking.services.cards import card_hand_over, card_mark_ready, cards_remind
 from booking.services.messages import message_send, messages_retry, messages_sweep
 from booking.services.notices import booking_notice, bookings_remind
+from booking.services.slots import slots_generate
 
 __all__ = [
     "APPLICANT",
@@ -27,4 +28,5 @@ __all__ = [
     "message_send",
     "messages_retry",
     "messages_sweep",
+    "slots_generate",
 ]

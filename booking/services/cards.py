@@ -79,8 +79,11 @@ def closed_days_for(site_id: int, *, around: datetime) -> set[date]:
     """French public holidays and the site's closure days, near ``around``."""
     year = around.year
     closed = set(holidays.country_holidays("FR", years=[year - 1, year, year + 1]))
+    # Collection is in the morning: an afternoon-only closure does not stop it.
     closed |= set(
-        ClosureDay.objects.filter(site_id=site_id).values_list("day", flat=True)
+        ClosureDay.objects.filter(site_id=site_id)
+        .exclude(period=ClosureDay.Period.AFTERNOON)
+        .values_list("day", flat=True)
     )
     return closed
 

@@ -1,0 +1,96 @@
+"""Opening schedules: when a site opens slots for a démarche."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from booking.models.appointments import Procedure, Site
+
+WEEKDAYS = [
+    (0, _("lundi")),
+    (1, _("mardi")),
+    (2, _("mercredi")),
+    (3, _("jeudi")),
+    (4, _("vendredi")),
+    (5, _("samedi")),
+    (6, _("dimanche")),
+]
+
+
+class OpeningSchedule(models.Model):
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="schedules", verbose_name=_("lieu")
+    )
+    procedure = models.ForeignKey(
+        Procedure,
+        on_delete=models.CASCADE,
+        related_name="schedules",
+        verbose_name=_("démarche"),
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("jour de la semaine"), choices=WEEKDAYS
+    )
+    starts = models.TimeField(_("début"))
+    ends = models.TimeField(_("fin"))
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("durée d'un créneau (minutes)"), default=30
+    )
+    places = models.PositiveSmallIntegerField(_("places par créneau"), default=1)
+    valid_from = models.DateField(_("à partir du"))
+    valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["site", "procedure", "weekday", "starts"]
+        verbose_name = _("plage d'ouverture")
+        verbose_name_plural = _("plages d'ouverture")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends__gt=F("starts")), name="booking_schedule_ends_after"
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__gt=0), name="booking_schedule_slot_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(places__gt=0), name="booking_schedule_places_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="booking_schedule_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} — {self.procedure} — {self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+    def clean(self) -> None:
+        if self.starts and self.ends and self.ends <= self.starts:
+            raise ValidationError({"ends": _("La fin doit être après le début.")})
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError(
+                {"valid_until": _("La fin de validité précède son début.")}
+            )
+        if not (self.site_id and self.procedure_id and self.starts and self.ends):
+            return
+        overlapping = OpeningSchedule.objects.filter(
+            site_id=self.site_id,
+            procedure_id=self.procedure_id,
+            weekday=self.weekday,
+            starts__lt=self.ends,
+            ends__gt=self.starts,
+        ).exclude(pk=self.pk)
+        if self.valid_until:
+            overlapping = overlapping.filter(valid_from__lte=self.valid_until)
+        overlapping = overlapping.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=self.valid_from)
+        )
+        if overlapping.exists():
+            raise ValidationError(
+                _(
+                    "Cette plage chevauche une autre plage du même lieu pour la même démarche."
+                )
+            )

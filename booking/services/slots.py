@@ -1,0 +1,102 @@
+"""Opening slots from the schedules the agents configure."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import holidays
+from django.db import transaction
+from django.utils import timezone
+
+from booking.models import ClosureDay, OpeningSchedule, Slot
+
+NOON = time(12, 0)
+
+
+@dataclass
+class GenerationReport:
+    created: int = 0
+    skipped_closed: int = 0
+
+
+def _closed_periods(site_ids: set[int], first: date, last: date) -> dict:
+    closures: dict[tuple[int, date], set[str]] = {}
+    for site_id, day, period in ClosureDay.objects.filter(
+        site_id__in=site_ids, day__range=(first, last)
+    ).values_list("site_id", "day", "period"):
+        closures.setdefault((site_id, day), set()).add(period)
+    return closures
+
+
+def _is_closed(periods: set[str], starts: time) -> bool:
+    return (
+        ClosureDay.Period.DAY in periods
+        or (ClosureDay.Period.MORNING in periods and starts < NOON)
+        or (ClosureDay.Period.AFTERNOON in periods and starts >= NOON)
+    )
+
+
+def slots_generate(
+    *, now: datetime, schedule_ids: list[int] | None = None
+) -> GenerationReport:
+    """Opens the slots of every schedule from tomorrow up to its démarche's booking
+    horizon, skipping French public holidays and closures; idempotent (existing slots,
+    booked or not, are never touched)."""
+    report = GenerationReport()
+    today = timezone.localdate(now)
+    chosen = OpeningSchedule.objects.select_related("procedure")
+    if schedule_ids is not None:
+        chosen = chosen.filter(pk__in=schedule_ids)
+    schedules = list(chosen)
+    if not schedules:
+        return report
+    last = today + timedelta(days=max(s.procedure.max_horizon_days for s in schedules))
+    public_holidays = holidays.country_holidays(
+        "FR", years=range(today.year, last.year + 1)
+    )
+    closures = _closed_periods({s.site_id for s in schedules}, today, last)
+    existing = set(
+        Slot.objects.filter(starts_at__date__gt=today).values_list(
+            "site_id", "procedure_id", "starts_at"
+        )
+    )
+    new = []
+    for schedule in schedules:
+        horizon = today + timedelta(days=schedule.procedure.max_horizon_days)
+        day = today + timedelta(days=1)
+        while day <= horizon:
+            if (
+                day.weekday() == schedule.weekday
+                and day >= schedule.valid_from
+                and (schedule.valid_until is None or day <= schedule.valid_until)
+                and day not in public_holidays
+            ):
+                new += _day_slots(schedule, day, now, existing, closures, report)
+            day += timedelta(days=1)
+    with transaction.atomic():
+        Slot.objects.bulk_create(new, ignore_conflicts=True)
+    report.created = len(new)
+    return report
+
+
+def _day_slots(schedule, day, now, existing, closures, report) -> list[Slot]:
+    slots = []
+    step = timedelta(minutes=schedule.slot_minutes)
+    start = timezone.make_aware(datetime.combine(day, schedule.starts))
+    end_of_day = timezone.make_aware(datetime.combine(day, schedule.ends))
+    periods = closures.get((schedule.site_id, day), set())
+    while start + step <= end_of_day:
+        if _is_closed(periods, timezone.localtime(start).time()):
+            report.skipped_closed += 1
+        elif (schedule.site_id, schedule.procedure_id, start) not in existing:
+            slots.append(
+                Slot(
+                    site_id=schedule.site_id,
+                    procedure_id=schedule.procedure_id,
+                    starts_at=start,
+                    ends_at=start + step,
+                    capacity=schedule.places,
+                    published_at=now,
+                )
+            )
+        start += step
+    return slots

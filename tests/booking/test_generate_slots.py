@@ -1,0 +1,133 @@
+from datetime import date, datetime, time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from booking.models import ClosureDay, OpeningSchedule, Slot
+from booking.rules import PARIS
+from booking.services.slots import slots_generate
+from tests.factories import BookingFactory, ProcedureFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+# Thursday 17 December 2026: the horizon covers Friday 25 December.
+NOW = datetime(2026, 12, 17, 10, 0, tzinfo=PARIS)
+
+
+def schedule(weekday=4, starts=time(9), ends=time(12), **kwargs) -> OpeningSchedule:
+    values = {
+        "site": kwargs.pop("site", None) or SiteFactory(),
+        "procedure": kwargs.pop("procedure", None)
+        or ProcedureFactory(max_horizon_days=14),
+        "weekday": weekday,
+        "starts": starts,
+        "ends": ends,
+        "slot_minutes": 30,
+        "places": 2,
+        "valid_from": date(2026, 1, 1),
+    }
+    return OpeningSchedule.objects.create(**{**values, **kwargs})
+
+
+def friday_slots(day: date) -> list[Slot]:
+    return list(Slot.objects.filter(starts_at__date=day).order_by("starts_at"))
+
+
+def test_fridays_up_to_the_horizon_skipping_christmas():
+    schedule()
+    report = slots_generate(now=NOW)
+    days = sorted({timezone.localdate(s.starts_at) for s in Slot.objects.all()})
+    assert days == [date(2026, 12, 18), date(2027, 1, 1)] or days == [
+        date(2026, 12, 18)
+    ]
+    assert date(2026, 12, 25) not in days  # a public holiday (and so is 1 January)
+    assert report.created == 6 * len(days)
+    first = friday_slots(date(2026, 12, 18))
+    assert [timezone.localtime(s.starts_at).time() for s in first] == [
+        time(9),
+        time(9, 30),
+        time(10),
+        time(10, 30),
+        time(11),
+        time(11, 30),
+    ]
+    assert all(s.capacity == 2 for s in first)
+
+
+def test_generation_is_idempotent_and_never_touches_booked_slots():
+    plan = schedule()
+    slots_generate(now=NOW)
+    booked = friday_slots(date(2026, 12, 18))[0]
+    BookingFactory(slot=booked)
+    plan.places = 5
+    plan.save()
+    assert slots_generate(now=NOW).created == 0
+    booked.refresh_from_db()
+    assert booked.capacity == 2
+
+
+@pytest.mark.parametrize(
+    ("period", "expected_hours"),
+    [
+        ("day", []),
+        ("morning", [time(14), time(14, 30)]),
+        ("afternoon", [time(9), time(9, 30)]),
+    ],
+)
+def test_closures_skip_their_period(period, expected_hours):
+    site = SiteFactory()
+    procedure = ProcedureFactory(max_horizon_days=14)
+    schedule(site=site, procedure=procedure, starts=time(9), ends=time(10))
+    schedule(site=site, procedure=procedure, starts=time(14), ends=time(15))
+    ClosureDay.objects.create(site=site, day=date(2026, 12, 18), period=period)
+    slots_generate(now=NOW)
+    hours = [
+        timezone.localtime(s.starts_at).time() for s in friday_slots(date(2026, 12, 18))
+    ]
+    assert hours == expected_hours
+
+
+def test_validity_bounds_are_respected():
+    schedule(valid_from=date(2026, 12, 19))
+    slots_generate(now=NOW)
+    assert not friday_slots(date(2026, 12, 18))
+
+
+def test_command_reports_what_it_created(capsys):
+    schedule(procedure=ProcedureFactory(max_horizon_days=3))
+    call_command("generate_slots")
+    assert capsys.readouterr().out.startswith("created ")
+
+
+def test_overlapping_or_inverted_schedules_are_refused():
+    first = schedule()
+    overlapping = OpeningSchedule(
+        site=first.site,
+        procedure=first.procedure,
+        weekday=4,
+        starts=time(11),
+        ends=time(13),
+        valid_from=date(2026, 6, 1),
+    )
+    with pytest.raises(ValidationError, match="chevauche"):
+        overlapping.full_clean()
+    inverted = OpeningSchedule(
+        site=first.site, procedure=first.procedure, weekday=1,
+        starts=time(12), ends=time(9), valid_from=date(2026, 6, 1),
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="après le début"):
+        inverted.full_clean()
+
+
+def test_admin_refuses_an_overlapping_schedule(admin_client):
+    first = schedule()
+    response = admin_client.post(
+        "/admin/booking/openingschedule/add/",
+        {"site": first.site.pk, "procedure": first.procedure.pk, "weekday": 4,
+         "starts": "10:00", "ends": "11:00", "slot_minutes": 30, "places": 1,
+         "valid_from": "01/01/2026"},
+    )  # fmt: skip
+    assert "chevauche" in response.content.decode()
+    assert OpeningSchedule.objects.count() == 1
