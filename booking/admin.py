@@ -117,7 +117,10 @@ class BookingAdmin(SimpleHistoryAdmin):
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(numero_etranger=numero), False
 
-    @admin.action(description=_("Annuler les rendez-vous sélectionnés"))
+    @admin.action(
+        description=_("Annuler les rendez-vous sélectionnés"),
+        permissions=["change"],
+    )
     def cancel_bookings(self, request, queryset) -> None:
         cancelled = 0
         for booking in queryset:
@@ -329,7 +332,8 @@ class CardAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/booking/card/desk.html", context)
 
     @admin.action(
-        description=_("Marquer disponibles (envoie le SMS « titre disponible »)")
+        description=_("Marquer disponibles (envoie le SMS « titre disponible »)"),
+        permissions=["change"],
     )
     def mark_ready(self, request, queryset) -> None:
         report = services.card_mark_ready(
@@ -378,7 +382,10 @@ class OpeningScheduleAdmin(SimpleHistoryAdmin):
     list_select_related = ["site", "procedure"]
     actions = ["open_slots"]
 
-    @admin.action(description=_("Ouvrir les créneaux jusqu’à l’horizon de réservation"))
+    @admin.action(
+        description=_("Ouvrir les créneaux jusqu’à l’horizon de réservation"),
+        permissions=["add"],
+    )
     def open_slots(self, request, queryset) -> None:
         report = services.slots_generate(
             now=timezone.now(), schedule_ids=list(queryset.values_list("pk", flat=True))
@@ -448,7 +455,10 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
     def recipient(self, message: OutgoingMessage) -> str:
         return masked(message.to)
 
-    @admin.action(description=_("Renvoyer maintenant (échecs seulement)"))
+    @admin.action(
+        description=_("Renvoyer maintenant (échecs seulement)"),
+        permissions=["change"],
+    )
     def retry_now(self, request, queryset) -> None:
         count = services.messages_retry(
             message_ids=list(queryset.values_list("pk", flat=True)), now=timezone.now()

@@ -1,0 +1,94 @@
+"""The roles created by migration, enforced on admin pages and actions."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from booking.models import Card, OpeningSchedule, OutgoingMessage
+from tests.factories import CardFactory, ProcedureFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(client, django_user_model):
+    def login(role: str):
+        user = django_user_model.objects.create_user(
+            f"agent-{role}", password="x" * 16, is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def schedule_form():
+    return {
+        "site": SiteFactory().pk,
+        "procedure": ProcedureFactory().pk,
+        "weekday": 0,
+        "starts": "09:00",
+        "ends": "12:00",
+        "slot_minutes": 30,
+        "places": 1,
+        "valid_from": "01/01/2027",
+    }
+
+
+def test_the_three_roles_exist():
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "accueil",
+        "instruction",
+        "encadrement",
+    }
+
+
+def test_accueil_cannot_change_a_schedule(agent):
+    client = agent("accueil")
+    assert client.get("/admin/booking/openingschedule/add/").status_code == 403
+    assert (
+        client.post("/admin/booking/openingschedule/add/", schedule_form()).status_code
+        == 403
+    )
+    assert not OpeningSchedule.objects.exists()
+
+
+def test_encadrement_can_change_a_schedule(agent):
+    client = agent("encadrement")
+    response = client.post("/admin/booking/openingschedule/add/", schedule_form())
+    assert response.status_code == 302
+    assert OpeningSchedule.objects.count() == 1
+
+
+def test_accueil_sees_cards_and_the_desk_but_cannot_mark_them_ready(agent):
+    client = agent("accueil")
+    card = CardFactory()
+    assert client.get("/admin/booking/card/").status_code == 200
+    assert client.get("/admin/booking/card/remise/").status_code == 200
+    client.post(
+        "/admin/booking/card/", {"action": "mark_ready", "_selected_action": [card.pk]}
+    )
+    card.refresh_from_db()
+    assert card.status == Card.Status.IN_PRODUCTION
+    assert not OutgoingMessage.objects.exists()
+    assert client.get("/admin/booking/card/livraison/").status_code == 403
+
+
+def test_instruction_marks_cards_ready_but_has_no_desk_and_no_schedules(agent):
+    client = agent("instruction")
+    card = CardFactory()
+    client.post(
+        "/admin/booking/card/", {"action": "mark_ready", "_selected_action": [card.pk]}
+    )
+    card.refresh_from_db()
+    assert card.status == Card.Status.READY
+    assert client.get("/admin/booking/card/remise/").status_code == 403
+    assert client.get("/admin/booking/openingschedule/").status_code == 403
+
+
+def test_only_encadrement_may_edit_the_faq(agent):
+    assert agent("encadrement").get("/admin/faq/question/add/").status_code == 200
+
+
+def test_accueil_cannot_edit_the_faq(agent):
+    assert agent("accueil").get("/admin/faq/question/add/").status_code == 403
