@@ -40,3 +40,9 @@ def send_reminders() -> int:
 def generate_slots() -> int:
     """Daily: opens the slots of the schedules up to the booking horizon."""
     return services.slots_generate(now=timezone.now()).created
+
+
+@shared_task
+def purge_personal_data() -> dict[str, int]:
+    """Daily: GDPR retention (counts only in the result and the logs)."""
+    return services.personal_data_purge(now=timezone.now()).as_dict()

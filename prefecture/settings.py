@@ -130,6 +130,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.tasks.sweep_messages",
         "schedule": 60.0,
     },
+    "purge-personal-data": {
+        "task": "booking.tasks.purge_personal_data",
+        "schedule": crontab(hour=3, minute=47),
+    },
     "generate-slots": {
         "task": "booking.tasks.generate_slots",
         "schedule": crontab(hour=5, minute=40),
@@ -277,6 +281,11 @@ SMS_SWEEP_BATCH = 2000
 # A ready card not collected after this many days gets a reminder, at most this often.
 CARD_REMINDER_AFTER_DAYS = env.int("CARD_REMINDER_AFTER_DAYS", default=14)
 CARD_REMINDER_MAX = env.int("CARD_REMINDER_MAX", default=2)
+# GDPR retention (booking/services/retention.py, daily).
+BOOKING_RETENTION_MONTHS = env.int("BOOKING_RETENTION_MONTHS", default=24)
+CARD_MOBILE_RETENTION_DAYS = env.int("CARD_MOBILE_RETENTION_DAYS", default=30)
+SMS_RETENTION_MONTHS = env.int("SMS_RETENTION_MONTHS", default=6)
+AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=12)
 BREVO_API_KEY = env.str("BREVO_API_KEY", default="")
 BREVO_API_URL = env.str(
     "BREVO_API_URL", default="https://api.brevo.com/v3/transactionalSMS/send"

@@ -11,6 +11,7 @@ from booking.services.bookings import (
 from booking.services.cards import card_hand_over, card_mark_ready, cards_remind
 from booking.services.messages import message_send, messages_retry, messages_sweep
 from booking.services.notices import booking_notice, bookings_remind
+from booking.services.retention import personal_data_purge
 from booking.services.slots import slots_generate
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "message_send",
     "messages_retry",
     "messages_sweep",
+    "personal_data_purge",
     "slots_generate",
 ]

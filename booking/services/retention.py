@@ -1,0 +1,84 @@
+"""GDPR retention as code: personal data is removed on a schedule (daily beat task);
+what remains (démarche, date, status) feeds the statistics."""
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from booking.models import (
+    Booking,
+    BookingEvent,
+    Card,
+    CardEvent,
+    OutgoingMessage,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PurgeReport:
+    bookings_anonymised: int = 0
+    card_mobiles_removed: int = 0
+    sms_anonymised: int = 0
+    events_deleted: int = 0
+    history_deleted: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def _months(count: int) -> timedelta:
+    return timedelta(days=30 * count)
+
+
+@transaction.atomic
+def personal_data_purge(*, now: datetime) -> PurgeReport:
+    """Anonymises appointments BOOKING_RETENTION_MONTHS after their date, removes card
+    mobiles CARD_MOBILE_RETENTION_DAYS after handover, anonymises SMS after
+    SMS_RETENTION_MONTHS, deletes audit events and history after
+    AUDIT_RETENTION_MONTHS. Logs counts only."""
+    report = PurgeReport()
+    old_bookings = Booking.objects.filter(
+        slot__ends_at__lt=now - _months(settings.BOOKING_RETENTION_MONTHS)
+    ).exclude(numero_etranger="", last_name="", mobile="")
+    old_ids = list(old_bookings.values_list("pk", flat=True))
+    # Long past and never checked in: closed, so that the "one active booking per
+    # numéro" index does not see several empty numéros.
+    Booking.objects.filter(pk__in=old_ids, status=Booking.Status.CONFIRMED).update(
+        status=Booking.Status.NO_SHOW
+    )
+    report.bookings_anonymised = Booking.objects.filter(pk__in=old_ids).update(
+        numero_etranger="", last_name="", first_name="", mobile="", email=""
+    )
+    report.history_deleted += Booking.history.filter(id__in=old_ids).delete()[0]
+    report.card_mobiles_removed = (
+        Card.objects.filter(
+            status=Card.Status.HANDED_OVER,
+            handed_over_at__lt=now
+            - timedelta(days=settings.CARD_MOBILE_RETENTION_DAYS),
+        )
+        .exclude(mobile="")
+        .update(mobile="", last_name="", first_name="")
+    )
+    report.history_deleted += Card.history.filter(
+        status=Card.Status.HANDED_OVER,
+        history_date__lt=now - timedelta(days=settings.CARD_MOBILE_RETENTION_DAYS),
+    ).delete()[0]
+    report.sms_anonymised = (
+        OutgoingMessage.objects.filter(
+            created_at__lt=now - _months(settings.SMS_RETENTION_MONTHS)
+        )
+        .exclude(to="", body="")
+        .update(to="", body="")
+    )
+    audit_limit = now - _months(settings.AUDIT_RETENTION_MONTHS)
+    report.events_deleted = (
+        BookingEvent.objects.filter(at__lt=audit_limit).delete()[0]
+        + CardEvent.objects.filter(at__lt=audit_limit).delete()[0]
+    )
+    logger.info("personal data purge: %s", report.as_dict())
+    return report

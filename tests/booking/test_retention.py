@@ -1,0 +1,87 @@
+"""GDPR retention with a fixed clock."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from booking.models import Booking, BookingEvent, Card, OutgoingMessage
+from booking.rules import PARIS
+from booking.services.retention import personal_data_purge
+from tests.factories import BookingFactory, CardFactory, SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2028, 6, 1, 3, 47, tzinfo=PARIS)
+
+
+def slot_on(moment):
+    return SlotFactory(starts_at=moment, ends_at=moment + timedelta(minutes=30))
+
+
+def test_appointments_are_anonymised_24_months_after_their_date():
+    old = BookingFactory(
+        slot=slot_on(NOW - timedelta(days=30 * 24 + 1)), email="a@b.fr"
+    )
+    recent = BookingFactory(slot=slot_on(NOW - timedelta(days=30 * 23)))
+    report = personal_data_purge(now=NOW)
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (
+        old.numero_etranger,
+        old.last_name,
+        old.first_name,
+        old.mobile,
+        old.email,
+    ) == ("", "", "", "", "")
+    assert old.reference and old.procedure_id  # statistics keep what is not personal
+    assert recent.last_name == "Diallo"
+    assert report.bookings_anonymised == 1
+    assert not Booking.history.filter(id=old.pk).exists()
+    assert Booking.history.filter(id=recent.pk).exists()
+
+
+def test_card_mobiles_go_30_days_after_handover():
+    handed = CardFactory(
+        status=Card.Status.HANDED_OVER, handed_over_at=NOW - timedelta(days=31)
+    )
+    waiting = CardFactory(status=Card.Status.READY, ready_at=NOW - timedelta(days=90))
+    personal_data_purge(now=NOW)
+    handed.refresh_from_db()
+    waiting.refresh_from_db()
+    assert handed.mobile == "" and waiting.mobile == "+33612345678"
+
+
+def test_sms_bodies_go_after_6_months_and_events_after_a_year():
+    card = CardFactory()
+    message = OutgoingMessage.objects.create(
+        idempotency_key="k", kind="card_ready", card=card, to="+33612345678",
+        body="Votre titre", send_after=NOW,
+    )  # fmt: skip
+    OutgoingMessage.objects.filter(pk=message.pk).update(
+        created_at=NOW - timedelta(days=200)
+    )
+    booking = BookingFactory()
+    event = BookingEvent.objects.create(booking=booking, kind="created", actor="usager")
+    BookingEvent.objects.filter(pk=event.pk).update(at=NOW - timedelta(days=400))
+    report = personal_data_purge(now=NOW)
+    message.refresh_from_db()
+    assert (message.to, message.body) == ("", "")
+    assert message.status == "pending"  # the row (and the statistics) stay
+    assert report.events_deleted == 1
+
+
+def test_running_twice_changes_nothing_more_and_prints_counts_only(capsys):
+    BookingFactory(slot=slot_on(NOW - timedelta(days=800)), last_name="Secret")
+    personal_data_purge(now=NOW)
+    assert personal_data_purge(now=NOW).bookings_anonymised == 0
+    call_command("purge_personal_data")
+    out = capsys.readouterr().out
+    assert "bookings_anonymised:" in out and "Secret" not in out
+
+
+def test_several_old_confirmed_bookings_can_all_be_anonymised():
+    for days in (800, 900):
+        BookingFactory(slot=slot_on(NOW - timedelta(days=days)))
+    assert personal_data_purge(now=NOW).bookings_anonymised == 2
+    assert set(Booking.objects.values_list("status", flat=True)) == {"no_show"}
