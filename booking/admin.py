@@ -30,6 +30,7 @@ from booking.models import (
     TitleRecord,
 )
 from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
+from booking.register_import import titles_import
 from booking.sms.base import masked
 
 
@@ -68,6 +69,36 @@ class TitleRecordAdmin(admin.ModelAdmin):
     list_display = ["numero_etranger", "title_type", "valid_until", "postal_code"]
     list_filter = ["title_type"]
     search_fields = ["=numero_etranger"]
+
+    def get_urls(self):
+        upload = path(
+            "importer/",
+            self.admin_site.admin_view(self.import_view),
+            name="booking_titlerecord_import",
+        )
+        return [upload, *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """The register import (same as `import_titles`), for agents."""
+        if not request.user.has_perm("booking.add_titlerecord"):
+            raise PermissionDenied
+        form = CsvUploadForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = titles_import(data=form.cleaned_data["file"].read())
+            except CsvFileError as error:
+                form.add_error("file", str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Importer le registre"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(
+            request, "admin/booking/titlerecord/import.html", context
+        )
 
 
 class AuditTrailInline(admin.TabularInline):
@@ -175,7 +206,7 @@ class CardMessageInline(admin.TabularInline):
         return False
 
 
-class DeliveryForm(forms.Form):
+class CsvUploadForm(forms.Form):
     file = forms.FileField(label=_("Fichier CSV"))
 
     def clean_file(self):
@@ -271,7 +302,7 @@ class CardAdmin(SimpleHistoryAdmin):
         """The delivery list from production, uploaded: same as `cards_ready`."""
         if not request.user.has_perm("booking.change_card"):
             raise PermissionDenied
-        form = DeliveryForm(request.POST or None, request.FILES or None)
+        form = CsvUploadForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST" and form.is_valid():
             try:

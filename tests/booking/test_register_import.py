@@ -95,3 +95,28 @@ def test_command_prints_the_contract_summary_and_each_rejected_line(tmp_path, ca
 def test_command_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_titles", str(tmp_path / "absent.csv"))
+
+
+def test_the_same_import_in_the_admin(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "registre.csv", csv_bytes(GOOD + "12345,2028-03-31,45000,aps,\n")
+    )
+    page = admin_client.post("/admin/booking/titlerecord/importer/", {"file": upload})
+    html = page.content.decode()
+    assert "imported 2, updated 0, rejected 1" in html and "Ligne 4" in html
+
+
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe\x00garbage", b"a,b\n1,2\n", "é\n".encode("latin-1")]
+)
+def test_a_broken_register_upload_is_reported_without_partial_import(
+    admin_client, content
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("x.csv", content)
+    page = admin_client.post("/admin/booking/titlerecord/importer/", {"file": upload})
+    assert page.status_code == 200 and "errorlist" in page.content.decode()
+    assert not TitleRecord.objects.exists()
