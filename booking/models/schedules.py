@@ -1,5 +1,7 @@
 """Opening schedules: when a site opens slots for a démarche."""
 
+from datetime import time
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -40,6 +42,10 @@ class OpeningSchedule(models.Model):
     places = models.PositiveSmallIntegerField(_("places par créneau"), default=1)
     valid_from = models.DateField(_("à partir du"))
     valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
+    # New slots appear at a random moment of this window (the next one to come), never
+    # at a fixed minute that slot resellers could wait for.
+    publish_from = models.TimeField(_("publication entre"), default=time(8, 0))
+    publish_until = models.TimeField(_("et"), default=time(18, 0))
 
     history = HistoricalRecords()
 
@@ -70,6 +76,18 @@ class OpeningSchedule(models.Model):
     def clean(self) -> None:
         if self.starts and self.ends and self.ends <= self.starts:
             raise ValidationError({"ends": _("La fin doit être après le début.")})
+        if (
+            self.publish_from
+            and self.publish_until
+            and self.publish_until <= self.publish_from
+        ):
+            raise ValidationError(
+                {
+                    "publish_until": _(
+                        "La fenêtre de publication doit finir après son début."
+                    )
+                }
+            )
         if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
             raise ValidationError(
                 {"valid_until": _("La fin de validité précède son début.")}

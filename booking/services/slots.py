@@ -1,5 +1,6 @@
 """Opening slots from the schedules the agents configure."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -10,6 +11,22 @@ from django.utils import timezone
 from booking.models import ClosureDay, OpeningSchedule, Slot
 
 NOON = time(12, 0)
+_random = secrets.SystemRandom()
+
+
+def publication_moment(
+    *, now: datetime, window_from: time, window_until: time
+) -> datetime:
+    """A random moment of the next publication window (today's if it has not ended):
+    new slots never appear at a predictable minute."""
+    today = timezone.localdate(now)
+    start = timezone.make_aware(datetime.combine(today, window_from))
+    end = timezone.make_aware(datetime.combine(today, window_until))
+    if now >= end:
+        start += timedelta(days=1)
+        end += timedelta(days=1)
+    start = max(start, now)
+    return start + timedelta(seconds=_random.uniform(0, (end - start).total_seconds()))
 
 
 @dataclass
@@ -62,6 +79,11 @@ def slots_generate(
     new = []
     for schedule in schedules:
         horizon = today + timedelta(days=schedule.procedure.max_horizon_days)
+        published = publication_moment(
+            now=now,
+            window_from=schedule.publish_from,
+            window_until=schedule.publish_until,
+        )
         day = today + timedelta(days=1)
         while day <= horizon:
             if (
@@ -70,7 +92,7 @@ def slots_generate(
                 and (schedule.valid_until is None or day <= schedule.valid_until)
                 and day not in public_holidays
             ):
-                new += _day_slots(schedule, day, now, existing, closures, report)
+                new += _day_slots(schedule, day, published, existing, closures, report)
             day += timedelta(days=1)
     with transaction.atomic():
         Slot.objects.bulk_create(new, ignore_conflicts=True)
@@ -78,7 +100,7 @@ def slots_generate(
     return report
 
 
-def _day_slots(schedule, day, now, existing, closures, report) -> list[Slot]:
+def _day_slots(schedule, day, published, existing, closures, report) -> list[Slot]:
     slots = []
     step = timedelta(minutes=schedule.slot_minutes)
     start = timezone.make_aware(datetime.combine(day, schedule.starts))
@@ -95,7 +117,7 @@ def _day_slots(schedule, day, now, existing, closures, report) -> list[Slot]:
                     starts_at=start,
                     ends_at=start + step,
                     capacity=schedule.places,
-                    published_at=now,
+                    published_at=published,
                 )
             )
         start += step

@@ -127,7 +127,47 @@ def test_admin_refuses_an_overlapping_schedule(admin_client):
         "/admin/booking/openingschedule/add/",
         {"site": first.site.pk, "procedure": first.procedure.pk, "weekday": 4,
          "starts": "10:00", "ends": "11:00", "slot_minutes": 30, "places": 1,
-         "valid_from": "01/01/2026"},
+         "valid_from": "01/01/2026", "publish_from": "08:00", "publish_until": "18:00"},
     )  # fmt: skip
     assert "chevauche" in response.content.decode()
     assert OpeningSchedule.objects.count() == 1
+
+
+def test_publication_happens_at_a_random_moment_of_the_window():
+    from booking.services.slots import publication_moment
+
+    early = datetime(2026, 12, 17, 5, 40, tzinfo=PARIS)
+    moments = {
+        publication_moment(now=early, window_from=time(8), window_until=time(18))
+        for _ in range(20)
+    }
+    assert len(moments) == 20  # never the same predictable minute
+    for moment in moments:
+        local = timezone.localtime(moment)
+        assert local.date() == date(2026, 12, 17) and time(8) <= local.time() < time(18)
+
+
+def test_publication_inside_the_window_is_never_in_the_past_and_after_it_is_tomorrow():
+    from booking.services.slots import publication_moment
+
+    noon = datetime(2026, 12, 17, 12, 0, tzinfo=PARIS)
+    assert noon <= publication_moment(
+        now=noon, window_from=time(8), window_until=time(18)
+    )
+    evening = datetime(2026, 12, 17, 19, 0, tzinfo=PARIS)
+    later = timezone.localtime(
+        publication_moment(now=evening, window_from=time(8), window_until=time(18))
+    )
+    assert later.date() == date(2026, 12, 18) and time(8) <= later.time() < time(18)
+
+
+def test_generated_slots_are_hidden_until_published():
+    from booking.selectors import slot_list_open
+
+    plan = schedule(publish_from=time(8), publish_until=time(9))
+    early = datetime(2026, 12, 17, 5, 40, tzinfo=PARIS)
+    slots_generate(now=early)
+    assert Slot.objects.exists()
+    assert not slot_list_open(procedure=plan.procedure, now=early).exists()
+    after = datetime(2026, 12, 17, 9, 0, tzinfo=PARIS)
+    assert slot_list_open(procedure=plan.procedure, now=after).exists()

@@ -32,6 +32,8 @@ def schedule_form():
         "slot_minutes": 30,
         "places": 1,
         "valid_from": "01/01/2027",
+        "publish_from": "08:00",
+        "publish_until": "18:00",
     }
 
 
