@@ -17,3 +17,21 @@ def sms_sender_is_valid(app_configs, **kwargs):
             id="booking.E001",
         )
     ]
+
+
+@register()
+def sms_backend_is_known(app_configs, **kwargs):
+    """A typo in SMS_BACKEND must stop the start-up, not the first SMS."""
+    from booking.sms.base import BACKENDS
+
+    if settings.SMS_BACKEND not in BACKENDS:
+        return [
+            Error(
+                f"SMS_BACKEND {settings.SMS_BACKEND!r} is not one of "
+                f"{', '.join(sorted(BACKENDS))}.",
+                id="booking.E002",
+            )
+        ]
+    if settings.SMS_BACKEND == "brevo" and not settings.BREVO_API_KEY:
+        return [Error("SMS_BACKEND=brevo needs BREVO_API_KEY.", id="booking.E003")]
+    return []
