@@ -1,3 +1,5 @@
+import csv
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
@@ -140,6 +142,80 @@ class BookingAdmin(SimpleHistoryAdmin):
         # Appointments are taken through the booking flow and its rules.
         return False
 
+    def get_urls(self):
+        agenda = path(
+            "agenda/",
+            self.admin_site.admin_view(self.agenda_view),
+            name="booking_booking_agenda",
+        )
+        return [agenda, *super().get_urls()]
+
+    def agenda_view(self, request: HttpRequest) -> HttpResponse:
+        """The day's appointments of a site: check-in, no-show, cancel on behalf of
+        the applicant (who is told by SMS), flag a doubtful numéro; CSV export."""
+        if not request.user.has_perm("booking.view_booking"):
+            raise PermissionDenied
+        can_change = request.user.has_perm("booking.change_booking")
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            self._agenda_action(request)
+            return redirect(request.get_full_path())
+        try:
+            day = date.fromisoformat(request.GET.get("day", ""))
+        except ValueError:
+            day = timezone.localdate()
+        site_id = (
+            int(request.GET["site"]) if request.GET.get("site", "").isdigit() else None
+        )
+        query = request.GET.get("q", "").replace("\x00", "").strip()[:80]
+        bookings = selectors.booking_list_for_day(site_id=site_id, day=day, query=query)
+        if request.GET.get("format") == "csv":
+            return agenda_csv(bookings, day)
+        params = request.GET.copy()
+        params["format"] = "csv"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Agenda du jour"),
+            "bookings": list(bookings),
+            "sites": selectors.site_list_active(),
+            "site_id": site_id,
+            "day": day,
+            "query": query,
+            "csv_query": params.urlencode(),
+            "can_change": can_change,
+        }
+        return TemplateResponse(request, "admin/booking/booking/agenda.html", context)
+
+    def _agenda_action(self, request: HttpRequest) -> None:
+        agent = request.user.get_username()
+        action = request.POST.get("do")
+        try:
+            booking_id = int(request.POST.get("booking", ""))
+            if action in ("present", "absent"):
+                services.booking_check_in(
+                    booking_id=booking_id, by=agent, present=action == "present"
+                )
+            elif action == "cancel":
+                services.booking_cancel(
+                    booking_id=booking_id, now=timezone.now(), by=agent
+                )
+            elif action == "flag":
+                services.booking_flag_numero(
+                    booking_id=booking_id, by=agent, note=request.POST.get("note", "")
+                )
+            else:
+                raise ValueError(action)
+        except (ValueError, Booking.DoesNotExist):
+            self.message_user(request, _("Action impossible."), messages.ERROR)
+        except BookingError:
+            self.message_user(
+                request, _("Ce rendez-vous n’est plus actif."), messages.ERROR
+            )
+        else:
+            self.message_user(request, _("Enregistré."), messages.SUCCESS)
+
     def get_search_results(self, request, queryset, search_term):
         # A numéro étranger typed in any notation (9 digits, spaces, dashes).
         try:
@@ -204,6 +280,30 @@ class CardMessageInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+def agenda_csv(bookings, day: date) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="agenda-{day.isoformat()}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        ["heure", "lieu", "demarche", "reference", "nom", "prenom", "statut"]
+    )
+    for booking in bookings:
+        writer.writerow(
+            [
+                timezone.localtime(booking.slot.starts_at).strftime("%H:%M"),
+                booking.slot.site.name,
+                booking.procedure.name_fr,
+                booking.reference,
+                booking.last_name,
+                booking.first_name,
+                booking.status,
+            ]
+        )
+    return response
 
 
 class CsvUploadForm(forms.Form):
@@ -328,7 +428,8 @@ class CardAdmin(SimpleHistoryAdmin):
         if not request.user.has_perm("booking.hand_over_card"):
             raise PermissionDenied
         can_override = request.user.has_perm("booking.override_handover")
-        query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:80]
+        raw = request.POST.get("q") or request.GET.get("q") or ""
+        query = raw.replace("\x00", "").strip()[:80]  # PostgreSQL refuses NUL
         if request.method == "POST":
             override = "override" in request.POST and can_override
             try:

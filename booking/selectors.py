@@ -108,3 +108,27 @@ def card_list_for_desk(*, query: str) -> list[Card]:
         )
         .order_by("-created_at")[:20]
     )
+
+
+def booking_list_for_day(
+    *, site_id: int | None, day: date, query: str = ""
+) -> QuerySet[Booking]:
+    """The day's appointments by time (all statuses), optionally searched by
+    reference, numéro étranger (any notation) or name. One query."""
+    bookings = Booking.objects.select_related("slot__site", "procedure").filter(
+        slot__starts_at__date=day
+    )
+    if site_id:
+        bookings = bookings.filter(slot__site_id=site_id)
+    if query:
+        try:
+            numero = rules.normalize_numero_etranger(query)
+        except rules.InvalidNumero:
+            bookings = bookings.filter(
+                Q(reference__iexact=query.strip())
+                | Q(last_name__icontains=query.strip())
+                | Q(first_name__icontains=query.strip())
+            )
+        else:
+            bookings = bookings.filter(numero_etranger=numero)
+    return bookings.order_by("slot__starts_at", "last_name")

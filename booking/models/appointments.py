@@ -245,6 +245,8 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    suspicious_numero = models.BooleanField(_("numéro douteux"), default=False)
+    agent_note = models.TextField(_("note de l'agent"), blank=True)
     confirmation_email_sent_at = models.DateTimeField(
         _("courriel de confirmation envoyé le"), null=True, blank=True
     )
@@ -277,6 +279,9 @@ class BookingEvent(models.Model):
         CANCELLED = "cancelled", _("annulé")
         MOVED = "moved", _("déplacé")
         CLOSED = "closed", _("clos (date passée)")
+        HONOURED = "honoured", _("présent")
+        NO_SHOW = "no_show", _("absent")
+        FLAGGED = "flagged", _("numéro signalé douteux")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events"

@@ -262,3 +262,37 @@ def booking_move(
             now=now,
         )
     return booking
+
+
+def booking_check_in(*, booking_id: int, by: str, present: bool) -> Booking:
+    """The front desk records that the applicant came (honoured) or not (no-show).
+    Raises NotCancellable when the appointment was cancelled."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status == Booking.Status.CANCELLED:
+            raise NotCancellable(booking.reference)
+        booking.status = Booking.Status.HONOURED if present else Booking.Status.NO_SHOW
+        booking.save(update_fields=["status", "updated_at"])
+        BookingEvent.objects.create(
+            booking=booking,
+            kind=BookingEvent.Kind.HONOURED if present else BookingEvent.Kind.NO_SHOW,
+            actor=by,
+        )
+    return booking
+
+
+def booking_flag_numero(*, booking_id: int, by: str, note: str) -> Booking:
+    """Flags an appointment taken with a doubtful numéro étranger, with the agent's
+    note (the préfecture may refuse it)."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking.suspicious_numero = True
+        booking.agent_note = note.strip()[:2000]
+        booking.save(update_fields=["suspicious_numero", "agent_note", "updated_at"])
+        BookingEvent.objects.create(
+            booking=booking,
+            kind=BookingEvent.Kind.FLAGGED,
+            actor=by,
+            detail={"note": booking.agent_note},
+        )
+    return booking

@@ -133,3 +133,10 @@ def test_unknown_numero_at_the_desk_says_so(admin_client):
         admin_client.post("/admin/booking/card/remise/", {"card": "abc"}).status_code
         == 302
     )
+
+
+def test_a_nul_byte_in_the_desk_search_is_not_an_error(admin_client):
+    assert (
+        admin_client.get("/admin/booking/card/remise/", {"q": "ab\x00c"}).status_code
+        == 200
+    )
