@@ -6,6 +6,7 @@ unreachable server is a failure, not a skip. One line says which was chosen.
 """
 
 import os
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -48,6 +49,15 @@ if "DATABASE_URL" not in os.environ:
     if POSTGRES_ERROR is None:
         os.environ["DATABASE_URL"] = POSTGRES_URL
 REDIS_ERROR = _redis_error()
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+if not CHROMIUM.exists():
+    BROWSER_ERROR: str | None = f"{CHROMIUM} not found (apt-get install chromium)"
+elif not AXE_JS.exists():
+    BROWSER_ERROR = "node_modules/axe-core not installed (make test installs it)"
+else:
+    BROWSER_ERROR = None
 USING_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
@@ -63,7 +73,10 @@ def describe() -> str:
         if REDIS_ERROR is None
         else f"no Redis ({REDIS_ERROR}; tests marked redis skipped)"
     )
-    return f"test servers: database {database}; {broker}"
+    browser = (
+        "" if BROWSER_ERROR is None else f"; browser tests skipped ({BROWSER_ERROR})"
+    )
+    return f"test servers: database {database}; {broker}{browser}"
 
 
 def pytest_configure(config):
@@ -73,6 +86,10 @@ def pytest_configure(config):
         )
     if IN_CI and REDIS_ERROR is not None:
         raise pytest.UsageError(f"CI=true but Redis is unreachable: {REDIS_ERROR}")
+    if IN_CI and BROWSER_ERROR is not None:
+        raise pytest.UsageError(
+            f"CI=true but the browser tests cannot run: {BROWSER_ERROR}"
+        )
 
 
 def pytest_report_header(config):
@@ -86,7 +103,12 @@ def pytest_collection_modifyitems(config, items):
     needs_redis = pytest.mark.skipif(
         REDIS_ERROR is not None, reason=f"Redis unreachable: {REDIS_ERROR}"
     )
+    needs_browser = pytest.mark.skipif(
+        BROWSER_ERROR is not None, reason=f"browser tests skipped: {BROWSER_ERROR}"
+    )
     for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(needs_browser)
         if "postgres" in item.keywords:
             item.add_marker(needs_postgres)
         if "redis" in item.keywords:

@@ -7,12 +7,11 @@ line saying why, except under ``CI=true`` where that is a failure.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE_JS = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
+from tests.environment import AXE_JS, CHROMIUM
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -22,16 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SERIOUS_IMPACTS = ("serious", "critical")
-
-
-def _missing_prerequisite() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} not found (apt-get install chromium)"
-    if not AXE_JS.exists():
-        return f"{AXE_JS.relative_to(AXE_JS.parents[2])} not found (run make test)"
-    return None
 
 
 # Package scope, not session: while Playwright's sync API is started, an asyncio
@@ -39,14 +29,7 @@ def _missing_prerequisite() -> str | None:
 # keeps that loop (and DJANGO_ALLOW_ASYNC_UNSAFE) away from the other tests.
 @pytest.fixture(scope="package")
 def browser():
-    missing = _missing_prerequisite()
-    if missing is not None:
-        if IN_CI:
-            pytest.fail(
-                f"CI=true but the browser tests cannot run: {missing}", pytrace=False
-            )
-        pytest.skip(f"browser tests skipped: {missing}")
-
+    # Chromium and axe-core are checked by tests.environment (skip, or fail in CI).
     from playwright.sync_api import sync_playwright
 
     # The sync API keeps an event loop running in the main thread, which makes
