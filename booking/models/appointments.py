@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from booking.models.audit import AuditEvent
 from booking.rules import Channel
 from prefecture.models import Bilingual
 
@@ -271,7 +272,7 @@ class Booking(models.Model):
         return self.reference
 
 
-class BookingEvent(models.Model):
+class BookingEvent(AuditEvent):
     """The audit trail: what happened to a booking, when, and who did it."""
 
     class Kind(models.TextChoices):
@@ -287,12 +288,8 @@ class BookingEvent(models.Model):
         Booking, on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(_("événement"), max_length=20, choices=Kind)
-    actor = models.CharField(_("auteur"), max_length=150)
-    detail = models.JSONField(_("détail"), default=dict, blank=True)
-    at = models.DateTimeField(_("date"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(AuditEvent.Meta):
         verbose_name = _("événement")
         verbose_name_plural = _("historique des rendez-vous")
 

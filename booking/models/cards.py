@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from booking.models.appointments import Site
+from booking.models.audit import AuditEvent
 
 
 class Card(models.Model):
@@ -65,7 +66,7 @@ class Card(models.Model):
         return self.numero_etranger
 
 
-class CardEvent(models.Model):
+class CardEvent(AuditEvent):
     """Who did what to a card, and when (marking ready, handover, override)."""
 
     class Kind(models.TextChoices):
@@ -77,12 +78,8 @@ class CardEvent(models.Model):
 
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("événement"), max_length=20, choices=Kind)
-    actor = models.CharField(_("auteur"), max_length=150)
-    detail = models.JSONField(_("détail"), default=dict, blank=True)
-    at = models.DateTimeField(_("date"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(AuditEvent.Meta):
         verbose_name = _("événement du titre")
         verbose_name_plural = _("historique des titres")
 
