@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 from faq.forms import SearchForm
 from faq.models import Question
 from faq.selectors import category_list_with_questions, question_get_for_display
+from prefecture.two_factor import is_verified_agent
 
 
 @require_safe
@@ -29,7 +30,8 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
     """The FAQ with one question open: its permanent, shareable address."""
     try:
         opened = question_get_for_display(
-            slug=slug, include_unpublished=request.user.is_staff
+            slug=slug,
+            include_unpublished=is_verified_agent(request),
         )
     except Question.DoesNotExist as missing:
         raise Http404(slug) from missing

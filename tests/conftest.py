@@ -36,3 +36,13 @@ def _empty_sms_outbox():
     locmem.outbox.clear()
     yield
     locmem.outbox.clear()
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's admin_client, past the second factor the admin requires."""
+    from django.test import Client
+
+    from tests.agents import login_agent
+
+    return login_agent(Client(), admin_user)

@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from booking.models import Booking, BookingEvent, OutgoingMessage
+from tests.agents import login_agent
 from tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def test_instruction_sees_the_agenda_but_cannot_act(
         "instr", password="x" * 16, is_staff=True
     )
     user.groups.add(Group.objects.get(name="instruction"))
-    client.force_login(user)
+    login_agent(client, user)
     assert agenda(client).status_code == 200
     response = client.post(
         "/admin/booking/booking/agenda/", {"booking": today_booking.pk, "do": "present"}

@@ -9,6 +9,7 @@ from booking import services
 from booking.errors import HandoverRefused
 from booking.models import Card, CardEvent, ClosureDay, OutgoingMessage
 from booking.rules import PARIS
+from tests.agents import login_agent
 from tests.factories import CardFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +115,7 @@ def test_an_agent_without_the_override_permission_cannot_override(
         "accueil", password="x" * 12, is_staff=True
     )
     agent.user_permissions.add(Permission.objects.get(codename="hand_over_card"))
-    client.force_login(agent)
+    login_agent(client, agent)
     card = ready_card(notified=False)
     client.post(
         "/admin/booking/card/remise/",

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from booking.models import Card, OpeningSchedule, OutgoingMessage
+from tests.agents import login_agent
 from tests.factories import CardFactory, ProcedureFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ def agent(client, django_user_model):
             f"agent-{role}", password="x" * 16, is_staff=True
         )
         user.groups.add(Group.objects.get(name=role))
-        client.force_login(user)
+        login_agent(client, user)
         return client
 
     return login

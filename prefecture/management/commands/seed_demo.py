@@ -5,6 +5,12 @@ from django.utils import timezone
 
 from booking.demo import DEMO_TITLES, booking_seed_demo
 from faq.services import faq_seed
+from prefecture.two_factor import (
+    totp_device_confirmed,
+    totp_device_for_enrolment,
+    totp_now,
+    totp_secret,
+)
 
 DEMO_AGENT_USERNAME = "agent.demo"
 DEMO_AGENT_PASSWORD = "demo-loiret-2026"
@@ -48,9 +54,19 @@ class Command(BaseCommand):
         if created:
             agent.set_password(DEMO_AGENT_PASSWORD)
             agent.save(update_fields=["password"])
+        # The admin asks every agent for a TOTP code: the demo agent's secret is printed
+        # (add it to an authenticator app) with the command that shows the current code.
+        device = totp_device_confirmed(agent)
+        if device is None:
+            device = totp_device_for_enrolment(agent)
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo agent login (DEBUG only): http://127.0.0.1:8000/admin/ "
-                f"user {DEMO_AGENT_USERNAME!r} password {DEMO_AGENT_PASSWORD!r}"
+                f"user {DEMO_AGENT_USERNAME!r} password {DEMO_AGENT_PASSWORD!r}\n"
+                f"  TOTP secret (authenticator app): {totp_secret(device)}\n"
+                f"  current code: python manage.py totp_code {DEMO_AGENT_USERNAME} "
+                f"(now {totp_now(device)})"
             )
         )
