@@ -34,6 +34,7 @@ from booking.models import (
 from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 from booking.register_import import titles_import
 from booking.sms.base import masked
+from booking.statistics import CHART_HEIGHT, statistics_for, statistics_period
 
 
 @admin.register(Site)
@@ -148,7 +149,33 @@ class BookingAdmin(SimpleHistoryAdmin):
             self.admin_site.admin_view(self.agenda_view),
             name="booking_booking_agenda",
         )
-        return [agenda, *super().get_urls()]
+        statistics = path(
+            "statistiques/",
+            self.admin_site.admin_view(self.statistics_view),
+            name="booking_booking_statistics",
+        )
+        return [agenda, statistics, *super().get_urls()]
+
+    def statistics_view(self, request: HttpRequest) -> HttpResponse:
+        """Supervisors' figures: appointments per day and démarche, no-show rate, next
+        free slot, SMS outcomes, cards waiting; charts in SVG with the same numbers as
+        tables (read by screen readers)."""
+        if not request.user.has_perm("booking.view_statistics"):
+            raise PermissionDenied
+        now = timezone.now()
+        first_day, last_day = statistics_period(
+            request.GET, today=timezone.localdate(now)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Statistiques"),
+            "stats": statistics_for(first_day=first_day, last_day=last_day, now=now),
+            "chart_height": CHART_HEIGHT,
+        }
+        return TemplateResponse(
+            request, "admin/booking/booking/statistics.html", context
+        )
 
     def agenda_view(self, request: HttpRequest) -> HttpResponse:
         """The day's appointments of a site: check-in, no-show, cancel on behalf of

@@ -1,5 +1,7 @@
 """The agents' roles, as Django groups and permissions (created by a migration)."""
 
+from django.db.models import Q
+
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 ALL = (VIEW, ADD, CHANGE, DELETE)
 
@@ -37,7 +39,11 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "faq.category": ALL,
         "faq.question": ALL,
         "faq.announcement": ALL,
-        "extra": ("booking.hand_over_card", "booking.override_handover"),
+        "extra": (
+            "booking.hand_over_card",
+            "booking.override_handover",
+            "booking.view_statistics",
+        ),
     },
 }
 
@@ -54,3 +60,23 @@ def permission_codenames(role: str) -> list[tuple[str, str]]:
         app_label, model_name = model.split(".")
         granted += [(app_label, f"{action}_{model_name}") for action in actions]
     return granted
+
+
+def roles_sync(apps, schema_editor) -> None:
+    """Migration step: the groups get exactly their role's permissions. Permissions a
+    migration has not created yet are skipped (a later migration syncs again)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrations: create them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = Q()
+        for app_label, codename in permission_codenames(role):
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils import translation
 
 
 class AgentIdleTimeoutMiddleware:
@@ -13,4 +14,22 @@ class AgentIdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
             request.session.set_expiry(settings.AGENT_IDLE_MINUTES * 60)
+        return self.get_response(request)
+
+
+class AdminLanguageMiddleware:
+    """The admin lives outside i18n_patterns, where LocaleMiddleware always picks the
+    default language (French). There, the language an agent chose with the switch
+    (the language cookie) applies; French stays the default."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if request.path_info.startswith("/admin/") and chosen in dict(
+            settings.LANGUAGES
+        ):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
         return self.get_response(request)

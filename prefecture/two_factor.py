@@ -62,8 +62,7 @@ def totp_check(device: TOTPDevice, code: str) -> str | None:
     allowed, _info = device.verify_is_allowed()
     if not allowed:
         return _(
-            "Trop de codes erronés : attendez quelques secondes avant de réessayer. "
-            "Too many wrong codes: wait a few seconds before trying again."
+            "Trop de codes erronés : attendez quelques secondes avant de réessayer."
         )
     digits = "".join(code.split())
     if digits.isdigit() and len(digits) == 6 and device.verify_token(digits):

@@ -1,25 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from booking.roles import ROLES, permission_codenames
-
-
-def create_roles(apps, schema_editor):
-    # Permissions are normally created after migrations: create them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role in ROLES:
-        group, _created = Group.objects.get_or_create(name=role)
-        wanted = permission_codenames(role)
-        permissions = [
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in wanted
-        ]
-        group.permissions.set(permissions)
+from booking.roles import ROLES, roles_sync
 
 
 def remove_roles(apps, schema_editor):
@@ -34,4 +15,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = [migrations.RunPython(roles_sync, remove_roles)]

@@ -258,6 +258,7 @@ class Booking(models.Model):
         ordering = ["slot__starts_at", "pk"]
         verbose_name = _("rendez-vous")
         verbose_name_plural = _("rendez-vous")
+        permissions = [("view_statistics", _("Peut consulter les statistiques"))]
         constraints = [
             # Past confirmed bookings are closed by the service before a new one is
             # taken, so "confirmed" here means "active".

@@ -193,3 +193,21 @@ def test_the_code_command_refuses_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("totp_code", "agent.demo")
+
+
+def test_the_admin_is_in_french_with_english_available(admin_client):
+    french = admin_client.get("/admin/").content.decode()
+    assert 'lang="fr"' in french and "Tableau de bord" in french
+    assert 'name="language"' in french  # the switch, on every admin page
+    admin_client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    english = admin_client.get("/admin/").content.decode()
+    assert 'lang="en"' in english and "Dashboard" in english and "Log out" in english
+
+
+def test_admin_home_links_the_daily_pages_a_role_may_use(client, django_user_model):
+    user = django_user_model.objects.create_user("a", password="x" * 16, is_staff=True)
+    user.groups.add(Group.objects.get(name="accueil"))
+    html = login_agent(client, user).get("/admin/").content.decode()
+    assert "/admin/booking/booking/agenda/" in html
+    assert "/admin/booking/card/remise/" in html
+    assert "/admin/booking/booking/statistiques/" not in html

@@ -1,0 +1,151 @@
+"""The supervisors' statistics page and the figures behind it."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from booking.models import Booking, Card, OutgoingMessage
+from booking.statistics import statistics_for, statistics_period
+from tests.agents import login_agent
+from tests.factories import BookingFactory, CardFactory, ProcedureFactory, SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+URL = "/admin/booking/booking/statistiques/"
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=PARIS)
+
+
+@pytest.fixture
+def role_client(client, django_user_model):
+    def login(role: str):
+        user = django_user_model.objects.create_user(
+            f"agent-{role}", password="x" * 16, is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=role))
+        return login_agent(client, user)
+
+    return login
+
+
+def message(key: str, status: str, card: Card) -> OutgoingMessage:
+    return OutgoingMessage.objects.create(
+        idempotency_key=key,
+        kind=OutgoingMessage.Kind.CARD_READY,
+        card=card,
+        to="+33612345678",
+        body="Votre titre est disponible.",
+        status=status,
+        send_after=timezone.now(),
+    )
+
+
+def test_figures_per_day_and_demarche():
+    now = timezone.now()
+    today = timezone.localdate(now)
+    past = today - timedelta(days=3)
+    renewal = ProcedureFactory(name_fr="Renouvellement")
+    other = ProcedureFactory(name_fr="Changement de statut")
+    past_slot = SlotFactory(procedure=renewal, starts_at=at(past), capacity=5)
+    for status in ["honoured", "honoured", "honoured", "no_show", "cancelled"]:
+        BookingFactory(slot=past_slot, status=status)
+    BookingFactory(slot=SlotFactory(procedure=other, starts_at=at(past, 10)))
+    free = SlotFactory(procedure=renewal, starts_at=now + timedelta(days=2), capacity=2)
+    card = CardFactory(status=Card.Status.READY, ready_at=now - timedelta(days=20))
+    CardFactory(status=Card.Status.READY, ready_at=now - timedelta(days=1))
+    CardFactory(status=Card.Status.HANDED_OVER)
+    for n, status in enumerate(["sent", "sent", "delivered", "failed", "pending"]):
+        message(f"k{n}", status, card)
+
+    stats = statistics_for(
+        first_day=today - timedelta(days=7), last_day=today + timedelta(days=7), now=now
+    )
+
+    by_name = {f.procedure.name_fr: f for f in stats.demarches}
+    assert by_name["Renouvellement"].per_day == {past: 4}  # the cancelled one left out
+    assert by_name["Renouvellement"].no_show_rate == 0.25
+    assert by_name["Renouvellement"].next_free == free.starts_at
+    assert by_name["Changement de statut"].per_day == {past: 1}
+    assert by_name["Changement de statut"].next_free is None
+    assert stats.no_show_rate == 0.25
+    assert stats.totals_per_day[stats.days.index(past)] == 5
+    assert stats.sms == {
+        "sent": 2,
+        "delivered": 1,
+        "undelivered": 0,
+        "failed": 1,
+        "waiting": 1,
+    }
+    assert (stats.cards_waiting, stats.cards_waiting_over_14_days) == (2, 1)
+    tallest = max(stats.day_bars, key=lambda bar: bar.value)
+    assert tallest.value == 5 and tallest.y == 0
+
+
+def test_encadrement_sees_the_page_with_charts_and_tables(role_client):
+    slot = SlotFactory(starts_at=at(timezone.localdate() - timedelta(days=1)))
+    BookingFactory(slot=slot, status=Booking.Status.NO_SHOW)
+    page = role_client("encadrement").get(URL)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count('role="img"') == 2
+    assert "<caption>" in html and 'scope="row"' in html
+    assert "100 %" in html  # one appointment, absent
+
+
+@pytest.mark.parametrize("role", ["accueil", "instruction"])
+def test_other_roles_do_not_see_statistics(role_client, role):
+    assert role_client(role).get(URL).status_code == 403
+
+
+def test_the_page_costs_a_fixed_number_of_queries(admin_client):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(URL).status_code == 200
+        return len(captured)
+
+    procedure = ProcedureFactory()
+    SlotFactory(procedure=procedure)
+    few = queries()
+    today = timezone.localdate()
+    for n in range(20):
+        slot = SlotFactory(
+            procedure=procedure,
+            starts_at=at(today - timedelta(days=n % 10), 9 + n % 3),
+        )
+        BookingFactory(slot=slot, status="honoured")
+    assert queries() == few
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"du": "2026-02-30"},
+        {"du": "\x00", "au": "abc"},
+        {"du": "9999-12-31", "au": "0001-01-01"},
+        {"du": "2027-01-01", "au": "2026-01-01"},
+    ],
+)
+def test_any_period_typed_gives_a_page(admin_client, params):
+    assert admin_client.get(URL, params).status_code == 200
+
+
+def test_period_is_ordered_bounded_and_at_most_three_months():
+    today = date(2026, 11, 27)
+    assert statistics_period({}, today=today) == (
+        date(2026, 10, 31),
+        date(2026, 12, 11),
+    )
+    first, last = statistics_period(
+        {"du": "2027-01-01", "au": "2026-01-01"}, today=today
+    )
+    assert first == date(2026, 1, 1) and (last - first).days == 92
+    first, last = statistics_period({"du": "0001-01-01"}, today=today)
+    assert first.year == 2021
