@@ -5,6 +5,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db import transaction
 
@@ -26,6 +27,7 @@ class PurgeReport:
     sms_anonymised: int = 0
     events_deleted: int = 0
     history_deleted: int = 0
+    login_logs_deleted: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -39,7 +41,7 @@ def _months(count: int) -> timedelta:
 def personal_data_purge(*, now: datetime) -> PurgeReport:
     """Anonymises appointments BOOKING_RETENTION_MONTHS after their date, removes card
     mobiles CARD_MOBILE_RETENTION_DAYS after handover, anonymises SMS after
-    SMS_RETENTION_MONTHS, deletes audit events and history after
+    SMS_RETENTION_MONTHS, deletes audit events, history and agents' login logs after
     AUDIT_RETENTION_MONTHS. Logs counts only."""
     report = PurgeReport()
     old_bookings = Booking.objects.filter(
@@ -79,6 +81,11 @@ def personal_data_purge(*, now: datetime) -> PurgeReport:
     report.events_deleted = (
         BookingEvent.objects.filter(at__lt=audit_limit).delete()[0]
         + CardEvent.objects.filter(at__lt=audit_limit).delete()[0]
+    )
+    # Agents' login attempts (django-axes: username, address, browser).
+    report.login_logs_deleted = sum(
+        model.objects.filter(attempt_time__lt=audit_limit).delete()[0]
+        for model in (AccessAttempt, AccessFailureLog, AccessLog)
     )
     logger.info("personal data purge: %s", report.as_dict())
     return report

@@ -85,3 +85,21 @@ def test_several_old_confirmed_bookings_can_all_be_anonymised():
         BookingFactory(slot=slot_on(NOW - timedelta(days=days)))
     assert personal_data_purge(now=NOW).bookings_anonymised == 2
     assert set(Booking.objects.values_list("status", flat=True)) == {"no_show"}
+
+
+def test_agents_login_logs_go_after_a_year():
+    from axes.models import AccessFailureLog, AccessLog
+
+    def log(model, days_ago):
+        entry = model.objects.create(
+            username="agent", ip_address="10.0.0.1", user_agent="x", path_info="/"
+        )
+        model.objects.filter(pk=entry.pk).update(
+            attempt_time=NOW - timedelta(days=days_ago)
+        )
+
+    log(AccessLog, 400)
+    log(AccessLog, 10)
+    log(AccessFailureLog, 400)
+    assert personal_data_purge(now=NOW).login_logs_deleted == 2
+    assert AccessLog.objects.count() == 1 and not AccessFailureLog.objects.exists()
