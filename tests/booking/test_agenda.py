@@ -92,3 +92,15 @@ def test_instruction_sees_the_agenda_but_cannot_act(
         "/admin/booking/booking/agenda/", {"booking": today_booking.pk, "do": "present"}
     )
     assert response.status_code == 403
+
+
+def test_the_agenda_prints_without_menus_and_buttons(admin_client, today_booking):
+    from django.contrib.staticfiles import finders
+
+    html = agenda(admin_client).content.decode()
+    assert "site/admin.css" in html and 'class="agenda-actions"' in html
+    css = open(finders.find("site/admin.css"), encoding="utf-8").read()
+    rules = css.split("@media print", 1)[1]
+    assert (
+        "#header" in rules and ".agenda-actions" in rules and "display: none" in rules
+    )

@@ -120,3 +120,23 @@ def test_a_broken_register_upload_is_reported_without_partial_import(
     page = admin_client.post("/admin/booking/titlerecord/importer/", {"file": upload})
     assert page.status_code == 200 and "errorlist" in page.content.decode()
     assert not TitleRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        bytes(range(256)) * (10 * 1024 * 4),  # 10 MB of bytes that are not UTF-8
+        b"zz,yy\n" * (10 * 1024 * 1024 // 6),  # 10 MB of text without the header
+        (HEADER + "1,2,3,4,5\n" * (10 * 1024 * 1024 // 10)).encode(),  # 10 MB bad rows
+    ],
+)
+def test_ten_megabytes_of_garbage_in_the_admin_is_reported_not_a_500(
+    admin_client, content
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("registre.csv", content)
+    page = admin_client.post("/admin/booking/titlerecord/importer/", {"file": upload})
+    assert page.status_code == 200
+    assert "errorlist" in page.content.decode() or "rejected" in page.content.decode()
+    assert not TitleRecord.objects.exists()
