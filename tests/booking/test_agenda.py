@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -99,7 +101,7 @@ def test_the_agenda_prints_without_menus_and_buttons(admin_client, today_booking
 
     html = agenda(admin_client).content.decode()
     assert "site/admin.css" in html and 'class="agenda-actions"' in html
-    css = open(finders.find("site/admin.css"), encoding="utf-8").read()
+    css = Path(finders.find("site/admin.css")).read_text(encoding="utf-8")
     rules = css.split("@media print", 1)[1]
     assert (
         "#header" in rules and ".agenda-actions" in rules and "display: none" in rules
