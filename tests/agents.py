@@ -14,3 +14,12 @@ def login_agent(client: Client, user) -> Client:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def login_role(client: Client, role: str) -> Client:
+    """A new agent in one of the groups the migration creates, logged in."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(f"agent-{role}", password="x" * 16, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return login_agent(client, user)

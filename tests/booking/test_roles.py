@@ -4,23 +4,15 @@ import pytest
 from django.contrib.auth.models import Group
 
 from booking.models import Card, OpeningSchedule, OutgoingMessage
-from tests.agents import login_agent
+from tests.agents import login_role
 from tests.factories import CardFactory, ProcedureFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agent(client, django_user_model):
-    def login(role: str):
-        user = django_user_model.objects.create_user(
-            f"agent-{role}", password="x" * 16, is_staff=True
-        )
-        user.groups.add(Group.objects.get(name=role))
-        login_agent(client, user)
-        return client
-
-    return login
+def agent(client):
+    return lambda role: login_role(client, role)
 
 
 def schedule_form():

@@ -4,14 +4,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from booking.models import Booking, Card, OutgoingMessage
 from booking.statistics import statistics_for, statistics_period
-from tests.agents import login_agent
+from tests.agents import login_role
 from tests.factories import BookingFactory, CardFactory, ProcedureFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +24,8 @@ def at(day: date, hour: int = 9) -> datetime:
 
 
 @pytest.fixture
-def role_client(client, django_user_model):
-    def login(role: str):
-        user = django_user_model.objects.create_user(
-            f"agent-{role}", password="x" * 16, is_staff=True
-        )
-        user.groups.add(Group.objects.get(name=role))
-        return login_agent(client, user)
-
-    return login
+def role_client(client):
+    return lambda role: login_role(client, role)
 
 
 def message(key: str, status: str, card: Card) -> OutgoingMessage:
