@@ -1,0 +1,29 @@
+"""Profiles every request of a gunicorn worker with pyinstrument (request time only:
+the time a sync worker waits in accept() is not in the profile)."""
+
+import os
+from pathlib import Path
+
+from pyinstrument import Profiler
+
+from prefecture.wsgi import application as django_application
+
+_profiler = Profiler(interval=0.0005)
+
+
+def application(environ, start_response):
+    _profiler.start()
+    try:
+        response = django_application(environ, start_response)
+        try:
+            return list(response)
+        finally:
+            response.close()  # request_finished: Django's connection handling
+    finally:
+        _profiler.stop()
+
+
+def save(directory: str) -> None:
+    session = _profiler.last_session
+    if session is not None:
+        session.save(Path(directory) / f"worker-{os.getpid()}.pyisession")
