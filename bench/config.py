@@ -44,7 +44,6 @@ class Gunicorn:
 GUNICORN_CANDIDATES = [
     Gunicorn("sync", 2),
     Gunicorn("sync", 4),
-    Gunicorn("sync", 6),
     Gunicorn("gthread", 2, 4),
 ]
 

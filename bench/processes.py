@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -172,7 +173,21 @@ def start_gunicorn(
         extra["BENCH_PROFILE_DIR"] = str(profile_dir)
     process = supervisor.start("gunicorn", argv, {**env, **extra})
     wait_http(process, f"{config.base_url()}/bench/minimal/")
+    warm_up(shape)
     return process
+
+
+def warm_up(shape: config.Gunicorn) -> None:
+    """A worker's first requests import the URLconf's views and the API (half a
+    second): a few concurrent rounds on the pages so that no measurement pays it."""
+    urls = ["/bench/minimal/", "/rendez-vous/", "/api/v1/creneaux?demarche=none"]
+
+    def get(url: str) -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(config.base_url() + url, timeout=30)
+
+    with ThreadPoolExecutor(max_workers=shape.db_connections * 2) as pool:
+        list(pool.map(get, urls * shape.db_connections * 6))
 
 
 def start_celery_worker(supervisor: Supervisor, env: dict[str, str]) -> Process:

@@ -513,8 +513,14 @@ def sms_volume() -> dict:
         raise InvariantBroken(f"SMS: {len(report.ready)} cards marked ready of 10,000")
     deadline = start + 300
     received = 0
+    progress = time.perf_counter()
     while received < SMS_CARDS and time.perf_counter() < deadline:
         received = provider("/bench/stats")["received"]
+        if time.perf_counter() - progress > 10:
+            print(
+                f"  SMS: {received} received after {time.perf_counter() - start:.0f} s"
+            )
+            progress = time.perf_counter()
         time.sleep(0.05)
     delivered = time.perf_counter() - start
     time.sleep(1.0)  # a late duplicate would show now
