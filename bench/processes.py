@@ -3,7 +3,9 @@ provider. Each runs in its own process group, so stopping it stops its children
 too; everything started is stopped in `finally` and on SIGINT/SIGTERM."""
 
 import contextlib
+import glob
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -117,6 +119,16 @@ def wait_http(process: Process, url: str, timeout: float = 30.0) -> None:
             pass
         time.sleep(0.2)
     raise BenchError(f"{process.name} did not answer {url} in {timeout:.0f} s")
+
+
+def pgbench_path() -> str:
+    found = shutil.which("pgbench") or next(
+        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"), reverse=True)),
+        None,
+    )
+    if found is None:
+        raise BenchError("pgbench not found (it comes with PostgreSQL)")
+    return found
 
 
 def start_fake_provider(supervisor: Supervisor) -> Process:

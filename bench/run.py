@@ -17,6 +17,7 @@ from bench.processes import (
     BenchError,
     Supervisor,
     ensure_port_free,
+    pgbench_path,
     signals_raise,
     start_celery_worker,
     start_fake_provider,
@@ -113,9 +114,7 @@ def main() -> int:
 
 
 def measure(supervisor: Supervisor, log_dir: Path) -> dict:
-    from bench import scenarios
-
-    scenarios.pgbench_path()  # fail early
+    pgbench_path()  # fail early
     for port in (config.WEB_PORT, config.SMS_PORT):
         ensure_port_free(port)
     log(f"fresh database {config.DB_NAME}, Redis db {config.REDIS_DB}")
@@ -126,7 +125,7 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
     redis_client.flushdb()
     env = config.product_env()
     setup_django(env)
-    from bench import dataset
+    from bench import dataset, scenarios
 
     results: dict = {"machine": machine(), "runs": config.RUNS}
     start_fake_provider(supervisor)

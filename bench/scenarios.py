@@ -18,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench import client, config, dataset
+from bench import client, config, dataset, processes
 from bench.processes import BenchError
 
 CONCURRENCY = 64  # the steady load's virtual users; the closed-loop baselines too
@@ -100,19 +100,6 @@ def _closed_loop_figures(name: str, one) -> dict:
     }
 
 
-def pgbench_path() -> str:
-    import glob
-    import shutil
-
-    found = shutil.which("pgbench") or next(
-        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"), reverse=True)),
-        None,
-    )
-    if found is None:
-        raise BenchError("pgbench not found (it comes with PostgreSQL)")
-    return found
-
-
 def baseline_sql_booking(opening: dataset.Opening, clients: int) -> dict:
     """(c) the same transaction as SQL: pgbench, as many connections as the web
     tier holds (one per gunicorn worker thread)."""
@@ -121,7 +108,7 @@ def baseline_sql_booking(opening: dataset.Opening, clients: int) -> dict:
     user = config.PG_URL.split("//", 1)[1].split("@", 1)[0]
     result = subprocess.run(  # noqa: S603 (our own argv)
         [
-            pgbench_path(),
+            processes.pgbench_path(),
             "--no-vacuum",
             "--client",
             str(clients),
