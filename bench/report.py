@@ -48,7 +48,9 @@ def ratio(value: float, baseline: float) -> str:
 
 
 def write(results: dict, log_dir: Path) -> None:
-    med = {k: {} for k in ("a", "b", "c", "d", "rush", "slot_page", "api", "sms")}
+    med: dict[str, dict[str, float]] = {
+        k: {} for k in ("a", "b", "c", "d", "rush", "slot_page", "api", "sms")
+    }
     for name in med:
         for key in results[name][0]:
             med[name][key] = spread(results[name], key)[1]

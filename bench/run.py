@@ -26,7 +26,9 @@ from bench.processes import (
 
 
 def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+    print(
+        f"[bench {time.strftime('%H:%M:%S', time.gmtime())} UTC] {message}", flush=True
+    )
 
 
 def recreate_database() -> None:

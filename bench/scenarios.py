@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import time
 from dataclasses import dataclass, field
+from http.cookiejar import Cookie
 
 import httpx
 from django.db import connection, transaction
@@ -362,13 +363,15 @@ def steady(*, seconds: float = STEADY_SECONDS, users: int = CONCURRENCY) -> dict
 class Availability:
     big: dataset.Opening
     small: dataset.Opening
+    sessions: list[list[Cookie]]  # cookies of applicants who may see the slots
 
 
 def availability_prepare() -> Availability:
     big = dataset.opening("dispo-5000", slots=AVAILABILITY_SLOTS, capacity=3)
     small = dataset.opening("dispo-50", slots=50, capacity=3)
     dataset.vacuum_analyze()
-    return Availability(big, small)
+    sessions = asyncio.run(_sessions(big.procedure.pk, 16))
+    return Availability(big, small, sessions)
 
 
 def _in_process_session(procedure_id: int) -> Client:
@@ -409,8 +412,9 @@ def query_counts(availability: Availability) -> dict:
     return counts
 
 
-async def _sessions(procedure_id: int, count: int) -> list[httpx.AsyncClient]:
-    """Clients past the gate and identity steps (their sessions may see slots)."""
+async def _sessions(procedure_id: int, count: int) -> list[list[Cookie]]:
+    """Cookies of applicants past the gate and identity steps (their sessions may
+    see the slots)."""
     people = await asyncio.to_thread(dataset.applicants, count)
     clients = [client.new_client() for _ in range(count)]
     recorder = client.Recorder()
@@ -434,7 +438,9 @@ async def _sessions(procedure_id: int, count: int) -> list[httpx.AsyncClient]:
                 "postal_code": person.postal_code,
             },
         )
-    return clients
+    cookies = [list(http.cookies.jar) for http in clients]
+    await asyncio.gather(*(http.aclose() for http in clients))
+    return cookies
 
 
 def availability(availability: Availability, page: str) -> dict:
@@ -442,7 +448,10 @@ def availability(availability: Availability, page: str) -> dict:
     opening = availability.big
     if page == "slot page":
         url = "/rendez-vous/creneaux/"
-        clients = asyncio.run(_sessions(opening.procedure.pk, CONCURRENCY))
+        clients = [client.new_client() for _ in range(CONCURRENCY)]
+        for i, http in enumerate(clients):
+            for cookie in availability.sessions[i % len(availability.sessions)]:
+                http.cookies.jar.set_cookie(cookie)
     else:
         url = f"/api/v1/creneaux?demarche={opening.procedure.slug}"
         clients = [client.new_client() for _ in range(CONCURRENCY)]
@@ -508,7 +517,7 @@ def sms_volume() -> dict:
                 f"  SMS: {received} received after {time.perf_counter() - start:.0f} s"
             )
             progress = time.perf_counter()
-        time.sleep(0.05)
+        time.sleep(0.2)
     delivered = time.perf_counter() - start
     time.sleep(1.0)  # a late duplicate would show now
     references = provider("/bench/stats", references="1")["references"]
