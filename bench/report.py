@@ -163,7 +163,7 @@ def write(results: dict, log_dir: Path) -> None:
             "(c) same transaction in pgbench, transactions/s",
             results["c"],
             "rps",
-            extra=f"{results['gunicorn_choice'] and ''}connections = web workers",
+            extra="connections = web workers",
         ),
         row("(d) enqueue 10,000 no-op tasks, s", results["d"], "enqueue_s", 2),
         row("(d) drain 10,000 no-op tasks, s", results["d"], "drain_s", 2),
@@ -221,8 +221,8 @@ def write(results: dict, log_dir: Path) -> None:
         "",
         "## Steady load: 64 applicants in a closed loop for 60 s (150 slots × 100 places)",
         "",
-        "| figure | min | median | max |",
-        "| --- | --- | --- | --- |",
+        "| figure | min | median | max | |",
+        "| --- | --- | --- | --- | --- |",
         row("requests/s", steady, "rps"),
         row("bookings/s", steady, "bookings_per_s", 1),
         "",
@@ -309,7 +309,8 @@ def write(results: dict, log_dir: Path) -> None:
         "",
         "## Profile of the rush",
         "",
-        f"One more rush on the same configuration with every request under pyinstrument: "
+        "One more rush (500 applicants) on the same configuration, one request in "
+        "five of each gunicorn worker under pyinstrument: "
         f"[`{PROFILE.name}`]({PROFILE.name}).",
         "",
         NOTES.read_text().strip() if NOTES.exists() else "",
@@ -322,7 +323,8 @@ def write(results: dict, log_dir: Path) -> None:
         flat = ConsoleRenderer(flat=True, show_all=False).render(session)
         tree = ConsoleRenderer(unicode=True, show_all=False).render(session)
         PROFILE.write_text(
-            "Rush profile, every gunicorn worker's requests combined (pyinstrument).\n"
+            "Rush profile (500 applicants): one request in five of each gunicorn "
+            "worker, combined (pyinstrument).\n"
             "Self time by function, then the call tree.\n\n" + flat + "\n\n" + tree
         )
     tmp = OUTPUT.with_suffix(".md.tmp")

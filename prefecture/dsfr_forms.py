@@ -3,8 +3,8 @@
 from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 # django-dsfr hands each form a new DsfrDjangoTemplates, hence a new template engine
-# that finds the template tags and parses every widget template again: a third of
-# a booking page's time under load (BENCHMARKS.md). One shared instance keeps its
+# that finds the template tags and parses every widget template again: about 15 %
+# of a booking page's CPU under load (BENCHMARKS.md). One shared instance keeps its
 # engine, whose cached loader parses each template once (DEBUG off).
 _RENDERER = DsfrDjangoTemplates()
 
