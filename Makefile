@@ -1,4 +1,4 @@
-# Two set-up commands: `make run` and `make test` (README). `make bench` comes later.
+# Two set-up commands: `make run` and `make test` (README); `make bench` measures.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -41,6 +41,11 @@ test: $(STAMP) $(AXE)
 	DEBUG=true $(VENV)/bin/mypy
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# Starts gunicorn, a Celery worker and a local SMS provider on loopback against its own
+# database (prefecture_bench) and Redis db 14, stops them, writes BENCHMARKS.md.
+bench: $(STAMP)
+	$(PY) -m bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -6,12 +6,12 @@ from django import forms
 from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
 from booking import antibot, rules
 from booking.antibot import ProofOfWorkField, widget_strings
 from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 from booking.selectors import procedure_list_offered
+from prefecture.dsfr_forms import DsfrForm
 from prefecture.dsfr_layout import Submit
 
 SITUATIONS = [
@@ -47,7 +47,7 @@ def _helper(submit_label, *layout) -> FormHelper:
     return helper
 
 
-class GateForm(DsfrBaseForm):
+class GateForm(DsfrForm):
     situation = forms.ChoiceField(
         label=_("Votre situation"),
         choices=SITUATIONS,
@@ -72,7 +72,7 @@ class GateForm(DsfrBaseForm):
         self.helper = _helper(_("Continuer"))
 
 
-class IdentityForm(DsfrBaseForm):
+class IdentityForm(DsfrForm):
     numero_etranger = forms.CharField(
         label=_("Numéro étranger"),
         help_text=WHERE_IS_THE_NUMERO,
@@ -164,7 +164,7 @@ class SlotForm(forms.Form):
     )
 
 
-class ContactForm(DsfrBaseForm):
+class ContactForm(DsfrForm):
     last_name = forms.CharField(
         label=_("Nom"),
         max_length=150,
@@ -255,7 +255,7 @@ class ContactForm(DsfrBaseForm):
             ) from None
 
 
-class SecondFactorForm(DsfrBaseForm):
+class SecondFactorForm(DsfrForm):
     last_digits = forms.RegexField(
         label=_("Les 4 derniers chiffres de votre numéro étranger"),
         help_text=_("Pour protéger votre rendez-vous : par exemple 6503."),

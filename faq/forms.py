@@ -2,14 +2,14 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
+from prefecture.dsfr_forms import DsfrForm
 from prefecture.dsfr_layout import Submit
 
 QUERY_MAX_LENGTH = 200
 
 
-class SearchForm(DsfrBaseForm):
+class SearchForm(DsfrForm):
     q = forms.CharField(
         label=_("Rechercher dans les questions fréquentes"),
         help_text=_("Par exemple : récépissé, numéro étranger, retrait du titre."),

@@ -274,6 +274,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
     "/"
 )
 ANTIBOT = env.bool("ANTIBOT", default=True)
+# Serves the `make bench` baseline views under /bench/; never on in production.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)
 # No cancel or move online in the last hours before the appointment.
 BOOKING_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CHANGE_CUTOFF_HOURS", default=24)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -25,3 +26,6 @@ urlpatterns += i18n_patterns(
     path("rendez-vous/", include("booking.urls")),
     prefix_default_language=False,
 )
+
+if settings.BENCH_VIEWS:  # the baselines of `make bench` (bench/views.py)
+    urlpatterns += [path("bench/", include("bench.urls"))]

@@ -43,7 +43,12 @@ def card_mark_ready(*, card_ids: list[int], by: str, now: datetime) -> ReadyRepo
         for card in to_mark:
             card.status = Card.Status.READY
             card.ready_at = now
-        Card.objects.bulk_update(to_mark, ["status", "ready_at", "updated_at"])
+            card.updated_at = now
+        # One UPDATE for the batch, on rows locked above: bulk_update's CASE per row
+        # made marking 10,000 cards take minutes (BENCHMARKS.md).
+        Card.objects.filter(pk__in=[c.pk for c in to_mark]).update(
+            status=Card.Status.READY, ready_at=now, updated_at=now
+        )
         CardEvent.objects.bulk_create(
             CardEvent(card=card, kind=CardEvent.Kind.READY, actor=by)
             for card in to_mark

@@ -3,6 +3,9 @@ POST /v3/transactionalSMS/send with an ``api-key`` header; 201 {"messageId": …
 errors {"code", "message"}; 429 when rate-limited. Brevo has no idempotency key for
 SMS: our reference travels in ``tag`` so a duplicate can be traced."""
 
+import functools
+import os
+
 import requests
 from django.conf import settings
 from django.urls import reverse
@@ -10,6 +13,13 @@ from django.urls import reverse
 from booking.sms.base import Sent, Sms, SmsPermanentError, SmsTransientError
 
 TIMEOUT = (5, 15)  # connect, read (seconds)
+
+
+@functools.cache
+def _session(pid: int) -> requests.Session:
+    """One keep-alive session per process (never shared across a fork): a new TLS
+    connection for each SMS would cost more than the SMS itself at volume."""
+    return requests.Session()
 
 
 def receipts_url() -> str:
@@ -41,7 +51,7 @@ class BrevoBackend:
         if settings.SMS_WEBHOOK_SECRET:
             payload["webUrl"] = receipts_url()
         try:
-            response = requests.post(
+            response = _session(os.getpid()).post(
                 settings.BREVO_API_URL,
                 json=payload,
                 headers={

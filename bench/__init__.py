@@ -1,0 +1,1 @@
+"""`make bench`: load and throughput benchmarks against baselines of the same run."""

@@ -1,0 +1,332 @@
+"""BENCHMARKS.md: every figure as min / median / max over the runs, next to the
+baseline of the same run it is compared with, and the targets met or missed."""
+
+import math
+import statistics
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyinstrument.session import Session
+
+from bench import config
+
+OUTPUT = config.ROOT / "BENCHMARKS.md"
+PROFILE = config.ROOT / "BENCHMARKS-rush-profile.txt"
+NOTES = config.ROOT / "bench" / "notes.md"
+
+
+def combine_profiles(directory: Path) -> Session | None:
+    """One profile from the sessions each gunicorn worker saved."""
+    combined = None
+    for path in sorted(directory.glob("*.pyisession")):
+        session = Session.load(path)
+        combined = session if combined is None else Session.combine(combined, session)
+    return combined
+
+
+def spread(runs: list[dict], key: str) -> tuple[float, float, float]:
+    values = [run[key] for run in runs]
+    return min(values), statistics.median(values), max(values)
+
+
+def fmt(value: float, digits: int = 0) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "—"
+    return f"{value:,.{digits}f}".replace(",", " ")
+
+
+def row(
+    label: str, runs: list[dict], key: str, digits: int = 0, extra: str = ""
+) -> str:
+    low, mid, high = spread(runs, key)
+    cells = [label, fmt(low, digits), fmt(mid, digits), fmt(high, digits)]
+    return "| " + " | ".join(cells) + f" | {extra} |"
+
+
+def ratio(value: float, baseline: float) -> str:
+    return f"{100 * value / baseline:.0f} %"
+
+
+def write(results: dict, log_dir: Path) -> None:
+    med: dict[str, dict[str, float]] = {
+        k: {} for k in ("a", "b", "c", "d", "rush", "slot_page", "api", "sms")
+    }
+    for name in med:
+        for key in results[name][0]:
+            med[name][key] = spread(results[name], key)[1]
+    a_rps, b_rps = med["a"]["rps"], med["b"]["rps"]
+    steady = results["steady"]
+    steps = [k[: -len(" p99_ms")] for k in steady[0] if k.endswith(" p99_ms")]
+    worst_p99 = max(spread(steady, f"{step} p99_ms")[1] for step in steps)
+    queries = results["queries"]
+    constant = (
+        queries["slot page queries (50 slots)"]
+        == queries["slot page queries (5000 slots)"]
+        and queries["API queries (50 slots)"] == queries["API queries (5000 slots)"]
+    )
+    targets = [
+        (
+            "rush requests/s ≥ 25 % of (a)",
+            ratio(med["rush"]["rps"], a_rps),
+            med["rush"]["rps"] >= 0.25 * a_rps,
+        ),
+        (
+            "rush confirm step ≥ 50 % of (b)",
+            ratio(med["rush"]["confirm_rps"], b_rps),
+            med["rush"]["confirm_rps"] >= 0.5 * b_rps,
+        ),
+        (
+            "steady p99 of every step < 300 ms",
+            f"worst step p99 (median of runs) {worst_p99:.0f} ms",
+            worst_p99 < 300,
+        ),
+        ("availability: query count constant", "see table", constant),
+        (
+            "slot page requests/s ≥ 25 % of (a)",
+            ratio(med["slot_page"]["rps"], a_rps),
+            med["slot_page"]["rps"] >= 0.25 * a_rps,
+        ),
+        (
+            "API requests/s ≥ 25 % of (a)",
+            ratio(med["api"]["rps"], a_rps),
+            med["api"]["rps"] >= 0.25 * a_rps,
+        ),
+        (
+            "SMS delivery ≥ 40 % of (d) drain rate",
+            ratio(med["sms"]["delivery_rate"], med["d"]["drain_rate"]),
+            med["sms"]["delivery_rate"] >= 0.4 * med["d"]["drain_rate"],
+        ),
+        (
+            "marking 10,000 ready ≤ 2× (d) enqueue time",
+            f"{med['sms']['marked_s'] / med['d']['enqueue_s']:.2f}×",
+            med["sms"]["marked_s"] <= 2 * med["d"]["enqueue_s"],
+        ),
+    ]
+
+    statuses: dict[int, list[int]] = {}
+    for run in results["rush_statuses"]:
+        for status in run:
+            statuses.setdefault(status, [])
+    for status in statuses:
+        statuses[status] = [run.get(status, 0) for run in results["rush_statuses"]]
+
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole "
+        f"run took {results['wall_s'] / 60:.1f} minutes. Every figure is min / median "
+        f"/ max over {results['runs']} runs; ratios compare medians with the "
+        "baselines measured in the same run, on the same gunicorn configuration, "
+        "with the same load generator (an asyncio client on httpx, one process).",
+        "",
+        "## Machine and versions",
+        "",
+        "| | |",
+        "| --- | --- |",
+        *(f"| {k} | {v} |" for k, v in m.items()),
+        "",
+        "## Configuration",
+        "",
+        "Production settings on loopback (`DEBUG=false`, `CONN_MAX_AGE=60`, sessions in "
+        "PostgreSQL, cache and broker on Redis) with `ANTIBOT=off`, `HTTPS_ONLY=false`, "
+        "the SMS sent to the tests' local Brevo server. gunicorn as in the README "
+        "(`--timeout 30 --max-requests 2000 --max-requests-jitter 200`).",
+        "",
+        "gunicorn worker class and count, chosen by a 6-second steady load (64 "
+        "virtual applicants) on each candidate:",
+        "",
+        "| configuration | requests/s |",
+        "| --- | --- |",
+        *(
+            f"| {label}{' **(chosen)**' if label == results['gunicorn'] else ''} "
+            f"| {fmt(rps)} |"
+            for label, rps in results["gunicorn_choice"].items()
+        ),
+        "",
+        f"Celery worker: {results['celery']} (baseline (d) and the SMS scenario).",
+        "",
+        "## Baselines",
+        "",
+        "| figure | min | median | max | |",
+        "| --- | --- | --- | --- | --- |",
+        row("(a) minimal view, requests/s", results["a"], "rps"),
+        row(
+            "(a) p50 / p99, ms",
+            results["a"],
+            "p50_ms",
+            1,
+            f"p99 median {fmt(med['a']['p99_ms'], 1)} ms",
+        ),
+        row("(b) booking POST through the ORM, requests/s", results["b"], "rps"),
+        row(
+            "(c) same transaction in pgbench, transactions/s",
+            results["c"],
+            "rps",
+            extra="connections = web workers",
+        ),
+        row("(d) enqueue 10,000 no-op tasks, s", results["d"], "enqueue_s", 2),
+        row("(d) drain 10,000 no-op tasks, s", results["d"], "drain_s", 2),
+        row("(d) drain rate, tasks/s", results["d"], "drain_rate"),
+        "",
+        "Concurrency: 64 closed-loop clients for (a) and (b), 5 s each; pgbench with "
+        "one connection per web worker (what gunicorn can hold open), 5 s.",
+        "",
+        "## Rush: 2,000 applicants at once, 300 places in 6 slots",
+        "",
+        "| figure | min | median | max | ratio (median) |",
+        "| --- | --- | --- | --- | --- |",
+        row(
+            "time until every applicant has an answer, s",
+            results["rush"],
+            "answered_s",
+            1,
+        ),
+        row("completed bookings", results["rush"], "bookings"),
+        row("told there is no slot left", results["rush"], "no_slot"),
+        row(
+            "completed bookings/s (until the last one)",
+            results["rush"],
+            "bookings_per_s",
+            1,
+        ),
+        row(
+            "requests/s",
+            results["rush"],
+            "rps",
+            0,
+            f"{ratio(med['rush']['rps'], a_rps)} of (a)",
+        ),
+        row(
+            "confirm step, confirmations/s while confirming",
+            results["rush"],
+            "confirm_rps",
+            0,
+            f"{ratio(med['rush']['confirm_rps'], b_rps)} of (b)",
+        ),
+        row("confirm step p50, ms", results["rush"], "confirm_p50_ms", 0),
+        row("requests", results["rush"], "requests"),
+        "",
+        "Responses by status code (run 1 / 2 / 3): "
+        + ", ".join(
+            f"**{status}**: {' / '.join(map(str, counts))}"
+            for status, counts in sorted(statuses.items())
+        )
+        + " — no 5xx, every applicant answered.",
+        "",
+        "Checked in the database after each run: no slot over capacity, no numéro "
+        "étranger with two active bookings, every success page (reference, numéro) "
+        "matches exactly one booking and every booking one success page, and all "
+        "300 places booked.",
+        "",
+        "## Steady load: 64 applicants in a closed loop for 60 s (150 slots × 100 places)",
+        "",
+        "| figure | min | median | max | |",
+        "| --- | --- | --- | --- | --- |",
+        row("requests/s", steady, "rps"),
+        row("bookings/s", steady, "bookings_per_s", 1),
+        "",
+        "Latency of each step, ms (median of the runs; p99 max over runs in brackets):",
+        "",
+        "| step | p50 | p95 | p99 |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {step} | {fmt(spread(steady, f'{step} p50_ms')[1])} "
+            f"| {fmt(spread(steady, f'{step} p95_ms')[1])} "
+            f"| {fmt(spread(steady, f'{step} p99_ms')[1])} "
+            f"({fmt(spread(steady, f'{step} p99_ms')[2])}) |"
+            for step in steps
+        ),
+        "",
+        "## Availability: 5,000 open slots",
+        "",
+        "| figure | min | median | max | ratio (median) |",
+        "| --- | --- | --- | --- | --- |",
+        row(
+            "slot page, requests/s",
+            results["slot_page"],
+            "rps",
+            0,
+            f"{ratio(med['slot_page']['rps'], a_rps)} of (a)",
+        ),
+        row("slot page p50, ms", results["slot_page"], "p50_ms"),
+        row("slot page p99, ms", results["slot_page"], "p99_ms"),
+        row(
+            "`/api/v1/creneaux`, requests/s",
+            results["api"],
+            "rps",
+            0,
+            f"{ratio(med['api']['rps'], a_rps)} of (a)",
+        ),
+        row("`/api/v1/creneaux` p50, ms", results["api"], "p50_ms"),
+        row("`/api/v1/creneaux` p99, ms", results["api"], "p99_ms"),
+        "",
+        "SQL queries per request (counted in-process on the same database):",
+        "",
+        "| request | 50 open slots | 5,000 open slots |",
+        "| --- | --- | --- |",
+        f"| slot page | {queries['slot page queries (50 slots)']} "
+        f"| {queries['slot page queries (5000 slots)']} |",
+        f"| `/api/v1/creneaux` | {queries['API queries (50 slots)']} "
+        f"| {queries['API queries (5000 slots)']} |",
+        "",
+        '## "Carte disponible": 10,000 cards marked ready',
+        "",
+        "| figure | min | median | max | ratio (median) |",
+        "| --- | --- | --- | --- | --- |",
+        row("time to commit, s", results["sms"], "commit_s", 2),
+        row(
+            "service call (commit + 10,000 tasks enqueued), s",
+            results["sms"],
+            "marked_s",
+            2,
+            f"{med['sms']['marked_s'] / med['d']['enqueue_s']:.2f}× (d) enqueue",
+        ),
+        row(
+            "until the provider received all 10,000, s",
+            results["sms"],
+            "delivered_s",
+            1,
+        ),
+        row(
+            "delivery, messages/s",
+            results["sms"],
+            "delivery_rate",
+            0,
+            f"{ratio(med['sms']['delivery_rate'], med['d']['drain_rate'])} of (d) drain",
+        ),
+        row("duplicates", results["sms"], "duplicates"),
+        row("missing", results["sms"], "missing"),
+        "",
+        "## Targets",
+        "",
+        "| target | measured | |",
+        "| --- | --- | --- |",
+        *(
+            f"| {name} | {value} | {'met' if ok else '**missed**'} |"
+            for name, value, ok in targets
+        ),
+        "",
+        "## Profile of the rush",
+        "",
+        "One more rush (500 applicants) on the same configuration, one request in "
+        "five of each gunicorn worker under pyinstrument: "
+        f"[`{PROFILE.name}`]({PROFILE.name}).",
+        "",
+        NOTES.read_text().strip() if NOTES.exists() else "",
+        "",
+    ]
+    session = combine_profiles(results["profile_dir"])
+    if session is not None:
+        from pyinstrument.renderers import ConsoleRenderer
+
+        flat = ConsoleRenderer(flat=True, show_all=False).render(session)
+        tree = ConsoleRenderer(unicode=True, show_all=False).render(session)
+        PROFILE.write_text(
+            "Rush profile (500 applicants): one request in five of each gunicorn "
+            "worker, combined (pyinstrument).\n"
+            "Self time by function, then the call tree.\n\n" + flat + "\n\n" + tree
+        )
+    tmp = OUTPUT.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(lines))
+    tmp.replace(OUTPUT)

@@ -1,0 +1,211 @@
+"""`make bench`: prepares a fresh database, starts the production shape on loopback,
+runs every measurement three times, stops what it started, writes BENCHMARKS.md.
+
+Exits non-zero, writing no results file, when a server does not start or an
+invariant breaks."""
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import config
+from bench.processes import (
+    BenchError,
+    Supervisor,
+    ensure_port_free,
+    pgbench_path,
+    signals_raise,
+    start_celery_worker,
+    start_fake_provider,
+    start_gunicorn,
+)
+
+
+def log(message: str) -> None:
+    print(
+        f"[bench {time.strftime('%H:%M:%S', time.gmtime())} UTC] {message}", flush=True
+    )
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{config.PG_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{config.DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{config.DB_NAME}"')
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    # WhiteNoise's manifest storage (DEBUG off) needs the collected files.
+    call_command("collectstatic", verbosity=0, interactive=False)
+
+
+def machine() -> dict[str, str]:
+    import celery
+    import django
+    import gunicorn
+    import httpx
+    import psycopg
+    import redis as redis_py
+    from django.db import connection
+
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    redis_version = redis_py.Redis.from_url(config.redis_url()).info("server")[
+        "redis_version"
+    ]
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()  # noqa: S607
+    return {
+        "nproc": nproc,
+        "CPU": model,
+        "kernel": platform.release(),
+        "Python": platform.python_version(),
+        "Django": django.__version__,
+        "PostgreSQL": pg_version,
+        "Redis": redis_version,
+        "gunicorn": gunicorn.__version__,
+        "Celery": celery.__version__,
+        "psycopg": psycopg.__version__,
+        "httpx (load generator)": httpx.__version__,
+    }
+
+
+def main() -> int:
+    started = time.perf_counter()
+    log_dir = Path(tempfile.mkdtemp(prefix="prefecture-bench-"))
+    supervisor = Supervisor(log_dir)
+    log(f"process logs in {log_dir}")
+    try:
+        with signals_raise():
+            results = measure(supervisor, log_dir)
+    except BenchError as error:
+        print(f"\nmake bench FAILED: {error}", file=sys.stderr)
+        print(f"(process logs in {log_dir}; no BENCHMARKS.md written)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nmake bench interrupted: no BENCHMARKS.md written", file=sys.stderr)
+        return 130
+    finally:
+        supervisor.stop_all()
+    from bench import report
+
+    results["wall_s"] = time.perf_counter() - started
+    report.write(results, log_dir)
+    log(f"BENCHMARKS.md written; whole run {results['wall_s']:.0f} s")
+    return 0
+
+
+def measure(supervisor: Supervisor, log_dir: Path) -> dict:
+    pgbench_path()  # fail early
+    for port in (config.WEB_PORT, config.SMS_PORT):
+        ensure_port_free(port)
+    log(f"fresh database {config.DB_NAME}, Redis db {config.REDIS_DB}")
+    recreate_database()
+    import redis
+
+    redis_client = redis.Redis.from_url(config.redis_url())
+    redis_client.flushdb()
+    env = config.product_env()
+    setup_django(env)
+    from bench import dataset, scenarios
+
+    results: dict = {"machine": machine(), "runs": config.RUNS}
+    start_fake_provider(supervisor)
+    worker = start_celery_worker(supervisor, env)
+    results["celery"] = f"{config.CELERY_POOL}, concurrency {config.CELERY_CONCURRENCY}"
+
+    # Worker class and count: a short steady load on each candidate.
+    choice = {}
+    for shape in config.GUNICORN_CANDIDATES:
+        web = start_gunicorn(supervisor, env, shape)
+        figures = scenarios.steady(seconds=6)
+        supervisor.stop(web)
+        choice[shape.label] = figures["rps"]
+        log(f"gunicorn {shape.label}: {figures['rps']:.0f} requests/s (steady flow)")
+    shape = max(config.GUNICORN_CANDIDATES, key=lambda s: choice[s.label])
+    results["gunicorn_choice"] = choice
+    results["gunicorn"] = shape.label
+    scenarios.wait_queue_empty(redis_client)
+
+    web = start_gunicorn(supervisor, env, shape)
+    baseline_opening = dataset.opening(
+        "baseline", slots=scenarios.RUSH_SLOTS, capacity=scenarios.RUSH_CAPACITY
+    )
+    results["a"], results["b"], results["c"], results["d"] = [], [], [], []
+    for run in range(config.RUNS):
+        results["a"].append(scenarios.baseline_minimal())
+        results["b"].append(scenarios.baseline_orm_booking(baseline_opening))
+        results["c"].append(
+            scenarios.baseline_sql_booking(baseline_opening, shape.db_connections)
+        )
+        log(
+            f"baselines run {run + 1}: (a) {results['a'][-1]['rps']:.0f}/s, "
+            f"(b) {results['b'][-1]['rps']:.0f}/s, (c) {results['c'][-1]['rps']:.0f}/s"
+        )
+    for run in range(config.RUNS):
+        scenarios.wait_queue_empty(redis_client)
+        results["d"].append(scenarios.baseline_queue(redis_client))
+        log(f"baseline (d) run {run + 1}: {results['d'][-1]}")
+    results["sms"] = []
+    for run in range(config.RUNS):
+        scenarios.wait_queue_empty(redis_client)
+        results["sms"].append(scenarios.sms_volume())
+        log(f"SMS run {run + 1}: {results['sms'][-1]}")
+
+    availability = scenarios.availability_prepare()
+    results["queries"] = scenarios.query_counts(availability)
+    log(f"queries per request: {results['queries']}")
+    results["slot_page"], results["api"] = [], []
+    for run in range(config.RUNS):
+        results["slot_page"].append(scenarios.availability(availability, "slot page"))
+        results["api"].append(scenarios.availability(availability, "API"))
+        log(
+            f"availability run {run + 1}: slot page "
+            f"{results['slot_page'][-1]['rps']:.0f}/s, API "
+            f"{results['api'][-1]['rps']:.0f}/s"
+        )
+
+    results["rush"], results["rush_statuses"] = [], []
+    for run in range(config.RUNS):
+        rush = scenarios.rush()
+        results["rush"].append(rush.figures)
+        results["rush_statuses"].append(rush.statuses)
+        log(f"rush run {run + 1}: {rush.figures}")
+    results["steady"] = []
+    for run in range(config.RUNS):
+        results["steady"].append(scenarios.steady())
+        log(f"steady run {run + 1}: {results['steady'][-1]['rps']:.0f} requests/s")
+
+    # The profile: one more rush on the same configuration, every request profiled.
+    supervisor.stop(web)
+    profile_dir = log_dir / "profile"
+    profile_dir.mkdir()
+    web = start_gunicorn(supervisor, env, shape, profile_dir=profile_dir)
+    # (500 applicants: the profile describes where a request's time goes, the
+    # timed figures come from the three runs above.)
+    profiled = scenarios.rush(applicants=500)
+    log(f"profiled rush: {profiled.figures}")
+    supervisor.stop(web)  # the workers save their profiles as they exit
+    supervisor.stop(worker)
+    results["profile_dir"] = profile_dir
+    return results
