@@ -164,3 +164,11 @@ def next_sending_time(
         return moment
     day = local.date() if now < quiet_until else local.date() + timedelta(days=1)
     return datetime.combine(day, quiet_until, tzinfo=PARIS)
+
+
+def parse_day(text: str) -> date | None:
+    """A day typed in a URL (YYYY-MM-DD), or None for anything else."""
+    try:
+        return date.fromisoformat(text[:10]) if len(text) == 10 else None
+    except ValueError:
+        return None

@@ -1,7 +1,7 @@
 """Reads shared by the booking pages and the API, each a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -57,6 +57,37 @@ def group_by_day(slots) -> list[Day]:
     for slot in slots:
         days.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
     return [Day(day, day_slots) for day, day_slots in days.items()]
+
+
+# At most this many slots on one page of the slot list: a busy day fits whole, and
+# the page stays light on a phone however many slots are open (5,000 radios took
+# seconds to render; BENCHMARKS.md).
+SLOTS_PER_PAGE = 150
+
+
+@dataclass(frozen=True)
+class SlotPage:
+    days: list[Day]
+    next_day: date | None  # where the following page starts, if there is one
+
+
+def slot_page(open_slots, *, first_day: date | None) -> SlotPage:
+    """Whole days of open slots from `first_day` on, at most SLOTS_PER_PAGE slots (one
+    query). A day cut by the limit moves to the next page, unless it is the only day
+    shown (then the page ends with that day's first slots)."""
+    if first_day is not None:
+        start = datetime.combine(
+            first_day, time.min, tzinfo=timezone.get_current_timezone()
+        )
+        open_slots = open_slots.filter(starts_at__gte=start)
+    slots = list(open_slots[: SLOTS_PER_PAGE + 1])
+    days = group_by_day(slots[:SLOTS_PER_PAGE])
+    if len(slots) <= SLOTS_PER_PAGE:
+        return SlotPage(days, None)
+    following = timezone.localtime(slots[-1].starts_at).date()
+    if len(days) > 1 and days[-1].day == following:
+        return SlotPage(days[:-1], following)
+    return SlotPage(days, days[-1].day + timedelta(days=1))
 
 
 def free_places(slot: Slot, *, now: datetime, exclude_hold_token: str = "") -> int:

@@ -247,12 +247,16 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     open_slots = selectors.slot_list_open(
         procedure=procedure, now=now, exclude_hold_token=state.hold_token
     )
+    first_day = rules.parse_day(request.GET.get("du", ""))
+    page = selectors.slot_page(open_slots, first_day=first_day)
     return render(
         request,
         "booking/slots.html",
         {
             "procedure": procedure,
-            "days": selectors.group_by_day(open_slots),
+            "days": page.days,
+            "next_day": page.next_day,
+            "first_day": first_day,
             "hold_minutes": settings.BOOKING_HOLD_MINUTES,
         },
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking import selectors, services, throttle
+from booking import rules, selectors, services, throttle
 from booking.errors import NotCancellable, SlotFull, SlotNotBookable, TooLate
 from booking.forms import SecondFactorForm, SlotForm
 from booking.manage_links import booking_from_token, manage_path
@@ -153,13 +153,17 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     open_slots = selectors.slot_list_open(
         procedure=booking.procedure, now=now, exclude_hold_token=hold_token
     ).exclude(pk=booking.slot_id)
+    first_day = rules.parse_day(request.GET.get("du", ""))
+    page = selectors.slot_page(open_slots, first_day=first_day)
     return render(
         request,
         "booking/move.html",
         {
             "booking": booking,
             "token": token,
-            "days": selectors.group_by_day(open_slots),
+            "days": page.days,
+            "next_day": page.next_day,
+            "first_day": first_day,
             "manage_url": reverse("booking:manage", kwargs={"token": token}),
         },
     )

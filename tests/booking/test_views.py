@@ -394,6 +394,45 @@ def test_slots_are_grouped_by_day_earliest_first_with_free_places(
     assert page.count('<fieldset class="fr-fieldset"') == 2
 
 
+def test_many_slots_come_in_pages_of_whole_days_none_lost(
+    client, renewal, title, settings, monkeypatch
+):
+    from booking import selectors
+
+    monkeypatch.setattr(selectors, "SLOTS_PER_PAGE", 10)
+    site = SiteFactory()
+    first = timezone.localtime(timezone.now() + timedelta(days=3)).replace(
+        hour=8, minute=0, second=0, microsecond=0
+    )
+    slots = [
+        SlotFactory(
+            procedure=renewal,
+            site=site,
+            starts_at=first + timedelta(days=day, minutes=30 * n),
+        )
+        for day in range(5)
+        for n in range(4)
+    ]
+    pass_identity(client, renewal)
+    seen, url, pages = [], "/rendez-vous/creneaux/", 0
+    while url:
+        page = html(client.get(url))
+        pages += 1
+        seen += [s.pk for s in slots if f'value="{s.pk}"' in page]
+        match = re.search(r'href="(\?du=[0-9-]+)"', page)
+        url = f"/rendez-vous/creneaux/{match.group(1)}" if match else ""
+    assert sorted(seen) == sorted(s.pk for s in slots)  # each slot on one page only
+    assert pages == 3  # 8 + 8 + 4: the day cut by the limit moves to the next page
+
+
+@pytest.mark.parametrize(
+    "du", ["2026-02-30", "\x00", "9999-12-31", "x" * 500, "0001-01-01"]
+)
+def test_any_start_day_typed_gives_a_page(client, renewal, slot, title, du):
+    pass_identity(client, renewal)
+    assert client.get("/rendez-vous/creneaux/", {"du": du}).status_code == 200
+
+
 def test_no_slot_says_so_plainly(client, renewal, title):
     pass_identity(client, renewal)
     assert "Aucun créneau n’est disponible pour le moment" in html(
