@@ -3,6 +3,7 @@ the time a sync worker waits in accept() is not in the profile)."""
 
 import itertools
 import os
+import threading
 from pathlib import Path
 
 from pyinstrument import Profiler
@@ -16,18 +17,26 @@ EVERY = 5
 _requests = itertools.count()
 
 
+# One profiler per process, which samples the thread that started it: under a threaded
+# worker (gthread) a request that finds it busy is served unprofiled, never refused.
+_busy = threading.Lock()
+
+
 def application(environ, start_response):
-    if next(_requests) % EVERY:
+    if next(_requests) % EVERY or not _busy.acquire(blocking=False):
         return django_application(environ, start_response)
-    _profiler.start()
     try:
-        response = django_application(environ, start_response)
+        _profiler.start()
         try:
-            return list(response)
+            response = django_application(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                response.close()  # request_finished: Django's connection handling
         finally:
-            response.close()  # request_finished: Django's connection handling
+            _profiler.stop()
     finally:
-        _profiler.stop()
+        _busy.release()
 
 
 def save(directory: str) -> None:

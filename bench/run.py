@@ -196,7 +196,7 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
         results["steady"].append(scenarios.steady())
         log(f"steady run {run + 1}: {results['steady'][-1]['rps']:.0f} requests/s")
 
-    # The profile: one more rush on the same configuration, every request profiled.
+    # The profile: one more rush on the same configuration, one request in five profiled.
     supervisor.stop(web)
     profile_dir = log_dir / "profile"
     profile_dir.mkdir()
