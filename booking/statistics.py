@@ -126,7 +126,7 @@ def statistics_for(*, first_day: date, last_day: date, now: datetime) -> Statist
     since = now - timedelta(days=(last_day - first_day).days + 1)
     by_status = dict(
         OutgoingMessage.objects.filter(created_at__gte=since)
-        .values_list("status")
+        .values("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
