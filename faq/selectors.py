@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -61,9 +62,27 @@ def question_get_for_display(*, slug: str, include_unpublished: bool) -> Questio
     return questions.get(slug=slug)
 
 
+ANNOUNCEMENTS_CACHE_KEY = "faq:announcements"
+ANNOUNCEMENTS_CACHE_SECONDS = 300  # a safety net: every change clears it at once
+
+
 def announcement_list_active(*, now: datetime) -> list[Announcement]:
-    return list(
-        Announcement.objects.filter(starts_at__lte=now).filter(
-            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    """The announcements shown at ``now``. Every public page shows them: the ones not
+    over yet are kept in the shared cache (cleared when an agent saves or deletes
+    one, faq.signals) and the time window is applied here, so a scheduled one still
+    appears and disappears on time."""
+    current = cache.get(ANNOUNCEMENTS_CACHE_KEY)
+    if current is None:
+        current = list(
+            Announcement.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
         )
-    )
+        cache.set(ANNOUNCEMENTS_CACHE_KEY, current, ANNOUNCEMENTS_CACHE_SECONDS)
+    return [
+        a
+        for a in current
+        if a.starts_at <= now and (a.ends_at is None or a.ends_at > now)
+    ]
+
+
+def announcements_changed() -> None:
+    cache.delete(ANNOUNCEMENTS_CACHE_KEY)

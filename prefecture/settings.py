@@ -121,6 +121,25 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 
+# Sessions (the booking flow's state, agents' logins) live in Redis when it is there:
+# the database store wrote and committed a row at every step of the flow, a fifth of a
+# rush request's time (BENCHMARKS.md). A Redis restart ends them: applicants start the
+# flow again, agents log in again; bookings live in PostgreSQL. Redis must not evict
+# keys (maxmemory-policy noeviction: the Celery queue needs it too).
+SESSION_STORE = env.str("SESSION_STORE", default="redis" if REDIS_URL else "database")
+if SESSION_STORE == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("SESSION_STORE=redis needs REDIS_URL")
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "prefecture-session",
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
+elif SESSION_STORE != "database":
+    raise ImproperlyConfigured("SESSION_STORE must be redis or database")
+
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

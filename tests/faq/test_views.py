@@ -149,10 +149,11 @@ def test_faq_page_costs_a_fixed_number_of_queries(client, django_assert_num_quer
             assert client.get("/faq/").status_code == 200
         return len(captured)
 
+    client.get("/faq/")  # the announcements are cached from now on
     few = page_queries(2)
     many = page_queries(40)
     assert few == many
-    with django_assert_num_queries(3):  # categories, questions, announcements
+    with django_assert_num_queries(2):  # categories, questions (announcements: cache)
         client.get("/faq/")
 
 
@@ -172,3 +173,34 @@ def test_active_announcements_show_on_every_public_page(client):
 def test_announcement_is_shown_in_english_at_english_urls(client):
     AnnouncementFactory(title_fr="Fermeture", title_en="Closure")
     assert "Closure" in client.get("/en/").content.decode()
+
+
+def test_announcements_come_from_the_cache_and_follow_every_change(
+    client, django_capture_on_commit_callbacks
+):
+    assert "Travaux" not in client.get("/").content.decode()  # cached: none
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement = AnnouncementFactory(title_fr="Travaux")
+    assert "Travaux" in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement.title_fr = "Travaux terminés"
+        announcement.save()
+    assert "Travaux terminés" in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement.delete()
+    assert "Travaux" not in client.get("/").content.decode()
+
+
+def test_a_cached_announcement_appears_and_disappears_on_time(client):
+    from faq.selectors import announcement_list_active
+
+    now = timezone.now()
+    AnnouncementFactory(
+        title_fr="Plus tard",
+        starts_at=now + timedelta(hours=1),
+        ends_at=now + timedelta(hours=2),
+    )
+    assert announcement_list_active(now=now) == []  # now cached
+    later = [a.title_fr for a in announcement_list_active(now=now + timedelta(hours=1))]
+    assert later == ["Plus tard"]
+    assert announcement_list_active(now=now + timedelta(hours=2)) == []
