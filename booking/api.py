@@ -2,14 +2,14 @@
 at /api/v1/openapi.json."""
 
 import re
-from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
-from booking import selectors
+from booking import availability, selectors
+from booking.availability import FreeSlot
 from booking.models import Procedure
 
 api = NinjaAPI(
@@ -22,14 +22,6 @@ api = NinjaAPI(
 
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
-
-
-class FreeSlot(Schema):
-    id: int
-    debut: datetime
-    fin: datetime
-    site: str
-    places: int
 
 
 class Problem(Schema):
@@ -53,20 +45,7 @@ def creneaux(request: HttpRequest, demarche: str):
     )
     if procedure is None:
         raise HttpError(404, "Démarche inconnue ou sans rendez-vous au guichet.")
-    slots = selectors.slot_list_open(procedure=procedure, now=timezone.now())
-    # Plain rows, and the time zone looked up once: with thousands of open slots,
-    # model instances and a localtime() per field were most of the request
-    # (BENCHMARKS.md); the response schema still validates every item.
-    tz = timezone.get_current_timezone()
-    return [
-        {
-            "id": pk,
-            "debut": starts_at.astimezone(tz),
-            "fin": ends_at.astimezone(tz),
-            "site": site,
-            "places": free,
-        }
-        for pk, starts_at, ends_at, site, free in slots.values_list(  # type: ignore[misc]  # "free" is the selector's annotation
-            "pk", "starts_at", "ends_at", "site__name", "free"
-        )
-    ]
+    return HttpResponse(
+        availability.free_slots_json(procedure=procedure, now=timezone.now()),
+        content_type="application/json",
+    )

@@ -7,4 +7,7 @@ class BookingConfig(AppConfig):
     verbose_name = _("Rendez-vous")
 
     def ready(self) -> None:
-        from booking import checks  # noqa: F401 - registers the system checks
+        from booking import (
+            checks,  # noqa: F401 - registers the system checks
+            signals,  # noqa: F401 - connects the receivers
+        )

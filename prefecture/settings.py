@@ -296,6 +296,9 @@ ANTIBOT = env.bool("ANTIBOT", default=True)
 # Serves the `make bench` baseline views under /bench/; never on in production.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)
+# /api/v1/creneaux is cached until a hold, booking or slot changes, and at most this
+# long (what only the clock changes: publication moments, expired holds).
+AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=5)
 # No cancel or move online in the last hours before the appointment.
 BOOKING_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CHANGE_CUTOFF_HOURS", default=24)
 # The booking flow's state expires after this many seconds of inactivity.

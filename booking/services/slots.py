@@ -8,6 +8,7 @@ import holidays
 from django.db import transaction
 from django.utils import timezone
 
+from booking import availability
 from booking.models import ClosureDay, OpeningSchedule, Slot
 
 NOON = time(12, 0)
@@ -96,6 +97,7 @@ def slots_generate(
             day += timedelta(days=1)
     with transaction.atomic():
         Slot.objects.bulk_create(new, ignore_conflicts=True)
+        availability.changed()
     report.created = len(new)
     return report
 

@@ -64,3 +64,73 @@ def test_query_count_does_not_grow_with_slots(client):
             starts_at=timezone.now() + timedelta(days=3, hours=hour),
         )
     assert queries() == few == 2
+
+
+def places(client, slug="renouvellement") -> dict[int, int]:
+    data = client.get("/api/v1/creneaux", {"demarche": slug}).json()
+    return {item["id"]: item["places"] for item in data}
+
+
+def test_the_list_is_served_from_the_cache_while_nothing_changes(client):
+    procedure = ProcedureFactory(slug="renouvellement")
+    SlotFactory.create_batch(5, procedure=procedure)
+    first = client.get("/api/v1/creneaux", {"demarche": "renouvellement"})
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/api/v1/creneaux", {"demarche": "renouvellement"})
+    assert again.content == first.content and len(first.json()) == 5
+    assert len(queries) == 1  # the démarche; the slots come from the cache
+
+
+def test_a_hold_a_booking_and_a_cancellation_show_at_once(client):
+    from booking import services
+    from booking.services.bookings import Applicant
+
+    procedure = ProcedureFactory(slug="renouvellement")
+    slot = SlotFactory(procedure=procedure, capacity=3)
+    now = timezone.now()
+    assert places(client) == {slot.pk: 3}  # cached from now on
+    services.hold_place(slot_id=slot.pk, procedure=procedure, token="t1", now=now)
+    assert places(client) == {slot.pk: 2}
+    booking = services.booking_create(
+        slot_id=slot.pk,
+        procedure=procedure,
+        applicant=Applicant(
+            numero_etranger="2008006503",
+            last_name="Diallo",
+            first_name="Awa",
+            mobile="+33612345678",
+            email="",
+            language="fr",
+        ),
+        hold_token="t1",
+        now=now,
+    )
+    assert places(client) == {slot.pk: 2}  # the hold became the booking
+    services.booking_cancel(booking_id=booking.pk, now=now, by="agent")
+    assert places(client) == {slot.pk: 3}
+
+
+def test_an_agents_edit_of_a_slot_or_a_demarche_shows_at_once(client):
+    procedure = ProcedureFactory(slug="renouvellement")
+    slot = SlotFactory(procedure=procedure, capacity=3)
+    assert places(client) == {slot.pk: 3}
+    slot.capacity = 5
+    slot.save()
+    assert places(client) == {slot.pk: 5}
+    procedure.is_active = False
+    procedure.save()
+    assert (
+        client.get("/api/v1/creneaux", {"demarche": "renouvellement"}).status_code
+        == 404
+    )
+
+
+def test_the_version_moves_again_after_the_commit(django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from booking import availability
+
+    with django_capture_on_commit_callbacks(execute=True):
+        availability.changed()
+        during = cache.get(availability.VERSION_KEY)
+    assert cache.get(availability.VERSION_KEY) == during + 1
