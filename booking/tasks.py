@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from booking import notifications, services
@@ -13,9 +14,15 @@ def send_booking_confirmation(booking_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def send_sms_batch(message_ids: list[int]) -> None:
+    """Sends outbox messages (SMS_BATCH_SIZE at most); retries are scheduled in the
+    database (send_after) and picked up by the sweeper, never as long Celery ETAs."""
+    services.messages_send(message_ids=message_ids, now=timezone.now())
+
+
+@shared_task(acks_late=True)
 def send_sms(message_id: int) -> None:
-    """Sends one outbox message; retries are scheduled in the database (send_after)
-    and picked up by the sweeper, never as long Celery ETAs."""
+    """One message: tasks queued by an earlier release still find their consumer."""
     services.message_send(message_id=message_id, now=timezone.now())
 
 
@@ -24,8 +31,8 @@ def sweep_messages() -> int:
     """Every minute: re-enqueues messages that are due, or were lost (broker down at
     commit time, worker killed mid-send)."""
     ids = services.messages_sweep(now=timezone.now())
-    for message_id in ids:
-        send_sms.delay(message_id)
+    for start in range(0, len(ids), settings.SMS_BATCH_SIZE):
+        send_sms_batch.delay(ids[start : start + settings.SMS_BATCH_SIZE])
     return len(ids)
 
 

@@ -327,6 +327,9 @@ SMS_SENDING_TIMEOUT = timedelta(
     minutes=env.int("SMS_SENDING_TIMEOUT_MINUTES", default=5)
 )
 SMS_SWEEP_BATCH = 2000
+# Messages per Celery task: one publish and one claim for the lot, each SMS still
+# recorded as soon as the provider answers.
+SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=50)
 # A ready card not collected after this many days gets a reminder, at most this often.
 CARD_REMINDER_AFTER_DAYS = env.int("CARD_REMINDER_AFTER_DAYS", default=14)
 CARD_REMINDER_MAX = env.int("CARD_REMINDER_MAX", default=2)

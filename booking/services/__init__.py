@@ -11,7 +11,12 @@ from booking.services.bookings import (
     hold_place,
 )
 from booking.services.cards import card_hand_over, card_mark_ready, cards_remind
-from booking.services.messages import message_send, messages_retry, messages_sweep
+from booking.services.messages import (
+    message_send,
+    messages_retry,
+    messages_send,
+    messages_sweep,
+)
 from booking.services.notices import booking_notice, bookings_remind
 from booking.services.retention import personal_data_purge
 from booking.services.slots import slots_generate
@@ -32,6 +37,7 @@ __all__ = [
     "hold_place",
     "message_send",
     "messages_retry",
+    "messages_send",
     "messages_sweep",
     "personal_data_purge",
     "slots_generate",

@@ -22,15 +22,18 @@ def first_sending_time(now: datetime) -> datetime:
 
 
 def enqueue_after_commit(message_ids: list[int]) -> None:
-    """One task a message, once the transaction that wrote them has committed. If the
-    broker is down then, the sweeper sends them later."""
+    """Tasks of SMS_BATCH_SIZE messages each, once the transaction that wrote them has
+    committed (10,000 cards ready: 200 publishes, not 10,000). If the broker is down
+    then, the sweeper sends them later."""
 
     def enqueue() -> None:
-        from booking.tasks import send_sms
+        from booking.tasks import send_sms_batch
 
-        for message_id in message_ids:
+        for start in range(0, len(message_ids), settings.SMS_BATCH_SIZE):
             try:
-                send_sms.delay(message_id)
+                send_sms_batch.delay(
+                    message_ids[start : start + settings.SMS_BATCH_SIZE]
+                )
             except Exception:  # broker unreachable: the rows wait for the sweeper
                 return
 
@@ -50,16 +53,50 @@ class SendOutcome:
 
 
 def message_send(*, message_id: int, now: datetime) -> SendOutcome | None:
-    """Sends one message at most once at a time: claims it (pending → sending, a
-    conditional update), calls the provider outside any transaction, records the
-    result. Transient failures wait (send_after) within SMS_RETRY_WINDOW, permanent
-    ones are marked failed. Returns None when there was nothing to send."""
-    claimed = OutgoingMessage.objects.filter(
-        pk=message_id, status=Status.PENDING, send_after__lte=now
-    ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return None
-    message = OutgoingMessage.objects.get(pk=message_id)
+    """Sends one message (see messages_send); None when there was nothing to send."""
+    outcomes = messages_send(message_ids=[message_id], now=now)
+    return outcomes[0] if outcomes else None
+
+
+def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]:
+    """Sends each message at most once at a time: claims those still pending and due
+    (pending → sending, one transaction for the batch, rows another worker holds are
+    skipped), then calls the provider for each, outside any transaction, recording
+    each result as soon as it comes, so a worker killed mid-batch leaves at most one
+    message in doubt. Transient failures wait (send_after) within SMS_RETRY_WINDOW,
+    permanent ones are marked failed. After a transient failure the rest of the
+    batch is not tried now: it goes back to pending, untouched, for the same later
+    time (a provider that is down is not called fifty times)."""
+    with transaction.atomic():
+        claimed = list(
+            OutgoingMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=message_ids, status=Status.PENDING, send_after__lte=now)
+            .order_by("pk")
+        )
+        OutgoingMessage.objects.filter(pk__in=[m.pk for m in claimed]).update(
+            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    outcomes: list[SendOutcome] = []
+    tried = 0
+    try:
+        for message in claimed:
+            tried += 1
+            message.attempts += 1
+            outcomes.append(_send_claimed(message, now=now))
+            if outcomes[-1].retry_at is not None:
+                break
+    finally:
+        # Not tried (after a transient failure, or the task stopped by an error or
+        # its time limit): back to pending as they were. One stopped mid-call stays
+        # "sending": the provider may have it, the sweeper counts a possible duplicate.
+        _release(
+            [m.pk for m in claimed[tried:]],
+            send_after=outcomes[-1].retry_at if outcomes else None,
+        )
+    return outcomes
+
+
+def _send_claimed(message: OutgoingMessage, *, now: datetime) -> SendOutcome:
     sms = Sms(
         reference=message.idempotency_key,
         to=message.to,
@@ -69,11 +106,11 @@ def message_send(*, message_id: int, now: datetime) -> SendOutcome | None:
     try:
         sent = get_backend().send(sms)
     except SmsPermanentError as error:
-        return _record(message_id, Status.FAILED, last_error=str(error)[:300])
+        return _record(message.pk, Status.FAILED, last_error=str(error)[:300])
     except SmsTransientError as error:
         if now - message.created_at >= settings.SMS_RETRY_WINDOW:
             return _record(
-                message_id,
+                message.pk,
                 Status.FAILED,
                 last_error=f"abandoned after {message.attempts} attempts: {error}"[
                     :300
@@ -81,10 +118,21 @@ def message_send(*, message_id: int, now: datetime) -> SendOutcome | None:
             )
         retry_at = first_sending_time(now + _retry_delay(message.attempts))
         _record(
-            message_id, Status.PENDING, last_error=str(error)[:300], send_after=retry_at
+            message.pk, Status.PENDING, last_error=str(error)[:300], send_after=retry_at
         )
         return SendOutcome(Status.PENDING, retry_at)
-    return _record(message_id, Status.SENT, provider_id=sent.provider_id, sent_at=now)
+    return _record(message.pk, Status.SENT, provider_id=sent.provider_id, sent_at=now)
+
+
+def _release(message_ids: list[int], *, send_after: datetime | None) -> None:
+    if not message_ids:
+        return
+    fields: dict = {"status": Status.PENDING, "attempts": F("attempts") - 1}
+    if send_after is not None:
+        fields["send_after"] = send_after
+    OutgoingMessage.objects.filter(pk__in=message_ids, status=Status.SENDING).update(
+        **fields
+    )
 
 
 def _record(message_id: int, status: str, **fields) -> SendOutcome:

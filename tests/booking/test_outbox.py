@@ -146,3 +146,76 @@ def test_seed_demo_cards_can_be_marked_ready_with_the_console_backend(settings, 
         services.message_send(message_id=message.pk, now=MORNING)
     out = capsys.readouterr().out
     assert "[SMS card_ready to +33*******78]" in out and "+33612345678" not in out
+
+
+def ready_messages(count: int) -> list[int]:
+    cards = CardFactory.create_batch(count)
+    services.card_mark_ready(card_ids=[c.pk for c in cards], by="a", now=MORNING)
+    return list(OutgoingMessage.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def test_a_batch_sends_each_message_once_even_when_its_task_runs_twice():
+    ids = ready_messages(5)
+    outcomes = services.messages_send(message_ids=ids, now=MORNING)
+    assert [o.status for o in outcomes] == ["sent"] * 5
+    assert services.messages_send(message_ids=ids, now=MORNING) == []  # redelivered
+    assert len(locmem.outbox) == 5
+    assert set(OutgoingMessage.objects.values_list("status", "attempts")) == {
+        ("sent", 1)
+    }
+
+
+class DownAfterTwo:
+    calls = 0
+
+    def send(self, sms):
+        DownAfterTwo.calls += 1
+        if DownAfterTwo.calls > 2:
+            raise SmsTransientError("HTTP 503")
+        return locmem.LocmemBackend().send(sms)
+
+
+def test_a_provider_failing_mid_batch_is_not_called_for_the_rest(monkeypatch):
+    DownAfterTwo.calls = 0
+    monkeypatch.setattr("booking.services.messages.get_backend", DownAfterTwo)
+    ids = ready_messages(6)
+    outcomes = services.messages_send(message_ids=ids, now=MORNING)
+    assert [o.status for o in outcomes] == ["sent", "sent", "pending"]
+    assert DownAfterTwo.calls == 3
+    failed = OutgoingMessage.objects.get(pk=ids[2])
+    rest = OutgoingMessage.objects.filter(pk__in=ids[3:])
+    # The untried ones wait with the failed one, as if never claimed.
+    assert {(m.status, m.attempts, m.send_after) for m in rest} == {
+        ("pending", 0, failed.send_after)
+    }
+    assert failed.send_after > MORNING and failed.attempts == 1
+
+
+class Crashing:
+    def send(self, sms):
+        raise RuntimeError("the task was stopped")
+
+
+def test_a_batch_stopped_by_an_error_gives_back_what_it_did_not_try(monkeypatch):
+    monkeypatch.setattr("booking.services.messages.get_backend", Crashing)
+    ids = ready_messages(3)
+    with pytest.raises(RuntimeError):
+        services.messages_send(message_ids=ids, now=MORNING)
+    statuses = dict(OutgoingMessage.objects.values_list("pk", "status"))
+    # The one being sent stays "sending" (the provider may have taken it: the
+    # sweeper counts it as a possible duplicate); the others are pending again.
+    assert [statuses[pk] for pk in ids] == ["sending", "pending", "pending"]
+
+
+def test_marking_many_cards_ready_queues_one_task_per_batch(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from booking.tasks import send_sms_batch
+
+    settings.SMS_BATCH_SIZE = 50
+    queued: list[list[int]] = []
+    monkeypatch.setattr(send_sms_batch, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = ready_messages(120)
+    assert [len(batch) for batch in queued] == [50, 50, 20]
+    assert sorted(pk for batch in queued for pk in batch) == ids
