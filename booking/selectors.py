@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -23,8 +24,25 @@ def slot_list_open(
     *, procedure: Procedure, now: datetime, exclude_hold_token: str = ""
 ) -> QuerySet[Slot]:
     """Slots of the démarche inside its booking window with at least one free place:
-    capacity minus confirmed bookings minus live holds (other than the caller's)."""
-    live_holds = Q(holds__expires_at__gt=now) & ~Q(holds__token=exclude_hold_token)
+    capacity minus confirmed bookings minus live holds (other than the caller's).
+    The places are counted per slot (correlated subqueries on indexed columns), so
+    a page of the first slots stops after them: joining and grouping every slot of
+    the window first took 75 ms at 5,000 slots (BENCHMARKS.md)."""
+    booked = (
+        Booking.objects.filter(slot=OuterRef("pk"), status=Booking.Status.CONFIRMED)
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    held = (
+        Hold.objects.filter(slot=OuterRef("pk"), expires_at__gt=now)
+        .exclude(token=exclude_hold_token)
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Slot.objects.filter(
             procedure_id=procedure.slots_procedure_id,
@@ -34,12 +52,8 @@ def slot_list_open(
         )
         .select_related("site")
         .annotate(
-            booked=Count(
-                "bookings",
-                filter=Q(bookings__status=Booking.Status.CONFIRMED),
-                distinct=True,
-            ),
-            held=Count("holds", filter=live_holds, distinct=True),
+            booked=Coalesce(Subquery(booked), 0),
+            held=Coalesce(Subquery(held), 0),
         )
         .annotate(free=F("capacity") - F("booked") - F("held"))
         .filter(free__gt=0)
@@ -53,7 +67,7 @@ class SlotChoice:
     formatting each one in the template (time filter, plural tag) was most of the
     page's time (BENCHMARKS.md)."""
 
-    pk: int
+    value: str  # the slot's id, as the radio submits it (no number formatting)
     time: str  # "09:30", Paris time
     hint: str  # "Orléans — 3 places"
 
@@ -64,22 +78,19 @@ class Day:
     slots: list[SlotChoice]
 
 
-def group_by_day(slots) -> list[Day]:
+def group_by_day(rows) -> list[Day]:
+    """Rows of (pk, starts_at, free, site name), earliest first, by Paris day."""
     tz = timezone.get_current_timezone()
     places: dict[int, str] = {}  # the plural, translated once per count
     days: dict[date, list[SlotChoice]] = {}
-    for slot in slots:
-        starts_at = slot.starts_at.astimezone(tz)
-        if slot.free not in places:
-            places[slot.free] = ngettext(
-                "%(places)s place", "%(places)s places", slot.free
-            ) % {"places": slot.free}
+    for pk, starts_at, free, site in rows:
+        starts_at = starts_at.astimezone(tz)
+        if free not in places:
+            places[free] = ngettext("%(places)s place", "%(places)s places", free) % {
+                "places": free
+            }
         days.setdefault(starts_at.date(), []).append(
-            SlotChoice(
-                slot.pk,
-                starts_at.strftime("%H:%M"),
-                f"{slot.site.name} — {places[slot.free]}",
-            )
+            SlotChoice(str(pk), starts_at.strftime("%H:%M"), f"{site} — {places[free]}")
         )
     return [Day(day, day_slots) for day, day_slots in days.items()]
 
@@ -105,11 +116,15 @@ def slot_page(open_slots, *, first_day: date | None) -> SlotPage:
             first_day, time.min, tzinfo=timezone.get_current_timezone()
         )
         open_slots = open_slots.filter(starts_at__gte=start)
-    slots = list(open_slots[: SLOTS_PER_PAGE + 1])
-    days = group_by_day(slots[:SLOTS_PER_PAGE])
-    if len(slots) <= SLOTS_PER_PAGE:
+    rows = list(
+        open_slots.values_list("pk", "starts_at", "free", "site__name")[
+            : SLOTS_PER_PAGE + 1
+        ]
+    )
+    days = group_by_day(rows[:SLOTS_PER_PAGE])
+    if len(rows) <= SLOTS_PER_PAGE:
         return SlotPage(days, None)
-    following = timezone.localtime(slots[-1].starts_at).date()
+    following = timezone.localtime(rows[-1][1]).date()
     if len(days) > 1 and days[-1].day == following:
         return SlotPage(days[:-1], following)
     return SlotPage(days, days[-1].day + timedelta(days=1))
