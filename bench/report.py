@@ -128,10 +128,11 @@ def write(results: dict, log_dir: Path) -> None:
         "",
         "## Configuration",
         "",
-        "Production settings on loopback (`DEBUG=false`, `CONN_MAX_AGE=60`, sessions in "
-        "PostgreSQL, cache and broker on Redis) with `ANTIBOT=off`, `HTTPS_ONLY=false`, "
-        "the SMS sent to the tests' local Brevo server. gunicorn as in the README "
-        "(`--timeout 30 --max-requests 2000 --max-requests-jitter 200`).",
+        "Production settings on loopback (`DEBUG=false`, `CONN_MAX_AGE=60`; sessions, "
+        "cache and broker on Redis; `SMS_BATCH_SIZE=50`, `AVAILABILITY_CACHE_SECONDS=5`) "
+        "with `ANTIBOT=off`, `HTTPS_ONLY=false`, the SMS sent to the tests' local Brevo "
+        "server. gunicorn as in the README (`--timeout 30 --preload --max-requests 2000 "
+        "--max-requests-jitter 200`).",
         "",
         "gunicorn worker class and count, chosen by a 6-second steady load (64 "
         "virtual applicants) on each candidate:",
