@@ -1,21 +1,14 @@
 import pytest
-from django.core.cache import caches
 
 from booking import throttle
+from tests.redis_cache import use_redis_cache
 
 
 @pytest.fixture
-def redis_cache(settings, redis_url):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "test-throttle",
-        }
-    }
-    caches["default"].clear()
-    yield caches["default"]
-    caches["default"].clear()
+def redis_cache(settings):
+    cache = use_redis_cache(settings, "default", "test-throttle")
+    yield cache
+    cache.clear()
 
 
 @pytest.mark.redis

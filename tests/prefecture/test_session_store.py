@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import redis
 from django.contrib.sessions.models import Session
-from django.core.cache import caches
 
 from booking.models import Booking
 from tests.agents import login_role
 from tests.booking.test_views import CONTACT, pass_identity, renewal, slot, title
 from tests.factories import SlotFactory
+from tests.redis_cache import use_redis_cache
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -61,19 +61,11 @@ def test_a_wrong_session_store_stops_the_start():
 
 @pytest.fixture
 def redis_sessions(settings, redis_url):
-    settings.CACHES = {
-        **settings.CACHES,
-        "sessions": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "test-session",
-        },
-    }
+    sessions = use_redis_cache(settings, "sessions", "test-session")
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     settings.SESSION_CACHE_ALIAS = "sessions"
-    caches["sessions"].clear()
     yield redis.Redis.from_url(redis_url)
-    caches["sessions"].clear()
+    sessions.clear()
 
 
 @pytest.mark.redis
