@@ -1,5 +1,4 @@
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from booking import notifications, services
@@ -31,8 +30,7 @@ def sweep_messages() -> int:
     """Every minute: re-enqueues messages that are due, or were lost (broker down at
     commit time, worker killed mid-send)."""
     ids = services.messages_sweep(now=timezone.now())
-    for start in range(0, len(ids), settings.SMS_BATCH_SIZE):
-        send_sms_batch.delay(ids[start : start + settings.SMS_BATCH_SIZE])
+    services.messages_enqueue(ids)
     return len(ids)
 
 

@@ -13,6 +13,7 @@ from booking.services.bookings import (
 from booking.services.cards import card_hand_over, card_mark_ready, cards_remind
 from booking.services.messages import (
     message_send,
+    messages_enqueue,
     messages_retry,
     messages_send,
     messages_sweep,
@@ -36,6 +37,7 @@ __all__ = [
     "cards_remind",
     "hold_place",
     "message_send",
+    "messages_enqueue",
     "messages_retry",
     "messages_send",
     "messages_sweep",

@@ -3,6 +3,7 @@
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -21,23 +22,21 @@ def first_sending_time(now: datetime) -> datetime:
     )
 
 
+def messages_enqueue(message_ids: list[int]) -> None:
+    """Tasks of SMS_BATCH_SIZE messages each (10,000 cards ready: 200 publishes, not
+    10,000). If the broker is unreachable, the rows wait for the sweeper."""
+    from booking.tasks import send_sms_batch
+
+    for start in range(0, len(message_ids), settings.SMS_BATCH_SIZE):
+        try:
+            send_sms_batch.delay(message_ids[start : start + settings.SMS_BATCH_SIZE])
+        except Exception:  # broker unreachable: the rows wait for the sweeper
+            return
+
+
 def enqueue_after_commit(message_ids: list[int]) -> None:
-    """Tasks of SMS_BATCH_SIZE messages each, once the transaction that wrote them has
-    committed (10,000 cards ready: 200 publishes, not 10,000). If the broker is down
-    then, the sweeper sends them later."""
-
-    def enqueue() -> None:
-        from booking.tasks import send_sms_batch
-
-        for start in range(0, len(message_ids), settings.SMS_BATCH_SIZE):
-            try:
-                send_sms_batch.delay(
-                    message_ids[start : start + settings.SMS_BATCH_SIZE]
-                )
-            except Exception:  # broker unreachable: the rows wait for the sweeper
-                return
-
-    transaction.on_commit(enqueue)
+    """messages_enqueue, once the transaction that wrote them has committed."""
+    transaction.on_commit(partial(messages_enqueue, message_ids))
 
 
 def _retry_delay(attempts: int) -> timedelta:
