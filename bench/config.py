@@ -41,10 +41,16 @@ class Gunicorn:
 
 
 # Measured at the start of every run; the best one serves every scenario.
+# - Not 2 sync workers: gunicorn 27 lingers after each response until the client
+#   closes its end, and 2 workers sat idle in those waits (a rush: 166 s with 2,
+#   143 s with 4, 141 s with 6; 2026-11-27).
+# - Not gthread: a gthread worker replaced by --max-requests closed keep-alive
+#   connections on which clients had already sent their next request (27 requests
+#   without an answer in one rush, 2026-11-27); a sync worker closes each connection
+#   after its response, so a restart loses none.
 GUNICORN_CANDIDATES = [
-    Gunicorn("sync", 2),
     Gunicorn("sync", 4),
-    Gunicorn("gthread", 2, 4),
+    Gunicorn("sync", 6),
 ]
 
 # The worker configuration for the SMS scenario and baseline (d) alike.

@@ -135,7 +135,9 @@ def write(results: dict, log_dir: Path) -> None:
         "--max-requests-jitter 200`).",
         "",
         "gunicorn worker class and count, chosen by a 6-second steady load (64 "
-        "virtual applicants) on each candidate:",
+        "virtual applicants) on each candidate (why these candidates: "
+        "`bench/config.py`; gthread workers dropped requests when replaced by "
+        "`--max-requests`):",
         "",
         "| configuration | requests/s |",
         "| --- | --- |",

@@ -1,6 +1,7 @@
-"""The free slots of a démarche as `/api/v1/creneaux` serves them, built once and kept
-in the shared cache: bots poll this list, hardest on the day slots open, and building
-5,000 rows took a quarter of a second (BENCHMARKS.md).
+"""The free slots of a démarche, as `/api/v1/creneaux` serves them and as the slot
+page lists them, built once and kept in the shared cache: people and bots read these
+lists, hardest on the day slots open, and building 5,000 rows for the API took a
+quarter of a second (BENCHMARKS.md).
 
 What was cached is served only while nothing changed: every hold, booking, move,
 cancellation and slot edit bumps a version that the cached list must match, so an
@@ -8,12 +9,16 @@ applicant who just booked sees the place gone. What changes with the clock alone
 slot's publication moment, a hold expiring, the minimum notice) shows within
 AVAILABILITY_CACHE_SECONDS."""
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from pydantic import BaseModel, TypeAdapter
 
 from booking import selectors
@@ -48,19 +53,66 @@ def _bump() -> None:
         cache.add(VERSION_KEY, 1, timeout=None)
 
 
-def free_slots_json(*, procedure: Procedure, now: datetime) -> bytes:
-    """The démarche's free slots as JSON, earliest first."""
-    key = f"availability:api:{procedure.pk}"
+def _cached[T](key: str, build: Callable[[], T]) -> T:
+    """``build()``, or what it gave earlier under ``key`` if no place changed since
+    (same version) and at most AVAILABILITY_CACHE_SECONDS ago."""
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY, 0)
     if key in found and found[key][0] == version:
         return found[key][1]
-    body = _build(procedure=procedure, now=now)
-    cache.set(key, (version, body), settings.AVAILABILITY_CACHE_SECONDS)
-    return body
+    value = build()
+    cache.set(key, (version, value), settings.AVAILABILITY_CACHE_SECONDS)
+    return value
 
 
-def _build(*, procedure: Procedure, now: datetime) -> bytes:
+def free_slots_json(*, procedure: Procedure, now: datetime) -> bytes:
+    """The démarche's free slots as JSON, earliest first."""
+    return _cached(
+        f"availability:api:{procedure.pk}",
+        lambda: _build_json(procedure=procedure, now=now),
+    )
+
+
+def slot_page_html(
+    *,
+    procedure: Procedure,
+    now: datetime,
+    first_day: date | None,
+    exclude_hold_token: str = "",
+) -> tuple[SafeString, SafeString]:
+    """One page of the slot list, as HTML: the radios ("" when no slot is open) and
+    the links to other dates. Everyone sees the same page, so it is shared through
+    the cache; except an applicant holding a place, whose own place counts as free
+    for them alone."""
+
+    def build() -> tuple[str, str]:
+        page = selectors.slot_page(
+            selectors.slot_list_open(
+                procedure=procedure, now=now, exclude_hold_token=exclude_hold_token
+            ),
+            first_day=first_day,
+        )
+        choices = (
+            render_to_string("booking/_slot_choices.html", {"days": page.days})
+            if page.days
+            else ""
+        )
+        pages = render_to_string(
+            "booking/_slot_pages.html",
+            {"next_day": page.next_day, "first_day": first_day},
+        )
+        return str(choices), str(pages)
+
+    if exclude_hold_token:
+        choices, pages = build()
+    else:
+        # The words (day names, "places") are in the page's language.
+        key = f"availability:page:{procedure.pk}:{first_day or ''}:{get_language()}"
+        choices, pages = _cached(key, build)
+    return mark_safe(choices), mark_safe(pages)  # noqa: S308 (our templates' output)
+
+
+def _build_json(*, procedure: Procedure, now: datetime) -> bytes:
     tz = timezone.get_current_timezone()
     rows = [
         {

@@ -1,7 +1,14 @@
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prefecture.settings")
 
 application = get_wsgi_application()
+
+# gunicorn --preload (README) imports this module once, in the master, and forks the
+# workers from it: loading the URLconf here (every view, form and the admin's URLs)
+# spares each worker that import at its first request, and a worker replaced after
+# --max-requests, several times in a rush, starts warm (BENCHMARKS.md).
+get_resolver().url_patterns  # noqa: B018 (loaded for its side effect)

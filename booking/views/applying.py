@@ -15,7 +15,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking import calendar, flow, rules, selectors, services, throttle
+from booking import (
+    availability,
+    calendar,
+    flow,
+    rules,
+    selectors,
+    services,
+    throttle,
+)
 from booking.errors import (
     AlreadyBooked,
     SlotFull,
@@ -244,19 +252,19 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                     request, state.with_changes(hold_token=token, slot_id=slot_id)
                 )
                 return redirect("booking:details")
-    open_slots = selectors.slot_list_open(
-        procedure=procedure, now=now, exclude_hold_token=state.hold_token
+    choices, pages = availability.slot_page_html(
+        procedure=procedure,
+        now=now,
+        first_day=rules.parse_day(request.GET.get("du", "")),
+        exclude_hold_token=state.hold_token,
     )
-    first_day = rules.parse_day(request.GET.get("du", ""))
-    page = selectors.slot_page(open_slots, first_day=first_day)
     return render(
         request,
         "booking/slots.html",
         {
             "procedure": procedure,
-            "days": page.days,
-            "next_day": page.next_day,
-            "first_day": first_day,
+            "choices": choices,
+            "pages": pages,
             "hold_minutes": settings.BOOKING_HOLD_MINUTES,
         },
     )

@@ -447,9 +447,12 @@ def test_slot_page_costs_a_fixed_number_of_queries(client, renewal, title):
     pass_identity(client, renewal)
 
     def queries() -> int:
+        availability.changed()  # the list is built, not read from the cache
         with CaptureQueriesContext(connection) as captured:
             client.get("/rendez-vous/creneaux/")
         return len(captured)
+
+    from booking import availability
 
     SlotFactory(procedure=renewal)
     queries()  # the first page caches the announcements
@@ -459,6 +462,76 @@ def test_slot_page_costs_a_fixed_number_of_queries(client, renewal, title):
             procedure=renewal, starts_at=timezone.now() + timedelta(days=3, hours=day)
         )
     assert queries() == few
+
+
+def slot_queries(client) -> tuple[str, int]:
+    """The slot page, and how many of its queries read the slots."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        page = html(client.get("/rendez-vous/creneaux/"))
+    return page, sum('FROM "booking_slot"' in q["sql"] for q in captured)
+
+
+def test_the_slot_list_is_shared_through_the_cache_while_nothing_changes(
+    renewal, slot, title
+):
+    first, second = Client(), Client()
+    pass_identity(first, renewal)
+    pass_identity(second, renewal)
+    page, reads = slot_queries(first)
+    assert reads == 1 and "2 places" in page
+    page, reads = slot_queries(second)
+    assert reads == 0 and "2 places" in page and f'value="{slot.pk}"' in page
+    assert 'name="csrfmiddlewaretoken"' in page  # the form is still each person's
+
+
+def test_a_hold_and_a_booking_show_at_once_on_the_slot_list(renewal, slot, title):
+    watcher, other = Client(), Client()
+    pass_identity(watcher, renewal)
+    assert "2 places" in slot_queries(watcher)[0]  # cached from now on
+    TitleRecordFactory(
+        numero_etranger="2101234567", valid_until=date(2028, 3, 31), postal_code="45000"
+    )
+    other_identity = IDENTITY | {"numero_etranger": "2101234567"}
+    pass_identity(other, renewal, other_identity)
+    other.post("/rendez-vous/creneaux/", {"slot": slot.pk})
+    assert "1 place" in slot_queries(watcher)[0]
+    other.post("/rendez-vous/coordonnees/", CONTACT)
+    assert Booking.objects.filter(slot=slot).count() == 1
+    assert "1 place" in slot_queries(watcher)[0]
+    Hold.objects.create(slot=slot, token="x", expires_at=timezone.now() + timedelta(1))
+    assert "Aucun créneau n’est disponible" in slot_queries(watcher)[0]
+
+
+def test_an_applicant_holding_a_place_still_sees_it_on_the_list(client, renewal, title):
+    slot = SlotFactory(procedure=renewal, capacity=1)
+    hold(client, renewal, slot)
+    page, _reads = slot_queries(client)
+    assert f'value="{slot.pk}"' in page  # their own place, not shared: others see none
+    stranger = Client()
+    TitleRecordFactory(
+        numero_etranger="2101234567", valid_until=date(2028, 3, 31), postal_code="45000"
+    )
+    pass_identity(stranger, renewal, IDENTITY | {"numero_etranger": "2101234567"})
+    assert "Aucun créneau n’est disponible" in slot_queries(stranger)[0]
+    assert f'value="{slot.pk}"' in slot_queries(client)[0]
+
+
+def test_the_cached_slot_list_keeps_each_language(renewal, title):
+    monday = timezone.localtime(timezone.now() + timedelta(days=7))
+    monday -= timedelta(days=monday.weekday())
+    SlotFactory(procedure=renewal, starts_at=monday.replace(hour=9, minute=0))
+    french, english = Client(), Client()
+    pass_identity(french, renewal)
+    english.post(
+        "/en/rendez-vous/", {"situation": "titre_sejour", "procedure": renewal.pk}
+    )
+    english.post("/en/rendez-vous/identite/", IDENTITY)
+    assert "Lundi" in html(french.get("/rendez-vous/creneaux/"))
+    page = html(english.get("/en/rendez-vous/creneaux/"))
+    assert "Monday" in page and "Lundi" not in page
 
 
 @pytest.mark.parametrize(
