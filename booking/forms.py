@@ -70,6 +70,10 @@ class GateForm(DsfrForm):
         super().__init__(*args, **kwargs)
         self.fields["procedure"].label_from_instance = lambda p: p.name
         self.helper = _helper(_("Continuer"))
+        # The page writes the <form> tag and its CSRF token, so that the fields, the
+        # same for everyone, can be cached (booking/start.html).
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
 
 class IdentityForm(DsfrForm):

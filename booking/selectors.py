@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,6 +15,42 @@ from booking.models import Booking, Card, Hold, OutgoingMessage, Procedure, Site
 
 def procedure_list_offered() -> QuerySet[Procedure]:
     return Procedure.objects.filter(is_active=True)
+
+
+PROCEDURE_CACHE_SECONDS = 300  # a safety net: every change clears it at once
+
+
+def _procedure_key(pk: int) -> str:
+    return f"booking:procedure:{pk}"
+
+
+def procedure_get_offered(*, pk: int) -> Procedure | None:
+    """The offered démarche with this id. Every step of the flow reads it: it is kept
+    in the shared cache, cleared when an agent saves or deletes it (booking.signals),
+    so a démarche withdrawn or renamed shows at once in every web process."""
+    procedure = cache.get(_procedure_key(pk))
+    if procedure is None:
+        procedure = procedure_list_offered().filter(pk=pk).first()
+        if procedure is not None:
+            cache.set(_procedure_key(pk), procedure, PROCEDURE_CACHE_SECONDS)
+    return procedure
+
+
+PROCEDURES_VERSION_KEY = "booking:procedures:version"
+
+
+def procedures_version() -> int:
+    """Moves whenever a démarche is saved or deleted: what is cached from the list of
+    démarches (the gate's form) is keyed by it."""
+    return cache.get_or_set(PROCEDURES_VERSION_KEY, 1, timeout=None) or 0
+
+
+def procedure_changed(pk: int) -> None:
+    cache.delete(_procedure_key(pk))
+    try:
+        cache.incr(PROCEDURES_VERSION_KEY)
+    except ValueError:  # no version yet (or the cache was emptied)
+        cache.add(PROCEDURES_VERSION_KEY, 1, timeout=None)
 
 
 def site_list_active() -> QuerySet[Site]:

@@ -1,11 +1,13 @@
-"""Whatever changes free places drops the API's cached list of free slots
-(booking.availability): a hold or a booking saved, a slot, démarche or site edited in
-the admin. Bulk writes call availability.changed() themselves (slots_generate)."""
+"""Keeps the shared cache true. Whatever changes free places drops the cached lists
+of free slots (booking.availability): a hold or a booking saved, a slot, démarche or
+site edited in the admin; bulk writes call availability.changed() themselves
+(slots_generate). A démarche saved or deleted drops its cached row (the flow's)."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from booking import availability
+from booking import availability, selectors
 from booking.models import Booking, Hold, Procedure, Site, Slot
 
 
@@ -20,3 +22,13 @@ from booking.models import Booking, Hold, Procedure, Site, Slot
 @receiver(post_delete, sender=Site)
 def free_places_changed(**kwargs) -> None:
     availability.changed()
+
+
+@receiver(post_save, sender=Procedure)
+@receiver(post_delete, sender=Procedure)
+def procedure_changed(instance: Procedure, **kwargs) -> None:
+    # Now, and again after the commit: in between, another process may have cached
+    # the row as it was before.
+    pk = instance.pk  # a deleted instance loses it once the signals have run
+    selectors.procedure_changed(pk)
+    transaction.on_commit(lambda: selectors.procedure_changed(pk))

@@ -74,7 +74,7 @@ def flow_required(*fields: str):
 
 
 def _procedure(state: flow.FlowState) -> Procedure:
-    procedure = selectors.procedure_list_offered().filter(pk=state.procedure_id).first()
+    procedure = selectors.procedure_get_offered(pk=state.procedure_id)
     if procedure is None:
         raise Http404
     return procedure
@@ -113,7 +113,11 @@ def start(request: HttpRequest) -> HttpResponse:
             ),
         )
         return redirect("booking:identity")
-    return render(request, "booking/start.html", {"form": form})
+    return render(
+        request,
+        "booking/start.html",
+        {"form": form, "procedures_version": selectors.procedures_version()},
+    )
 
 
 def _check_counters(request: HttpRequest, numero: str) -> list[throttle.Counter]:

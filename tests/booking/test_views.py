@@ -261,6 +261,80 @@ def test_state_copied_from_another_session_is_refused(renewal, slot, title):
     assert not Booking.objects.exists()
 
 
+def procedure_reads(client, url: str) -> tuple[str, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        page = html(client.get(url))
+    return page, sum('FROM "booking_procedure"' in q["sql"] for q in captured)
+
+
+def test_the_demarche_is_read_once_for_the_whole_flow(client, renewal, slot, title):
+    pass_identity(client, renewal)
+    assert procedure_reads(client, "/rendez-vous/creneaux/")[1] == 0
+
+
+def test_the_gates_form_is_shared_through_the_cache(renewal):
+    first, reads = procedure_reads(Client(), "/rendez-vous/")
+    assert reads == 1 and "Renouvellement" in first
+    second, reads = procedure_reads(Client(), "/rendez-vous/")
+    assert reads == 0 and "Renouvellement" in second
+
+    def token(page: str) -> str:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+
+    assert token(first) != token(second)  # each person's own, outside the cache
+    assert first.count("<form") == second.count("<form") == 1
+    english = html(Client().get("/en/rendez-vous/"))
+    assert "Your situation" in english and "Votre situation" not in english
+
+
+def test_a_demarche_added_or_renamed_shows_at_once_on_the_gate(renewal):
+    Client().get("/rendez-vous/")  # cached from now on
+    ProcedureFactory(slug="naturalisation", name_fr="Naturalisation")
+    renewal.name_fr = "Renouvellement de titre"
+    renewal.save()
+    page = html(Client().get("/rendez-vous/"))
+    assert "Naturalisation" in page and "Renouvellement de titre" in page
+
+
+def test_a_gate_with_errors_keeps_them_and_the_answer(renewal):
+    page = html(Client().post("/rendez-vous/", {"situation": "titre_sejour"}))
+    assert "Choisissez votre démarche." in page
+    assert re.search(r'<input [^>]*value="titre_sejour"[^>]* checked>', page)
+    assert "Choisissez votre démarche." not in html(Client().get("/rendez-vous/"))
+
+
+def test_a_demarche_renamed_or_withdrawn_shows_at_once(client, renewal, slot, title):
+    pass_identity(client, renewal)
+    client.get("/rendez-vous/creneaux/")  # cached from now on
+    renewal.name_fr = "Renouvellement de titre"
+    renewal.save()
+    page, reads = procedure_reads(client, "/rendez-vous/creneaux/")
+    assert "Renouvellement de titre" in page and reads == 1
+    renewal.is_active = False
+    renewal.save()
+    assert client.get("/rendez-vous/creneaux/").status_code == 404
+    renewal.is_active = True
+    renewal.save()
+    assert client.get("/rendez-vous/creneaux/").status_code == 200
+
+
+def test_the_cached_demarche_is_dropped_again_after_the_commit(
+    renewal, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from booking import selectors
+
+    with django_capture_on_commit_callbacks(execute=True):
+        renewal.save()
+        # Another process reads the row before the commit and caches it.
+        assert selectors.procedure_get_offered(pk=renewal.pk) == renewal
+    assert cache.get(f"booking:procedure:{renewal.pk}") is None
+
+
 def test_identity_is_required_before_slots(client, renewal, slot):
     pass_gate(client, renewal)
     assert client.post("/rendez-vous/creneaux/", {"slot": slot.pk})["Location"] == (
