@@ -201,9 +201,9 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
     profile_dir = log_dir / "profile"
     profile_dir.mkdir()
     web = start_gunicorn(supervisor, env, shape, profile_dir=profile_dir)
-    # (500 applicants: the profile describes where a request's time goes, the
+    # (fewer applicants: the profile describes where a request's time goes, the
     # timed figures come from the three runs above.)
-    profiled = scenarios.rush(applicants=500)
+    profiled = scenarios.rush(applicants=scenarios.PROFILED_RUSH_APPLICANTS)
     log(f"profiled rush: {profiled.figures}")
     supervisor.stop(web)  # the workers save their profiles as they exit
     supervisor.stop(worker)
