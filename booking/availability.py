@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from pydantic import BaseModel, TypeAdapter
 
-from booking import selectors
+from booking import cache_versions, selectors
 from booking.models import Procedure
 
 VERSION_KEY = "availability:version"
@@ -47,10 +47,7 @@ def changed() -> None:
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (or the cache was emptied)
-        cache.add(VERSION_KEY, 1, timeout=None)
+    cache_versions.bump(VERSION_KEY)
 
 
 def _cached[T](key: str, build: Callable[[], T]) -> T:

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from booking import rules
+from booking import cache_versions, rules
 from booking.models import Booking, Card, Hold, OutgoingMessage, Procedure, Site, Slot
 
 
@@ -42,15 +42,12 @@ PROCEDURES_VERSION_KEY = "booking:procedures:version"
 def procedures_version() -> int:
     """Moves whenever a démarche is saved or deleted: what is cached from the list of
     démarches (the gate's form) is keyed by it."""
-    return cache.get_or_set(PROCEDURES_VERSION_KEY, 1, timeout=None) or 0
+    return cache_versions.current(PROCEDURES_VERSION_KEY)
 
 
 def procedure_changed(pk: int) -> None:
     cache.delete(_procedure_key(pk))
-    try:
-        cache.incr(PROCEDURES_VERSION_KEY)
-    except ValueError:  # no version yet (or the cache was emptied)
-        cache.add(PROCEDURES_VERSION_KEY, 1, timeout=None)
+    cache_versions.bump(PROCEDURES_VERSION_KEY)
 
 
 def site_list_active() -> QuerySet[Site]:
