@@ -7,7 +7,5 @@ class BookingConfig(AppConfig):
     verbose_name = _("Rendez-vous")
 
     def ready(self) -> None:
-        from booking import (
-            checks,  # noqa: F401 - registers the system checks
-            signals,  # noqa: F401 - connects the receivers
-        )
+        from booking import signals  # noqa: F401 - connects the receivers
+        from booking.sms import checks  # noqa: F401 - registers the system checks

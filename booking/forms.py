@@ -7,10 +7,11 @@ from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from booking import antibot, rules
-from booking.antibot import ProofOfWorkField, widget_strings
+from booking import rules
 from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 from booking.selectors import procedure_list_offered
+from booking.web import antibot
+from booking.web.antibot import ProofOfWorkField, widget_strings
 from prefecture.dsfr_forms import DsfrForm
 from prefecture.dsfr_layout import Submit
 

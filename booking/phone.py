@@ -40,3 +40,9 @@ def normalize_mobile(raw: str) -> str:
                 number, phonenumbers.PhoneNumberFormat.E164
             )
     raise InvalidPhone(raw)
+
+
+def masked(number: str) -> str:
+    """A phone number fit for a log line or an agent's list: country code and last two
+    digits."""
+    return number[:3] + "*" * max(0, len(number) - 5) + number[-2:]

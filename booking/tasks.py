@@ -1,28 +1,12 @@
+"""The beat entry points (CELERY_BEAT_SCHEDULE), and nothing else: each calls one
+service. The worker tasks live beside the services that enqueue them
+(``services/outbox.py``, ``services/notices.py``); nothing imports this module but
+Celery's autodiscovery."""
+
 from celery import shared_task
 from django.utils import timezone
 
-from booking import notifications, services
-
-
-@shared_task(
-    autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=8
-)
-def send_booking_confirmation(booking_id: int) -> None:
-    """Tells the applicant their appointment is booked (e-mail)."""
-    notifications.booking_confirmed(booking_id=booking_id)
-
-
-@shared_task(acks_late=True)
-def send_sms_batch(message_ids: list[int]) -> None:
-    """Sends outbox messages (SMS_BATCH_SIZE at most); retries are scheduled in the
-    database (send_after) and picked up by the sweeper, never as long Celery ETAs."""
-    services.messages_send(message_ids=message_ids, now=timezone.now())
-
-
-@shared_task(acks_late=True)
-def send_sms(message_id: int) -> None:
-    """One message: tasks queued by an earlier release still find their consumer."""
-    services.message_send(message_id=message_id, now=timezone.now())
+from booking import services
 
 
 @shared_task

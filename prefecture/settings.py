@@ -200,7 +200,7 @@ AXES_FAILURE_LIMIT = env.int("AGENT_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AGENT_LOCKOUT_MINUTES", default=15))
 # Locking a username alone would let anyone lock agents out of their desk.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "booking.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "booking.web.network.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "prefecture.admin_site.lockout_response"
 OTP_TOTP_ISSUER = "Préfecture du Loiret"

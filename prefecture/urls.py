@@ -3,9 +3,9 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from booking.api import api
 from booking.views import managing
-from booking.webhooks import sms_receipt
+from booking.views.api import api
+from booking.views.webhooks import sms_receipt
 from prefecture import views
 
 # Public pages: French at /, English at /en/. The admin, the health check and the

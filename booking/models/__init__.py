@@ -7,9 +7,9 @@ from booking.models.appointments import (
     Slot,
     TitleRecord,
 )
-from booking.models.cards import Card, CardEvent, ClosureDay
+from booking.models.cards import Card, CardEvent
 from booking.models.messages import OutgoingMessage
-from booking.models.schedules import OpeningSchedule
+from booking.models.schedules import ClosureDay, OpeningSchedule
 
 __all__ = [
     "Booking",

@@ -1,4 +1,4 @@
-"""Residence cards produced for collection, and the days the desk is closed."""
+"""Residence cards produced for collection, and their audit trail."""
 
 from django.db import models
 from django.db.models import Q
@@ -85,36 +85,3 @@ class CardEvent(AuditEvent):
 
     def __str__(self) -> str:
         return f"{self.card_id} {self.kind}"
-
-
-class ClosureDay(models.Model):
-    """A day (or half-day) a site's desk is closed, on top of public holidays."""
-
-    class Period(models.TextChoices):
-        DAY = "day", _("toute la journée")
-        MORNING = "morning", _("matin")
-        AFTERNOON = "afternoon", _("après-midi")
-
-    site = models.ForeignKey(
-        Site, on_delete=models.CASCADE, related_name="closures", verbose_name=_("lieu")
-    )
-    day = models.DateField(_("jour"))
-    period = models.CharField(
-        _("période"), max_length=10, choices=Period, default=Period.DAY
-    )
-    reason = models.CharField(_("motif"), max_length=200, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["day"]
-        verbose_name = _("fermeture")
-        verbose_name_plural = _("fermetures")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["site", "day", "period"], name="booking_closure_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.site} {self.day}"

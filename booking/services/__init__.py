@@ -11,14 +11,14 @@ from booking.services.bookings import (
     hold_place,
 )
 from booking.services.cards import card_hand_over, card_mark_ready, cards_remind
-from booking.services.messages import (
+from booking.services.notices import booking_notice, bookings_remind
+from booking.services.outbox import (
     message_send,
     messages_enqueue,
     messages_retry,
     messages_send,
     messages_sweep,
 )
-from booking.services.notices import booking_notice, bookings_remind
 from booking.services.retention import personal_data_purge
 from booking.services.slots import slots_generate
 

@@ -24,7 +24,7 @@ from booking.models import (
     Slot,
 )
 from booking.selectors import free_places
-from booking.services.notices import booking_notice
+from booking.services.notices import booking_notice, send_booking_confirmation
 
 APPLICANT = "usager"
 
@@ -184,8 +184,6 @@ def _booking_insert(
 
 
 def _notify_confirmed(booking_id: int) -> None:
-    from booking.tasks import send_booking_confirmation
-
     send_booking_confirmation.delay(booking_id)
 
 

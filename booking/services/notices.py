@@ -1,14 +1,20 @@
-"""The SMS an appointment sends (confirmation, reminder, move, cancellation), written
-to the outbox in the same transaction as the change; one per (booking, kind)."""
+"""What the applicant is told about their appointment: the SMS (confirmation, reminder,
+move, cancellation), written to the outbox in the same transaction as the change, one
+per (booking, kind); and the confirmation e-mail."""
 
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 
+from booking.manage_links import manage_path
 from booking.models import Booking, OutgoingMessage
-from booking.services.messages import enqueue_after_commit, first_sending_time
+from booking.services.outbox import enqueue_after_commit, first_sending_time
 from booking.sms import texts
 
 Kind = OutgoingMessage.Kind
@@ -77,3 +83,44 @@ def bookings_remind(*, now: datetime) -> int:
         )
         count += 1
     return count
+
+
+def booking_confirmed(*, booking_id: int) -> None:
+    """Sends the confirmation e-mail at most once, and again only if sending failed."""
+    claimed = (
+        Booking.objects.filter(pk=booking_id, confirmation_email_sent_at__isnull=True)
+        .exclude(email="")
+        .update(confirmation_email_sent_at=timezone.now())
+    )
+    if not claimed:
+        return
+    booking = Booking.objects.select_related("slot__site", "procedure").get(
+        pk=booking_id
+    )
+    try:
+        with translation.override(booking.language):
+            context = {
+                "booking": booking,
+                "manage_url": settings.PUBLIC_BASE_URL + manage_path(booking),
+            }
+            subject = render_to_string(
+                "booking/email/confirmation_subject.txt", context
+            )
+            body = render_to_string("booking/email/confirmation.txt", context)
+        send_mail(" ".join(subject.split()), body, None, [booking.email])
+    except Exception:
+        # Release the claim so that the task's retry sends it.
+        Booking.objects.filter(pk=booking_id).update(confirmation_email_sent_at=None)
+        raise
+
+
+@shared_task(
+    name="booking.tasks.send_booking_confirmation",
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_booking_confirmation(booking_id: int) -> None:
+    """Tells the applicant their appointment is booked (e-mail)."""
+    booking_confirmed(booking_id=booking_id)

@@ -41,8 +41,3 @@ BACKENDS = {
 def get_backend() -> SmsBackend:
     """The backend named by SMS_BACKEND (CONTRACT)."""
     return import_string(BACKENDS[settings.SMS_BACKEND])()
-
-
-def masked(number: str) -> str:
-    """A phone number fit for a log line: country code and last two digits."""
-    return number[:3] + "*" * max(0, len(number) - 5) + number[-2:]

@@ -1,6 +1,7 @@
 import sys
 
-from booking.sms.base import Sent, Sms, masked
+from booking.phone import masked
+from booking.sms.base import Sent, Sms
 
 
 class ConsoleBackend:

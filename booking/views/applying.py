@@ -15,15 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking import (
-    availability,
-    calendar,
-    flow,
-    rules,
-    selectors,
-    services,
-    throttle,
-)
+from booking import availability, rules, selectors, services
 from booking.errors import (
     AlreadyBooked,
     SlotFull,
@@ -37,7 +29,8 @@ from booking.forms import (
 )
 from booking.manage_links import manage_path
 from booking.models import Booking, Procedure, Slot, TitleRecord
-from booking.network import client_ip
+from booking.web import calendar, flow, throttle
+from booking.web.network import client_ip
 
 GENERIC_MISMATCH = (
     "Nous ne trouvons pas de titre de séjour correspondant à ces informations. "

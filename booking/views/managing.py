@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking import rules, selectors, services, throttle
+from booking import rules, selectors, services
 from booking.errors import NotCancellable, SlotFull, SlotNotBookable, TooLate
 from booking.forms import SecondFactorForm, SlotForm
 from booking.manage_links import booking_from_token, manage_path
 from booking.models import Booking, Slot
-from booking.network import client_ip
 from booking.views.applying import too_many_attempts
+from booking.web import throttle
+from booking.web.network import client_ip
 
 MANAGED = "managed_booking"
 

@@ -83,7 +83,7 @@ def test_desk_page_finds_by_any_notation_and_records_the_handover(
     admin_client, monkeypatch
 ):
     card = ready_card()
-    monkeypatch.setattr("booking.admin.timezone.now", lambda: FRIDAY_10)
+    monkeypatch.setattr("booking.admin.cards.timezone.now", lambda: FRIDAY_10)
     page = admin_client.get(
         "/admin/booking/card/remise/",
         {"q": card.numero_etranger[:2] + " " + card.numero_etranger[2:]},

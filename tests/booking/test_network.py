@@ -1,6 +1,6 @@
 from django.test import RequestFactory
 
-from booking.network import client_ip
+from booking.web.network import client_ip
 
 
 def test_without_proxy_the_peer_address_is_used(settings):

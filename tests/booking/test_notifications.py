@@ -1,6 +1,6 @@
 import pytest
 
-from booking import notifications
+from booking.services import notices as notifications
 from tests.factories import BookingFactory
 
 pytestmark = pytest.mark.django_db

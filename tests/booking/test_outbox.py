@@ -71,7 +71,7 @@ class Flaky:
 def test_transient_failure_waits_with_backoff_then_gives_up_after_the_window(
     monkeypatch, settings
 ):
-    monkeypatch.setattr("booking.services.messages.get_backend", Flaky)
+    monkeypatch.setattr("booking.services.outbox.get_backend", Flaky)
     card = CardFactory()
     services.card_mark_ready(card_ids=[card.pk], by="a", now=MORNING)
     message = OutgoingMessage.objects.get()
@@ -128,7 +128,7 @@ def test_a_thousand_cards_in_one_call_give_a_thousand_messages(
     ("sender", "ok"), [("PREF45", True), ("Prefecture45", False), ("PRÉF", False)]
 )
 def test_sms_sender_is_checked(settings, sender, ok):
-    from booking.checks import sms_sender_is_valid
+    from booking.sms.checks import sms_sender_is_valid
 
     settings.SMS_SENDER = sender
     assert (sms_sender_is_valid(None) == []) is ok
@@ -177,7 +177,7 @@ class DownAfterTwo:
 
 def test_a_provider_failing_mid_batch_is_not_called_for_the_rest(monkeypatch):
     DownAfterTwo.calls = 0
-    monkeypatch.setattr("booking.services.messages.get_backend", DownAfterTwo)
+    monkeypatch.setattr("booking.services.outbox.get_backend", DownAfterTwo)
     ids = ready_messages(6)
     outcomes = services.messages_send(message_ids=ids, now=MORNING)
     assert [o.status for o in outcomes] == ["sent", "sent", "pending"]
@@ -197,7 +197,7 @@ class Crashing:
 
 
 def test_a_batch_stopped_by_an_error_gives_back_what_it_did_not_try(monkeypatch):
-    monkeypatch.setattr("booking.services.messages.get_backend", Crashing)
+    monkeypatch.setattr("booking.services.outbox.get_backend", Crashing)
     ids = ready_messages(3)
     with pytest.raises(RuntimeError):
         services.messages_send(message_ids=ids, now=MORNING)
@@ -210,7 +210,7 @@ def test_a_batch_stopped_by_an_error_gives_back_what_it_did_not_try(monkeypatch)
 def test_marking_many_cards_ready_queues_one_task_per_batch(
     settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from booking.tasks import send_sms_batch
+    from booking.services.outbox import send_sms_batch
 
     settings.SMS_BATCH_SIZE = 50
     queued: list[list[int]] = []

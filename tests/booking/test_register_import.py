@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from booking.models import TitleRecord
-from booking.register_import import RegisterFileError, titles_import
+from booking.services.register import RegisterFileError, titles_import
 
 pytestmark = pytest.mark.django_db
 

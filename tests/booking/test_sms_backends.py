@@ -44,7 +44,7 @@ def test_unknown_backend_is_an_error(settings):
     ],
 )
 def test_sms_backend_is_checked_at_start_up(settings, backend, key, errors):
-    from booking.checks import sms_backend_is_known
+    from booking.sms.checks import sms_backend_is_known
 
     settings.SMS_BACKEND = backend
     settings.BREVO_API_KEY = key

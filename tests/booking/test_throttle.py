@@ -1,6 +1,6 @@
 import pytest
 
-from booking import throttle
+from booking.web import throttle
 from tests.redis_cache import use_redis_cache
 
 

@@ -9,8 +9,8 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from booking import flow
 from booking.models import Booking, Hold, Procedure, TitleRecord
+from booking.web import flow
 from tests.factories import (
     BookingFactory,
     ProcedureFactory,

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from booking.cards_import import cards_ready_from_csv
-from booking.csv_rows import CsvFileError
+from booking.services.cards import cards_ready_from_csv
+from booking.services.csv_rows import CsvFileError
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from booking.register_import import RegisterFileError, titles_import
+from booking.services.register import RegisterFileError, titles_import
 
 
 class Command(BaseCommand):

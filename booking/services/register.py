@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking import rules
-from booking.csv_rows import CsvFileError, csv_rows
 from booking.models import TitleRecord
 from booking.phone import InvalidPhone, normalize_mobile
+from booking.services.csv_rows import CsvFileError, csv_rows
 
 COLUMNS = ["numero_etranger", "date_validite", "code_postal", "type_titre", "telephone"]
 REQUIRED = COLUMNS[:4]

@@ -1,13 +1,18 @@
-"""The SMS outbox: claim, send outside any transaction, record; sweep what was lost."""
+"""The SMS outbox: claim, send outside any transaction, record; sweep what was lost;
+apply the provider's delivery receipts. The worker tasks that send live here, beside
+the writes that enqueue them (their registered names are those of the former
+``booking.tasks`` module, so messages already in the broker are still consumed)."""
 
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from booking import rules
 from booking.models import OutgoingMessage
@@ -25,8 +30,6 @@ def first_sending_time(now: datetime) -> datetime:
 def messages_enqueue(message_ids: list[int]) -> None:
     """Tasks of SMS_BATCH_SIZE messages each (10,000 cards ready: 200 publishes, not
     10,000). If the broker is unreachable, the rows wait for the sweeper."""
-    from booking.tasks import send_sms_batch
-
     for start in range(0, len(message_ids), settings.SMS_BATCH_SIZE):
         try:
             send_sms_batch.delay(message_ids[start : start + settings.SMS_BATCH_SIZE])
@@ -171,3 +174,45 @@ def messages_retry(*, message_ids: list[int], now: datetime) -> int:
         retry.update(status=Status.PENDING, send_after=first_sending_time(now))
         enqueue_after_commit(ids)
     return len(ids)
+
+
+# Delivery receipts from the SMS provider: idempotent, order-proof.
+DELIVERED = {"delivered"}
+UNDELIVERED = {"soft_bounce", "hard_bounce", "softbounce", "hardbounce", "rejected",
+               "blocked", "undelivered", "error"}  # fmt: skip
+
+
+class UnknownMessage(LookupError):
+    """No message of ours has this provider id."""
+
+
+def receipt_apply(*, provider_id: str, provider_status: str, now: datetime) -> str:
+    """Applies one receipt: "delivered" is final (a late or repeated receipt changes
+    nothing), a bounce marks the message undelivered unless it was delivered;
+    intermediate statuses (sent, accepted) change nothing. Returns the new status."""
+    messages = OutgoingMessage.objects.filter(provider_id=provider_id)
+    if not provider_id or not messages.exists():
+        raise UnknownMessage(provider_id)
+    status = provider_status.strip().lower()
+    if status in DELIVERED:
+        messages.exclude(status=Status.DELIVERED).update(
+            status=Status.DELIVERED, delivered_at=now
+        )
+    elif status in UNDELIVERED:
+        messages.exclude(status=Status.DELIVERED).update(
+            status=Status.UNDELIVERED, last_error=f"receipt: {status}"[:300]
+        )
+    return messages.values_list("status", flat=True).get()
+
+
+@shared_task(name="booking.tasks.send_sms_batch", acks_late=True)
+def send_sms_batch(message_ids: list[int]) -> None:
+    """Sends outbox messages (SMS_BATCH_SIZE at most); retries are scheduled in the
+    database (send_after) and picked up by the sweeper, never as long Celery ETAs."""
+    messages_send(message_ids=message_ids, now=timezone.now())
+
+
+@shared_task(name="booking.tasks.send_sms", acks_late=True)
+def send_sms(message_id: int) -> None:
+    """One message: tasks queued by an earlier release still find their consumer."""
+    message_send(message_id=message_id, now=timezone.now())

@@ -10,7 +10,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from booking.receipts import UnknownMessage, receipt_apply
+from booking.services.outbox import UnknownMessage, receipt_apply
 
 
 def _authenticated(request: HttpRequest, secret: str) -> bool:

@@ -20,7 +20,10 @@ class Counter:
     def key(self) -> str:
         # Hashed: the cache must not hold numéros or addresses in clear.
         digest = salted_hmac(
-            "booking.throttle", f"{self.scope}:{self.subject}", algorithm="sha256"
+            # The salt keeps the module's former name: counters survive the move.
+            "booking.throttle",
+            f"{self.scope}:{self.subject}",
+            algorithm="sha256",
         )
         return f"throttle:{self.scope}:{digest.hexdigest()[:32]}"
 

@@ -10,7 +10,7 @@ from django.core import signing
 from django.http import HttpRequest
 
 SESSION_KEY = "booking_flow"
-SALT = "booking.flow"
+SALT = "booking.flow"  # unchanged by the move: live flows stay valid
 
 
 @dataclass(frozen=True)

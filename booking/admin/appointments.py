@@ -1,0 +1,199 @@
+"""Appointments and the day's agenda (check-in, no-show, cancel, flag; CSV export)."""
+
+import csv
+from datetime import date
+from functools import partial
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from booking import rules, selectors, services
+from booking.admin.base import AuditTrailInline
+from booking.admin.statistics import statistics_view
+from booking.errors import BookingError
+from booking.models import (
+    Booking,
+    BookingEvent,
+)
+
+
+class BookingEventInline(AuditTrailInline):
+    model = BookingEvent
+
+
+@admin.register(Booking)
+class BookingAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "slot", "procedure", "last_name", "status"]
+    list_filter = ["status", "slot__site", "procedure"]
+    list_select_related = ["slot", "slot__procedure", "procedure"]
+    search_fields = ["=reference", "=numero_etranger", "last_name"]
+    date_hierarchy = "slot__starts_at"
+    inlines = [BookingEventInline]
+    actions = ["cancel_bookings"]
+    readonly_fields = [
+        "reference",
+        "slot",
+        "procedure",
+        "numero_etranger",
+        "status",
+        "created_at",
+        "updated_at",
+        "confirmation_email_sent_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        # Appointments are taken through the booking flow and its rules.
+        return False
+
+    def get_urls(self):
+        agenda = path(
+            "agenda/",
+            self.admin_site.admin_view(self.agenda_view),
+            name="booking_booking_agenda",
+        )
+        statistics = path(
+            "statistiques/",
+            self.admin_site.admin_view(partial(statistics_view, self)),
+            name="booking_booking_statistics",
+        )
+        return [agenda, statistics, *super().get_urls()]
+
+    def agenda_view(self, request: HttpRequest) -> HttpResponse:
+        """The day's appointments of a site: check-in, no-show, cancel on behalf of
+        the applicant (who is told by SMS), flag a doubtful numéro; CSV export."""
+        if not request.user.has_perm("booking.view_booking"):
+            raise PermissionDenied
+        can_change = request.user.has_perm("booking.change_booking")
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            self._agenda_action(request)
+            return redirect(request.get_full_path())
+        try:
+            day = date.fromisoformat(request.GET.get("day", ""))
+        except ValueError:
+            day = timezone.localdate()
+        site_id = (
+            int(request.GET["site"]) if request.GET.get("site", "").isdigit() else None
+        )
+        query = request.GET.get("q", "").replace("\x00", "").strip()[:80]
+        bookings = selectors.booking_list_for_day(site_id=site_id, day=day, query=query)
+        if request.GET.get("format") == "csv":
+            return agenda_csv(bookings, day)
+        params = request.GET.copy()
+        params["format"] = "csv"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Agenda du jour"),
+            "bookings": list(bookings),
+            "sites": selectors.site_list_active(),
+            "site_id": site_id,
+            "day": day,
+            "query": query,
+            "csv_query": params.urlencode(),
+            "can_change": can_change,
+        }
+        return TemplateResponse(request, "admin/booking/booking/agenda.html", context)
+
+    def _agenda_action(self, request: HttpRequest) -> None:
+        agent = request.user.get_username()
+        action = request.POST.get("do")
+        try:
+            booking_id = int(request.POST.get("booking", ""))
+            if action in ("present", "absent"):
+                services.booking_check_in(
+                    booking_id=booking_id, by=agent, present=action == "present"
+                )
+            elif action == "cancel":
+                services.booking_cancel(
+                    booking_id=booking_id, now=timezone.now(), by=agent
+                )
+            elif action == "flag":
+                services.booking_flag_numero(
+                    booking_id=booking_id, by=agent, note=request.POST.get("note", "")
+                )
+            else:
+                raise ValueError(action)
+        except (ValueError, Booking.DoesNotExist):
+            self.message_user(request, _("Action impossible."), messages.ERROR)
+        except BookingError:
+            self.message_user(
+                request, _("Ce rendez-vous n’est plus actif."), messages.ERROR
+            )
+        else:
+            self.message_user(request, _("Enregistré."), messages.SUCCESS)
+
+    def get_search_results(self, request, queryset, search_term):
+        # A numéro étranger typed in any notation (9 digits, spaces, dashes).
+        try:
+            numero = rules.normalize_numero_etranger(search_term)
+        except rules.InvalidNumero:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(numero_etranger=numero), False
+
+    @admin.action(
+        description=_("Annuler les rendez-vous sélectionnés"),
+        permissions=["change"],
+    )
+    def cancel_bookings(self, request, queryset) -> None:
+        cancelled = 0
+        for booking in queryset:
+            try:
+                services.booking_cancel(
+                    booking_id=booking.pk,
+                    now=timezone.now(),
+                    by=request.user.get_username(),
+                )
+            except BookingError:
+                self.message_user(
+                    request,
+                    _("%(reference)s n’est plus actif : rien à annuler.")
+                    % {"reference": booking.reference},
+                    messages.ERROR,
+                )
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d rendez-vous annulé.",
+                    "%(count)d rendez-vous annulés.",
+                    cancelled,
+                )
+                % {"count": cancelled},
+                messages.SUCCESS,
+            )
+
+
+def agenda_csv(bookings, day: date) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="agenda-{day.isoformat()}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        ["heure", "lieu", "demarche", "reference", "nom", "prenom", "statut"]
+    )
+    for booking in bookings:
+        writer.writerow(
+            [
+                timezone.localtime(booking.slot.starts_at).strftime("%H:%M"),
+                booking.slot.site.name,
+                booking.procedure.name_fr,
+                booking.reference,
+                booking.last_name,
+                booking.first_name,
+                booking.status,
+            ]
+        )
+    return response

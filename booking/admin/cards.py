@@ -1,0 +1,192 @@
+"""Cards and the collection desk ("Remise des titres"), and the delivery list."""
+
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from booking import rules, selectors, services
+from booking.admin.base import AuditTrailInline
+from booking.admin.forms import CardForm, CsvUploadForm
+from booking.errors import HandoverRefused
+from booking.models import (
+    Card,
+    CardEvent,
+    OutgoingMessage,
+)
+from booking.services.cards import cards_ready_from_csv
+from booking.services.csv_rows import CsvFileError
+
+
+class CardEventInline(AuditTrailInline):
+    model = CardEvent
+
+
+class CardMessageInline(admin.TabularInline):
+    model = OutgoingMessage
+    fk_name = "card"
+    extra = 0
+    can_delete = False
+    fields = ["kind", "status", "attempts", "sent_at", "delivered_at", "last_error"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "attempts",
+        "sent_at",
+        "delivered_at",
+        "last_error",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Card)
+class CardAdmin(SimpleHistoryAdmin):
+    form = CardForm
+    list_display = [
+        "numero_etranger",
+        "last_name",
+        "first_name",
+        "site",
+        "status",
+        "ready_at",
+    ]
+    list_filter = ["status", "site"]
+    list_select_related = ["site"]
+    search_fields = ["=numero_etranger", "last_name"]
+    readonly_fields = [
+        "status",
+        "ready_at",
+        "handed_over_at",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [CardMessageInline, CardEventInline]
+    actions = ["mark_ready"]
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            numero = rules.normalize_numero_etranger(search_term)
+        except rules.InvalidNumero:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(numero_etranger=numero), False
+
+    def get_urls(self):
+        desk = path(
+            "remise/",
+            self.admin_site.admin_view(self.desk_view),
+            name="booking_card_desk",
+        )
+        delivery = path(
+            "livraison/",
+            self.admin_site.admin_view(self.delivery_view),
+            name="booking_card_delivery",
+        )
+        return [desk, delivery, *super().get_urls()]
+
+    def delivery_view(self, request: HttpRequest) -> HttpResponse:
+        """The delivery list from production, uploaded: same as `cards_ready`."""
+        if not request.user.has_perm("booking.change_card"):
+            raise PermissionDenied
+        form = CsvUploadForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = cards_ready_from_csv(
+                    data=form.cleaned_data["file"].read(),
+                    by=request.user.get_username(),
+                    now=timezone.now(),
+                )
+            except CsvFileError as error:
+                form.add_error("file", str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Liste de livraison"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/booking/card/delivery.html", context)
+
+    def desk_view(self, request: HttpRequest) -> HttpResponse:
+        """The collection desk ("Remise des titres"): find a card, see its SMS,
+        record the handover (refused outside the rules unless overridden)."""
+        if not request.user.has_perm("booking.hand_over_card"):
+            raise PermissionDenied
+        can_override = request.user.has_perm("booking.override_handover")
+        raw = request.POST.get("q") or request.GET.get("q") or ""
+        query = raw.replace("\x00", "").strip()[:80]  # PostgreSQL refuses NUL
+        if request.method == "POST":
+            override = "override" in request.POST and can_override
+            try:
+                card_id = int(request.POST.get("card", ""))
+                services.card_hand_over(
+                    card_id=card_id,
+                    by=request.user.get_username(),
+                    now=timezone.now(),
+                    override_reason=request.POST.get("reason", "") if override else "",
+                )
+            except (ValueError, Card.DoesNotExist):
+                self.message_user(request, _("Titre introuvable."), messages.ERROR)
+            except HandoverRefused as refused:
+                self.message_user(
+                    request,
+                    _("Remise refusée : %(reason)s.") % {"reason": refused.reason},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(request, _("Remise enregistrée."), messages.SUCCESS)
+            return redirect(
+                f"{reverse('admin:booking_card_desk')}?{urlencode({'q': query})}"
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Remise des titres"),
+            "query": query,
+            "cards": selectors.card_list_for_desk(query=query) if query else [],
+            "can_override": can_override,
+        }
+        return TemplateResponse(request, "admin/booking/card/desk.html", context)
+
+    @admin.action(
+        description=_("Marquer disponibles (envoie le SMS « titre disponible »)"),
+        permissions=["change"],
+    )
+    def mark_ready(self, request, queryset) -> None:
+        report = services.card_mark_ready(
+            card_ids=list(queryset.values_list("pk", flat=True)),
+            by=request.user.get_username(),
+            now=timezone.now(),
+        )
+        if report.ready:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d titre marqué disponible : son SMS part.",
+                    "%(count)d titres marqués disponibles : leurs SMS partent.",
+                    len(report.ready),
+                )
+                % {"count": len(report.ready)},
+                messages.SUCCESS,
+            )
+        if report.already:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d titre n’était plus en production : aucun SMS renvoyé.",
+                    "%(count)d titres n’étaient plus en production : aucun SMS renvoyé.",
+                    len(report.already),
+                )
+                % {"count": len(report.already)},
+                messages.WARNING,
+            )

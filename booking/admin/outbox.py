@@ -1,0 +1,75 @@
+"""The SMS outbox, for the agents who watch it: statuses, masked numbers, retry."""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from booking import services
+from booking.models import (
+    OutgoingMessage,
+)
+from booking.phone import masked
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "possible_duplicates",
+        "last_error",
+        "provider_id",
+        "sent_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["=provider_id", "=idempotency_key"]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+    exclude = ["to"]
+    readonly_fields = [
+        "idempotency_key",
+        "kind",
+        "card",
+        "booking",
+        "recipient",
+        "body",
+        "status",
+        "send_after",
+        "attempts",
+        "possible_duplicates",
+        "last_error",
+        "provider_id",
+        "claimed_at",
+        "sent_at",
+        "delivered_at",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("destinataire"))
+    def recipient(self, message: OutgoingMessage) -> str:
+        return masked(message.to)
+
+    @admin.action(
+        description=_("Renvoyer maintenant (échecs seulement)"),
+        permissions=["change"],
+    )
+    def retry_now(self, request, queryset) -> None:
+        count = services.messages_retry(
+            message_ids=list(queryset.values_list("pk", flat=True)), now=timezone.now()
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d SMS remis en file.", "%(count)d SMS remis en file.", count
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
