@@ -73,6 +73,24 @@ class AgentAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and is_verified_agent(request)
 
+    def each_context(self, request: HttpRequest) -> dict:
+        context = super().each_context(request)
+        context["agent_pages"] = self.allowed_pages(request)
+        return context
+
+    def allowed_pages(self, request: HttpRequest) -> set[str]:
+        """URL names of the custom pages (agenda, desk, imports...) this agent may
+        open, asked of the ModelAdmins that serve them: the home page and the change
+        lists link to a page exactly when its own permission check lets the agent in."""
+        if not self.has_permission(request):
+            return set()
+        pages: set[str] = set()
+        for model_admin in self._registry.values():
+            allowed_pages = getattr(model_admin, "allowed_pages", None)
+            if allowed_pages is not None:
+                pages |= allowed_pages(request)
+        return pages
+
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if _awaiting_second_factor(request):
             return self._to_second_factor(request)

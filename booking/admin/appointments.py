@@ -2,8 +2,8 @@
 
 import csv
 from datetime import date
-from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -13,24 +13,73 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
-from booking import rules, selectors, services
-from booking.admin.base import AuditTrailInline
-from booking.admin.statistics import statistics_view
+from booking import selectors, services
+from booking.admin.base import (
+    AuditTrailInline,
+    NumeroEtrangerSearchMixin,
+    ServiceHistoryAdmin,
+)
+from booking.admin.statistics import StatisticsPageMixin
 from booking.errors import BookingError
 from booking.models import (
     Booking,
     BookingEvent,
 )
+from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 
 
 class BookingEventInline(AuditTrailInline):
     model = BookingEvent
 
 
+# What an agent may correct in the change form (booking_update_contact).
+CONTACT_FIELDS = [
+    "last_name",
+    "first_name",
+    "mobile",
+    "email",
+    "language",
+    "for_relative",
+]
+
+
+class BookingChangeForm(forms.ModelForm):
+    """The applicant's contact details, and the agenda's "flag" action: the flag and
+    the note are written by `booking_flag_numero`, with its audit event."""
+
+    flag = forms.BooleanField(
+        label=_("Signaler le numéro comme douteux"), required=False
+    )
+    flag_note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Enregistrée avec le signalement, dans l’historique du rendez-vous."
+        ),
+    )
+
+    class Meta:
+        model = Booking
+        fields = CONTACT_FIELDS
+
+    def clean_mobile(self) -> str:
+        try:
+            return normalize_mobile(self.cleaned_data["mobile"])
+        except NotAMobile:
+            raise forms.ValidationError(
+                _("C’est un numéro de téléphone fixe : il ne peut pas recevoir de SMS.")
+            ) from None
+        except InvalidPhone:
+            raise forms.ValidationError(
+                _("Numéro de téléphone portable invalide.")
+            ) from None
+
+
 @admin.register(Booking)
-class BookingAdmin(SimpleHistoryAdmin):
+class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistoryAdmin):
     list_display = ["reference", "slot", "procedure", "last_name", "status"]
     list_filter = ["status", "slot__site", "procedure"]
     list_select_related = ["slot", "slot__procedure", "procedure"]
@@ -38,12 +87,17 @@ class BookingAdmin(SimpleHistoryAdmin):
     date_hierarchy = "slot__starts_at"
     inlines = [BookingEventInline]
     actions = ["cancel_bookings"]
+    form = BookingChangeForm
+    # Everything a service owns is read here: the slot (booking_move), the status
+    # (cancel, check-in), the flag and its note (booking_flag_numero).
     readonly_fields = [
         "reference",
         "slot",
         "procedure",
         "numero_etranger",
         "status",
+        "suspicious_numero",
+        "agent_note",
         "created_at",
         "updated_at",
         "confirmation_email_sent_at",
@@ -53,6 +107,28 @@ class BookingAdmin(SimpleHistoryAdmin):
         # Appointments are taken through the booking flow and its rules.
         return False
 
+    def has_agenda_permission(self, request: HttpRequest) -> bool:
+        return self.has_model_permission(request, "view_booking")
+
+    def allowed_pages(self, request: HttpRequest) -> set[str]:
+        pages = {
+            "booking_booking_agenda": self.has_agenda_permission(request),
+            "booking_booking_statistics": self.has_statistics_permission(request),
+        }
+        return {name for name, allowed in pages.items() if allowed}
+
+    def save_model(self, request, obj, form, change) -> None:
+        agent = request.user.get_username()
+        services.booking_update_contact(
+            booking_id=obj.pk,
+            by=agent,
+            **{name: form.cleaned_data[name] for name in CONTACT_FIELDS},
+        )
+        if form.cleaned_data["flag"]:
+            services.booking_flag_numero(
+                booking_id=obj.pk, by=agent, note=form.cleaned_data["flag_note"]
+            )
+
     def get_urls(self):
         agenda = path(
             "agenda/",
@@ -61,7 +137,7 @@ class BookingAdmin(SimpleHistoryAdmin):
         )
         statistics = path(
             "statistiques/",
-            self.admin_site.admin_view(partial(statistics_view, self)),
+            self.admin_site.admin_view(self.statistics_view),
             name="booking_booking_statistics",
         )
         return [agenda, statistics, *super().get_urls()]
@@ -69,9 +145,9 @@ class BookingAdmin(SimpleHistoryAdmin):
     def agenda_view(self, request: HttpRequest) -> HttpResponse:
         """The day's appointments of a site: check-in, no-show, cancel on behalf of
         the applicant (who is told by SMS), flag a doubtful numéro; CSV export."""
-        if not request.user.has_perm("booking.view_booking"):
+        if not self.has_agenda_permission(request):
             raise PermissionDenied
-        can_change = request.user.has_perm("booking.change_booking")
+        can_change = self.has_change_permission(request)
         if request.method == "POST":
             if not can_change:
                 raise PermissionDenied
@@ -90,18 +166,17 @@ class BookingAdmin(SimpleHistoryAdmin):
             return agenda_csv(bookings, day)
         params = request.GET.copy()
         params["format"] = "csv"
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Agenda du jour"),
-            "bookings": list(bookings),
-            "sites": selectors.site_list_active(),
-            "site_id": site_id,
-            "day": day,
-            "query": query,
-            "csv_query": params.urlencode(),
-            "can_change": can_change,
-        }
+        context = self.page_context(
+            request,
+            title=_("Agenda du jour"),
+            bookings=list(bookings),
+            sites=selectors.site_list_active(),
+            site_id=site_id,
+            day=day,
+            query=query,
+            csv_query=params.urlencode(),
+            can_change=can_change,
+        )
         return TemplateResponse(request, "admin/booking/booking/agenda.html", context)
 
     def _agenda_action(self, request: HttpRequest) -> None:
@@ -131,14 +206,6 @@ class BookingAdmin(SimpleHistoryAdmin):
             )
         else:
             self.message_user(request, _("Enregistré."), messages.SUCCESS)
-
-    def get_search_results(self, request, queryset, search_term):
-        # A numéro étranger typed in any notation (9 digits, spaces, dashes).
-        try:
-            numero = rules.normalize_numero_etranger(search_term)
-        except rules.InvalidNumero:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(numero_etranger=numero), False
 
     @admin.action(
         description=_("Annuler les rendez-vous sélectionnés"),

@@ -11,10 +11,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
-from booking import rules, selectors, services
-from booking.admin.base import AuditTrailInline
+from booking import selectors, services
+from booking.admin.base import (
+    AgentPagesMixin,
+    AuditTrailInline,
+    NumeroEtrangerSearchMixin,
+    ServiceHistoryAdmin,
+)
 from booking.admin.forms import CardForm, CsvUploadForm
 from booking.errors import HandoverRefused
 from booking.models import (
@@ -50,7 +54,7 @@ class CardMessageInline(admin.TabularInline):
 
 
 @admin.register(Card)
-class CardAdmin(SimpleHistoryAdmin):
+class CardAdmin(NumeroEtrangerSearchMixin, AgentPagesMixin, ServiceHistoryAdmin):
     form = CardForm
     list_display = [
         "numero_etranger",
@@ -73,12 +77,54 @@ class CardAdmin(SimpleHistoryAdmin):
     inlines = [CardMessageInline, CardEventInline]
     actions = ["mark_ready"]
 
-    def get_search_results(self, request, queryset, search_term):
-        try:
-            numero = rules.normalize_numero_etranger(search_term)
-        except rules.InvalidNumero:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(numero_etranger=numero), False
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        # Once recorded, a card is known by its numéro and its collection place
+        # (its SMS names the place): only the holder's contact details change.
+        return ["numero_etranger", "site", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Through the services: a card added here gets its CREATED event, a change
+        writes the contact fields only (a status set meanwhile is kept)."""
+        agent = request.user.get_username()
+        data = form.cleaned_data
+        contact = {
+            "last_name": data["last_name"],
+            "first_name": data["first_name"],
+            "mobile": data["mobile"],
+            "language": data["language"],
+        }
+        if change:
+            services.card_update_contact(card_id=obj.pk, by=agent, **contact)
+            return
+        card = services.card_create(
+            numero_etranger=data["numero_etranger"],
+            site_id=data["site"].pk,
+            by=agent,
+            **contact,
+        )
+        # The admin's log, message and redirect name the card the service created.
+        obj.pk = card.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def has_desk_permission(self, request: HttpRequest) -> bool:
+        return self.has_model_permission(request, "hand_over_card")
+
+    def has_override_permission(self, request: HttpRequest) -> bool:
+        return self.has_model_permission(request, "override_handover")
+
+    def has_delivery_permission(self, request: HttpRequest) -> bool:
+        # The list marks cards ready (and creates the unknown ones), like the action.
+        return self.has_change_permission(request)
+
+    def allowed_pages(self, request: HttpRequest) -> set[str]:
+        pages = {
+            "booking_card_desk": self.has_desk_permission(request),
+            "booking_card_delivery": self.has_delivery_permission(request),
+        }
+        return {name for name, allowed in pages.items() if allowed}
 
     def get_urls(self):
         desk = path(
@@ -95,7 +141,7 @@ class CardAdmin(SimpleHistoryAdmin):
 
     def delivery_view(self, request: HttpRequest) -> HttpResponse:
         """The delivery list from production, uploaded: same as `cards_ready`."""
-        if not request.user.has_perm("booking.change_card"):
+        if not self.has_delivery_permission(request):
             raise PermissionDenied
         form = CsvUploadForm(request.POST or None, request.FILES or None)
         report = None
@@ -108,21 +154,17 @@ class CardAdmin(SimpleHistoryAdmin):
                 )
             except CsvFileError as error:
                 form.add_error("file", str(error))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Liste de livraison"),
-            "form": form,
-            "report": report,
-        }
+        context = self.page_context(
+            request, title=_("Liste de livraison"), form=form, report=report
+        )
         return TemplateResponse(request, "admin/booking/card/delivery.html", context)
 
     def desk_view(self, request: HttpRequest) -> HttpResponse:
         """The collection desk ("Remise des titres"): find a card, see its SMS,
         record the handover (refused outside the rules unless overridden)."""
-        if not request.user.has_perm("booking.hand_over_card"):
+        if not self.has_desk_permission(request):
             raise PermissionDenied
-        can_override = request.user.has_perm("booking.override_handover")
+        can_override = self.has_override_permission(request)
         raw = request.POST.get("q") or request.GET.get("q") or ""
         query = raw.replace("\x00", "").strip()[:80]  # PostgreSQL refuses NUL
         if request.method == "POST":
@@ -148,14 +190,13 @@ class CardAdmin(SimpleHistoryAdmin):
             return redirect(
                 f"{reverse('admin:booking_card_desk')}?{urlencode({'q': query})}"
             )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Remise des titres"),
-            "query": query,
-            "cards": selectors.card_list_for_desk(query=query) if query else [],
-            "can_override": can_override,
-        }
+        context = self.page_context(
+            request,
+            title=_("Remise des titres"),
+            query=query,
+            cards=selectors.card_list_for_desk(query=query) if query else [],
+            can_override=can_override,
+        )
         return TemplateResponse(request, "admin/booking/card/desk.html", context)
 
     @admin.action(

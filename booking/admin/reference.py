@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from booking import services
+from booking.admin.base import AgentPagesMixin
 from booking.admin.forms import CsvUploadForm
 from booking.models import (
     ClosureDay,
@@ -101,7 +102,7 @@ class ClosureDayAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TitleRecord)
-class TitleRecordAdmin(admin.ModelAdmin):
+class TitleRecordAdmin(AgentPagesMixin, admin.ModelAdmin):
     list_display = ["numero_etranger", "title_type", "valid_until", "postal_code"]
     list_filter = ["title_type"]
     search_fields = ["=numero_etranger"]
@@ -114,9 +115,19 @@ class TitleRecordAdmin(admin.ModelAdmin):
         )
         return [upload, *super().get_urls()]
 
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request)
+
+    def allowed_pages(self, request: HttpRequest) -> set[str]:
+        return (
+            {"booking_titlerecord_import"}
+            if self.has_import_permission(request)
+            else set()
+        )
+
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """The register import (same as `import_titles`), for agents."""
-        if not request.user.has_perm("booking.add_titlerecord"):
+        if not self.has_import_permission(request):
             raise PermissionDenied
         form = CsvUploadForm(request.POST or None, request.FILES or None)
         report = None
@@ -125,13 +136,9 @@ class TitleRecordAdmin(admin.ModelAdmin):
                 report = titles_import(data=form.cleaned_data["file"].read())
             except CsvFileError as error:
                 form.add_error("file", str(error))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Importer le registre"),
-            "form": form,
-            "report": report,
-        }
+        context = self.page_context(
+            request, title=_("Importer le registre"), form=form, report=report
+        )
         return TemplateResponse(
             request, "admin/booking/titlerecord/import.html", context
         )

@@ -8,9 +8,16 @@ from booking.services.bookings import (
     booking_create,
     booking_flag_numero,
     booking_move,
+    booking_update_contact,
     hold_place,
 )
-from booking.services.cards import card_hand_over, card_mark_ready, cards_remind
+from booking.services.cards import (
+    card_create,
+    card_hand_over,
+    card_mark_ready,
+    card_update_contact,
+    cards_remind,
+)
 from booking.services.notices import booking_notice, bookings_remind
 from booking.services.outbox import (
     message_send,
@@ -31,9 +38,12 @@ __all__ = [
     "booking_flag_numero",
     "booking_move",
     "booking_notice",
+    "booking_update_contact",
     "bookings_remind",
+    "card_create",
     "card_hand_over",
     "card_mark_ready",
+    "card_update_contact",
     "cards_remind",
     "hold_place",
     "message_send",

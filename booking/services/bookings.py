@@ -294,3 +294,34 @@ def booking_flag_numero(*, booking_id: int, by: str, note: str) -> Booking:
             detail={"note": booking.agent_note},
         )
     return booking
+
+
+def booking_update_contact(
+    *,
+    booking_id: int,
+    by: str,
+    last_name: str,
+    first_name: str,
+    mobile: str,
+    email: str,
+    language: str,
+    for_relative: bool,
+) -> Booking:
+    """An agent corrects how to reach the applicant; only these fields are written
+    (a status or flag changed meanwhile by a service is kept). The change and its
+    author are kept in the booking's history (django-simple-history)."""
+    fields = {
+        "last_name": last_name.strip()[:150],
+        "first_name": first_name.strip()[:150],
+        "mobile": mobile,
+        "email": email.strip(),
+        "language": language,
+        "for_relative": for_relative,
+    }
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        for name, value in fields.items():
+            setattr(booking, name, value)
+        booking._change_reason = by  # type: ignore[attr-defined]
+        booking.save(update_fields=[*fields, "updated_at"])
+    return booking

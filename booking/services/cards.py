@@ -272,3 +272,58 @@ def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
     report.ready = len(marked.ready)
     report.already = len(marked.already)
     return report
+
+
+def card_create(
+    *,
+    numero_etranger: str,
+    last_name: str,
+    first_name: str,
+    mobile: str,
+    language: str,
+    site_id: int,
+    by: str,
+) -> Card:
+    """An agent records a card in production, with its CREATED audit event. Raises
+    InvalidNumero, InvalidPhone or NotAMobile (nothing written); the database refuses
+    a second card in the pipeline for the same numéro étranger."""
+    card = Card(
+        numero_etranger=rules.normalize_numero_etranger(numero_etranger),
+        last_name=last_name.strip()[:150],
+        first_name=first_name.strip()[:150],
+        mobile=normalize_mobile(mobile),
+        language=language,
+        site_id=site_id,
+    )
+    with transaction.atomic():
+        card.save()
+        CardEvent.objects.create(card=card, kind=CardEvent.Kind.CREATED, actor=by)
+    return card
+
+
+def card_update_contact(
+    *,
+    card_id: int,
+    by: str,
+    last_name: str,
+    first_name: str,
+    mobile: str,
+    language: str,
+) -> Card:
+    """An agent corrects the holder's name or how to reach them; only these fields
+    are written (a status changed meanwhile by a service is kept). The change and
+    its author are kept in the card's history (django-simple-history). Raises
+    InvalidPhone or NotAMobile (nothing written)."""
+    fields = {
+        "last_name": last_name.strip()[:150],
+        "first_name": first_name.strip()[:150],
+        "mobile": normalize_mobile(mobile),
+        "language": language,
+    }
+    with transaction.atomic():
+        card = Card.objects.select_for_update().get(pk=card_id)
+        for name, value in fields.items():
+            setattr(card, name, value)
+        card._change_reason = by  # type: ignore[attr-defined]
+        card.save(update_fields=[*fields, "updated_at"])
+    return card

@@ -58,3 +58,93 @@ def test_booking_search_by_numero_in_any_notation_and_reference(admin_client, qu
     page = admin_client.get("/admin/booking/booking/", {"q": query}).content.decode()
     assert booking.reference in page
     assert other.reference not in page
+
+
+EVENTS_INLINE = {"events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0}
+
+
+def booking_change_form(booking, **changes):
+    return {
+        "last_name": booking.last_name,
+        "first_name": booking.first_name,
+        "mobile": booking.mobile,
+        "email": booking.email,
+        "language": booking.language,
+        **EVENTS_INLINE,
+        **changes,
+    }
+
+
+def test_change_form_cannot_set_the_flag_or_the_note_behind_the_service(admin_client):
+    booking = BookingFactory()
+    response = admin_client.post(
+        f"/admin/booking/booking/{booking.pk}/change/",
+        booking_change_form(booking, suspicious_numero="on", agent_note="en douce"),
+    )
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.suspicious_numero, booking.agent_note) == (False, "")
+    assert not BookingEvent.objects.exists()
+
+
+def test_change_form_flags_the_numero_through_the_service_with_its_event(
+    admin_client, admin_user
+):
+    booking = BookingFactory()
+    response = admin_client.post(
+        f"/admin/booking/booking/{booking.pk}/change/",
+        booking_change_form(booking, flag="on", flag_note=" titre expiré "),
+    )
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.suspicious_numero, booking.agent_note) == (True, "titre expiré")
+    event = BookingEvent.objects.get(booking=booking)
+    assert (event.kind, event.actor, event.detail) == (
+        BookingEvent.Kind.FLAGGED,
+        admin_user.username,
+        {"note": "titre expiré"},
+    )
+
+
+def test_change_form_writes_the_contact_details_and_nothing_else(admin_client):
+    booking = BookingFactory()
+    # A service changed the status since the agent opened the form: it is kept.
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
+    response = admin_client.post(
+        f"/admin/booking/booking/{booking.pk}/change/",
+        booking_change_form(
+            booking, mobile="07 98 76 54 32", status=Booking.Status.CONFIRMED
+        ),
+    )
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.mobile == "+33798765432"
+    assert booking.status == Booking.Status.CANCELLED
+    assert not BookingEvent.objects.exists()
+
+
+def test_change_form_refuses_a_landline_for_the_applicant(admin_client):
+    booking = BookingFactory()
+    response = admin_client.post(
+        f"/admin/booking/booking/{booking.pk}/change/",
+        booking_change_form(booking, mobile="01 23 45 67 89"),
+    )
+    assert "ne peut pas recevoir de SMS" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.mobile == "+33612345678"
+
+
+def test_history_revert_cannot_bring_back_a_cancelled_booking(admin_client):
+    from django.utils import timezone
+
+    from booking import services
+
+    booking = BookingFactory()
+    first = booking.history.earliest()
+    services.booking_cancel(booking_id=booking.pk, now=timezone.now(), by="agent")
+    url = f"/admin/booking/booking/{booking.pk}/history/{first.history_id}/"
+    assert admin_client.get(url).status_code == 200  # read, yes
+    response = admin_client.post(url, booking_change_form(booking))
+    assert response.status_code == 403
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED

@@ -80,3 +80,40 @@ def test_card_form_refuses_a_landline_with_a_clear_message(admin_client):
     )  # fmt: skip
     assert "ne peut pas recevoir de SMS" in response.content.decode()
     assert not Card.objects.exists()
+
+
+def test_card_added_in_the_admin_has_its_created_event_by_the_agent(
+    admin_client, admin_user
+):
+    from booking.models import CardEvent
+    from tests.factories import SiteFactory
+
+    response = admin_client.post(
+        "/admin/booking/card/add/",
+        {"numero_etranger": "208 006 503", "mobile": "06 12 34 56 78",
+         "language": "fr", "site": SiteFactory().pk, "last_name": "D",
+         "first_name": "A", **INLINES},
+    )  # fmt: skip
+    card = Card.objects.get()
+    assert response.status_code == 302
+    event = CardEvent.objects.get(card=card)
+    assert (event.kind, event.actor) == (CardEvent.Kind.CREATED, admin_user.username)
+
+
+def test_card_change_writes_the_contact_details_only(admin_client):
+    card = CardFactory(numero_etranger="2008006503")
+    other_site = CardFactory().site
+    # Marked ready since the agent opened the form: the status is kept.
+    Card.objects.filter(pk=card.pk).update(status=Card.Status.READY)
+    response = admin_client.post(
+        f"/admin/booking/card/{card.pk}/change/",
+        {"numero_etranger": "1111111111", "site": other_site.pk,
+         "status": Card.Status.IN_PRODUCTION, "mobile": "07 98 76 54 32",
+         "language": "en", "last_name": "Diallo", "first_name": "Awa", **INLINES},
+    )  # fmt: skip
+    assert response.status_code == 302
+    card.refresh_from_db()
+    assert (card.mobile, card.language) == ("+33798765432", "en")
+    assert card.numero_etranger == "2008006503"
+    assert card.site != other_site
+    assert card.status == Card.Status.READY

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from booking.models import Card, OpeningSchedule, OutgoingMessage
+from booking.roles import ROLES
 from tests.agents import login_role
 from tests.factories import CardFactory, ProcedureFactory, SiteFactory
 
@@ -87,3 +88,41 @@ def test_only_encadrement_may_edit_the_faq(agent):
 
 def test_accueil_cannot_edit_the_faq(agent):
     assert agent("accueil").get("/admin/faq/question/add/").status_code == 403
+
+
+AGENT_PAGES = {
+    "booking_booking_agenda": "/admin/booking/booking/agenda/",
+    "booking_booking_statistics": "/admin/booking/booking/statistiques/",
+    "booking_card_desk": "/admin/booking/card/remise/",
+    "booking_card_delivery": "/admin/booking/card/livraison/",
+    "booking_titlerecord_import": "/admin/booking/titlerecord/importer/",
+}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_home_links_a_page_exactly_when_the_role_may_open_it(agent, role):
+    client = agent(role)
+    home = client.get("/admin/").content.decode()
+    for url in AGENT_PAGES.values():
+        may_open = client.get(url).status_code == 200
+        assert (f'href="{url}"' in home) == may_open, (role, url)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_change_lists_link_a_page_exactly_when_the_role_may_open_it(agent, role):
+    client = agent(role)
+    for url in AGENT_PAGES.values():
+        change_list = client.get(url.rsplit("/", 2)[0] + "/")
+        if change_list.status_code != 200:
+            continue
+        may_open = client.get(url).status_code == 200
+        assert (f'href="{url}"' in change_list.content.decode()) == may_open, (
+            role,
+            url,
+        )
+
+
+def test_encadrement_sees_and_may_open_the_delivery_list(agent):
+    client = agent("encadrement")
+    assert client.get("/admin/booking/card/livraison/").status_code == 200
+    assert "Liste de livraison" in client.get("/admin/").content.decode()
