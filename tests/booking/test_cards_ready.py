@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from booking.models import Card, OutgoingMessage
 from tests.factories import CardFactory, SiteFactory
@@ -124,3 +124,15 @@ def test_without_any_active_site_each_row_is_rejected_and_nothing_sent(
         "line 2: site : aucun lieu d’accueil configuré",
     ]
     assert not Card.objects.exists() and not OutgoingMessage.objects.exists()
+
+
+@pytest.mark.parametrize("content", [None, b"numero_etranger;nom\n1;2\n"])
+def test_command_stops_on_a_missing_or_broken_file_and_changes_nothing(
+    tmp_path, content
+):
+    path = tmp_path / "livraison.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError):
+        call_command("cards_ready", str(path))
+    assert not Card.objects.exists()
