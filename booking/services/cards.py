@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import holidays
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking.errors import HandoverRefused
@@ -118,7 +119,8 @@ def card_hand_over(
             refusals.append(
                 _("aucun SMS « titre disponible » n’a été envoyé pour ce titre")
             )
-        if not in_collection_window(now, closed_days_for(card.site_id, around=now)):
+        closed = closed_days_for(card.site_id, around=now)
+        if not in_collection_window(now, closed, tz=timezone.get_default_timezone()):
             refusals.append(
                 _(
                     "la remise se fait du lundi au vendredi de 9h à 12h, hors jours fériés et fermetures"
