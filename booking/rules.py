@@ -6,11 +6,8 @@ Each docstring states the rule in one sentence; ``now`` is always passed in.
 import re
 from collections.abc import Container
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from zoneinfo import ZoneInfo
-
-PARIS = ZoneInfo("Europe/Paris")
 
 ANEF_URL = "https://invite.contacts-demarches.interieur.gouv.fr/Etrangers"
 FIRST_REQUEST_URL = (
@@ -127,10 +124,12 @@ COLLECTION_OPENS = time(9, 0)
 COLLECTION_CLOSES = time(12, 0)
 
 
-def in_collection_window(moment: datetime, closed_days: Container[date]) -> bool:
-    """Cards are handed over Monday to Friday from 9:00 to 12:00 (Paris time), except on
-    public holidays and closure days."""
-    local = moment.astimezone(PARIS)
+def in_collection_window(
+    moment: datetime, closed_days: Container[date], *, tz: tzinfo
+) -> bool:
+    """Cards are handed over Monday to Friday from 9:00 to 12:00 (the préfecture's
+    time, ``tz``), except on public holidays and closure days."""
+    local = moment.astimezone(tz)
     return (
         local.weekday() < 5
         and local.date() not in closed_days
@@ -147,14 +146,14 @@ def is_valid_reference(reference: str) -> bool:
 
 
 def next_sending_time(
-    moment: datetime, *, quiet_from: time, quiet_until: time
+    moment: datetime, *, quiet_from: time, quiet_until: time, tz: tzinfo
 ) -> datetime:
-    """No SMS is sent between ``quiet_from`` and ``quiet_until`` (Paris time, possibly
-    across midnight; equal times mean no quiet hours): a message due then waits for
-    ``quiet_until``."""
+    """No SMS is sent between ``quiet_from`` and ``quiet_until`` (the préfecture's time,
+    ``tz``; possibly across midnight; equal times mean no quiet hours): a message due
+    then waits for ``quiet_until``."""
     if quiet_from == quiet_until:
         return moment
-    local = moment.astimezone(PARIS)
+    local = moment.astimezone(tz)
     now = local.time()
     if quiet_from > quiet_until:
         quiet = now >= quiet_from or now < quiet_until
@@ -163,7 +162,7 @@ def next_sending_time(
     if not quiet:
         return moment
     day = local.date() if now < quiet_until else local.date() + timedelta(days=1)
-    return datetime.combine(day, quiet_until, tzinfo=PARIS)
+    return datetime.combine(day, quiet_until, tzinfo=tz)
 
 
 def parse_day(text: str) -> date | None:

@@ -160,7 +160,7 @@ def lockout_response(
         **site.each_context(request),
         "title": _("Connexion bloquée"),
         "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "cooloff_minutes": settings.AGENT_LOCKOUT_MINUTES,
     }
     page = TemplateResponse(request, "admin/locked_out.html", context, status=429)
     return page.render()  # the middleware hands it out as it is

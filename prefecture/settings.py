@@ -3,6 +3,11 @@
 The embedded default (no variable set but ``DEBUG=true``) is a laptop: SQLite, tasks
 run in-process, local-memory cache. Production sets ``DATABASE_URL``, ``REDIS_URL``,
 ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
+
+Durations read from the environment are whole numbers in the unit their setting's name
+ends with (``_SECONDS``, ``_MINUTES``, ``_HOURS``, ``_DAYS``, ``_MONTHS``); the code
+makes the timedelta where it uses one. Settings a library owns keep the library's type
+(``AXES_COOLOFF_TIME``, ``CONN_MAX_AGE``, ``CELERY_TASK_*_TIME_LIMIT``).
 """
 
 import hashlib
@@ -94,6 +99,15 @@ TEMPLATES = [
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("crispy_dsfr",)
 CRISPY_TEMPLATE_PACK = "crispy_dsfr"
 
+# --- i18n and time: French first; English at /en/. TIME_ZONE is the one source of
+# the préfecture's time: pages, SMS texts, quiet hours, collection hours, the beat.
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
+USE_I18N = True
+USE_TZ = True
+
 # --- database
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
@@ -146,7 +160,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TIMEZONE = "Europe/Paris"
+CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Longer than any task may run, so an unacknowledged task is not redelivered early.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -197,7 +211,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AGENT_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AGENT_LOCKOUT_MINUTES", default=15))
+AGENT_LOCKOUT_MINUTES = env.int("AGENT_LOCKOUT_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=AGENT_LOCKOUT_MINUTES)
 # Locking a username alone would let anyone lock agents out of their desk.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "booking.web.network.client_ip"
@@ -205,14 +220,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "prefecture.admin_site.lockout_response"
 OTP_TOTP_ISSUER = "Préfecture du Loiret"
 AGENT_IDLE_MINUTES = env.int("AGENT_IDLE_MINUTES", default=30)
-
-# --- i18n: French first; English at /en/.
-LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
-USE_I18N = True
-USE_TZ = True
 
 # --- static files, served by WhiteNoise (no CDN: the DSFR ships with django-dsfr).
 STATIC_URL = "/static/"
@@ -287,26 +294,32 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# --- product settings
+# --- the public site
 # The public address, for links sent by e-mail and SMS.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip(
     "/"
 )
-ANTIBOT = env.bool("ANTIBOT", default=True)
 # Serves the `make bench` baseline views under /bench/; never on in production.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
+# --- booking
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)
 # /api/v1/creneaux is cached until a hold, booking or slot changes, and at most this
 # long (what only the clock changes: publication moments, expired holds).
 AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=5)
 # No cancel or move online in the last hours before the appointment.
 BOOKING_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CHANGE_CUTOFF_HOURS", default=24)
-# The booking flow's state expires after this many seconds of inactivity.
-BOOKING_FLOW_MAX_AGE = env.int("BOOKING_FLOW_MAX_AGE", default=1800)
+# The booking flow's state expires after this long without a step (the variable's
+# name predates the unit suffix).
+BOOKING_FLOW_MAX_AGE_SECONDS = env.int("BOOKING_FLOW_MAX_AGE", default=1800)
+
+# --- anti-abuse (ANTIBOT=off turns off the proof of work, honeypot and rate limits)
+ANTIBOT = env.bool("ANTIBOT", default=True)
 # Failed numéro étranger checks allowed per window, per session / IP / numéro.
 BOOKING_CHECK_LIMITS = {"session": 5, "ip": 20, "numero": 5}
 # Confirmation attempts allowed per window, per session / IP (whatever the outcome).
 BOOKING_CONFIRM_LIMITS = {"session": 10, "ip": 100, "no_proof_ip": 5}
+BOOKING_CHECK_WINDOW_MINUTES = env.int("BOOKING_CHECK_WINDOW_MINUTES", default=15)
 # ALTCHA proof of work (self-hosted): challenges signed with a key derived from
 # SECRET_KEY unless given; single-use through the shared cache.
 ALTCHA_HMAC_KEY = env.str(
@@ -314,30 +327,22 @@ ALTCHA_HMAC_KEY = env.str(
     default=hashlib.sha256(("altcha:" + SECRET_KEY).encode()).hexdigest(),
 )
 ALTCHA_VERIFICATION_ENABLED = ANTIBOT
-BOOKING_CHECK_WINDOW_MINUTES = env.int("BOOKING_CHECK_WINDOW_MINUTES", default=15)
+
+# --- SMS and provider
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="sms-outbox.jsonl")
 SMS_SENDER = env.str("SMS_SENDER", default="PREF45")  # at most 11 letters/digits
-# Nothing is sent between these hours (Europe/Paris): messages wait for the morning.
+# Nothing is sent between these hours (TIME_ZONE): messages wait for the morning.
 SMS_QUIET_FROM = time.fromisoformat(env.str("SMS_QUIET_FROM", default="20:00"))
 SMS_QUIET_UNTIL = time.fromisoformat(env.str("SMS_QUIET_UNTIL", default="08:00"))
-SMS_RETRY_WINDOW = timedelta(hours=env.int("SMS_RETRY_WINDOW_HOURS", default=24))
+# Transient failures are retried this long after the message was written.
+SMS_RETRY_WINDOW_HOURS = env.int("SMS_RETRY_WINDOW_HOURS", default=24)
 # A message "sending" for longer than this was interrupted (worker killed).
-SMS_SENDING_TIMEOUT = timedelta(
-    minutes=env.int("SMS_SENDING_TIMEOUT_MINUTES", default=5)
-)
+SMS_SENDING_TIMEOUT_MINUTES = env.int("SMS_SENDING_TIMEOUT_MINUTES", default=5)
 SMS_SWEEP_BATCH = 2000
 # Messages per Celery task: one publish and one claim for the lot, each SMS still
 # recorded as soon as the provider answers.
 SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=50)
-# A ready card not collected after this many days gets a reminder, at most this often.
-CARD_REMINDER_AFTER_DAYS = env.int("CARD_REMINDER_AFTER_DAYS", default=14)
-CARD_REMINDER_MAX = env.int("CARD_REMINDER_MAX", default=2)
-# GDPR retention (booking/services/retention.py, daily).
-BOOKING_RETENTION_MONTHS = env.int("BOOKING_RETENTION_MONTHS", default=24)
-CARD_MOBILE_RETENTION_DAYS = env.int("CARD_MOBILE_RETENTION_DAYS", default=30)
-SMS_RETENTION_MONTHS = env.int("SMS_RETENTION_MONTHS", default=6)
-AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=12)
 BREVO_API_KEY = env.str("BREVO_API_KEY", default="")
 BREVO_API_URL = env.str(
     "BREVO_API_URL", default="https://api.brevo.com/v3/transactionalSMS/send"
@@ -345,6 +350,18 @@ BREVO_API_URL = env.str(
 # Shared secret of the delivery-receipt webhook (part of the URL given to Brevo).
 SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
 
+# --- cards: a ready card not collected after this many days gets a reminder, at most
+# this often.
+CARD_REMINDER_AFTER_DAYS = env.int("CARD_REMINDER_AFTER_DAYS", default=14)
+CARD_REMINDER_MAX = env.int("CARD_REMINDER_MAX", default=2)
+
+# --- retention (GDPR; booking/services/retention.py, daily)
+BOOKING_RETENTION_MONTHS = env.int("BOOKING_RETENTION_MONTHS", default=24)
+CARD_MOBILE_RETENTION_DAYS = env.int("CARD_MOBILE_RETENTION_DAYS", default=30)
+SMS_RETENTION_MONTHS = env.int("SMS_RETENTION_MONTHS", default=6)
+AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=12)
+
+# --- logging
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -208,16 +208,19 @@ class Hold(models.Model):
         return f"hold {self.slot_id} until {self.expires_at:%H:%M:%S}"
 
 
+class Language(models.TextChoices):
+    """The language of the messages a person receives (bookings and cards)."""
+
+    FR = "fr", "Français"
+    EN = "en", "English"
+
+
 class Booking(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("confirmé")
         CANCELLED = "cancelled", _("annulé")
         HONOURED = "honoured", _("honoré")
         NO_SHOW = "no_show", _("absent")
-
-    class Language(models.TextChoices):
-        FR = "fr", "Français"
-        EN = "en", "English"
 
     reference = models.CharField(_("référence"), max_length=8, unique=True)
     slot = models.ForeignKey(

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from booking.models.appointments import Site
+from booking.models.appointments import Language, Site
 from booking.models.audit import AuditEvent
 
 
@@ -17,10 +17,6 @@ class Card(models.Model):
         READY = "disponible", _("disponible")
         HANDED_OVER = "remise", _("remise")
         RETURNED = "retournee", _("retournée")
-
-    class Language(models.TextChoices):
-        FR = "fr", "Français"
-        EN = "en", "English"
 
     numero_etranger = models.CharField(_("numéro étranger"), max_length=10)
     last_name = models.CharField(_("nom"), max_length=150, blank=True)

@@ -7,14 +7,13 @@ from datetime import date, datetime, timedelta
 import holidays
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import rules
 from booking.errors import HandoverRefused
 from booking.models import Card, CardEvent, ClosureDay, OutgoingMessage, Site
-from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 from booking.rules import in_collection_window
-from booking.services.csv_rows import csv_rows
+from booking.services.csv_rows import BadCell, Cells, parse_csv
 from booking.services.outbox import enqueue_after_commit, first_sending_time
 from booking.sms import texts
 
@@ -120,7 +119,8 @@ def card_hand_over(
             refusals.append(
                 _("aucun SMS « titre disponible » n’a été envoyé pour ce titre")
             )
-        if not in_collection_window(now, closed_days_for(card.site_id, around=now)):
+        closed = closed_days_for(card.site_id, around=now)
+        if not in_collection_window(now, closed, tz=timezone.get_default_timezone()):
             refusals.append(
                 _(
                     "la remise se fait du lundi au vendredi de 9h à 12h, hors jours fériés et fermetures"
@@ -195,64 +195,40 @@ class BatchReport:
 
 
 def _site_for(name: str, sites: list[Site]) -> Site:
-    wanted = name.strip().casefold()
+    if not sites:
+        raise BadCell(_("site : aucun lieu d’accueil configuré"))
+    wanted = name.casefold()
     if not wanted:
         return sites[0]
     for site in sites:
         if wanted in (site.name.casefold(), site.sms_name.casefold(), str(site.pk)):
             return site
-    raise ValueError(
-        _("site : lieu inconnu « %(site)s »") % {"site": name.strip()[:60]}
-    )
+    raise BadCell(_("site : lieu inconnu « %(site)s »") % {"site": name[:60]})
 
 
-def _parse(row: dict, sites: list[Site]) -> Card:
-    try:
-        numero = rules.normalize_numero_etranger(row["numero_etranger"] or "")
-    except rules.InvalidNumero:
-        raise ValueError(
-            _("numero_etranger : 10 chiffres attendus (9 pour une carte d’avant 2017)")
-        ) from None
-    try:
-        mobile = normalize_mobile(row["telephone"] or "")
-    except NotAMobile:
-        raise ValueError(
-            _("telephone : numéro fixe, un SMS ne peut pas y être reçu")
-        ) from None
-    except InvalidPhone:
-        raise ValueError(_("telephone : numéro de portable invalide")) from None
+def _parse(cells: Cells, sites: list[Site]) -> Card:
     return Card(
-        numero_etranger=numero,
-        last_name=(row["nom"] or "").strip()[:150],
-        first_name=(row["prenom"] or "").strip()[:150],
-        mobile=mobile,
-        site=_site_for(row.get("site") or "", sites),
+        numero_etranger=cells.numero_etranger(),
+        last_name=cells.text("nom", max_length=150),
+        first_name=cells.text("prenom", max_length=150),
+        mobile=cells.mobile(),
+        site=_site_for(cells.text("site"), sites),
     )
 
 
 def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
     """Raises CsvFileError for a broken file (nothing done then)."""
     sites = list(Site.objects.filter(is_active=True))
-    report = BatchReport()
-    parsed: dict[str, Card] = {}
-    for line, row in csv_rows(data, required=REQUIRED, columns=COLUMNS):
-        if None in row:
-            report.rejected.append((line, _("trop de colonnes")))
-            continue
-        if not sites:
-            report.rejected.append((line, _("site : aucun lieu d’accueil configuré")))
-            continue
-        try:
-            card = _parse(row, sites)
-        except ValueError as invalid:
-            report.rejected.append((line, str(invalid)))
-            continue
-        if card.numero_etranger in parsed:
-            report.rejected.append(
-                (line, _("numero_etranger en double dans le fichier"))
-            )
-            continue
-        parsed[card.numero_etranger] = card
+    good, bad = parse_csv(
+        data,
+        required=REQUIRED,
+        columns=COLUMNS,
+        parse=lambda cells: _parse(cells, sites),
+        key=lambda card: card.numero_etranger,
+        key_column="numero_etranger",
+    )
+    report = BatchReport(rejected=bad)
+    parsed = {card.numero_etranger: card for _line, card in good}
     with transaction.atomic():
         existing = {
             card.numero_etranger: card

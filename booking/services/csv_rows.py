@@ -1,14 +1,90 @@
-"""Reading the CSV files agents upload (UTF-8, comma, header row)."""
+"""Reading the CSV files agents upload (UTF-8, comma, header row), and their cells.
+
+Both imports (the register of titles, the delivery list from production) read their
+cells here, so a cell means the same thing and is refused with the same words in both.
+"""
 
 import csv
 import io
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Callable, Hashable, Iterator
+from datetime import date, datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
+
+from booking import rules
+from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
 
 class CsvFileError(ValueError):
     """The file cannot be read as the expected CSV at all."""
+
+
+class BadCell(ValueError):
+    """A row is refused; the message names the column and the reason."""
+
+
+class Cells:
+    """One data row's cells, each read stripped, with control characters (NUL
+    included) refused; every reader raises BadCell with the reason."""
+
+    def __init__(self, row: dict[str | None, Any]) -> None:
+        self._row = row
+
+    def text(self, column: str, *, max_length: int | None = None) -> str:
+        """The cell's text without surrounding spaces ('' when empty or absent)."""
+        value = (self._row.get(column) or "").strip()
+        if any(unicodedata.category(char) == "Cc" for char in value):
+            raise BadCell(
+                _("%(column)s : caractère de contrôle refusé") % {"column": column}
+            )
+        return value[:max_length] if max_length is not None else value
+
+    def date(self, column: str) -> date:
+        """A date written YYYY-MM-DD or DD/MM/YYYY."""
+        value = self.text(column)
+        for fmt in DATE_FORMATS:
+            try:
+                return datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+        raise BadCell(
+            _(
+                "%(column)s : date inexistante ou format autre que AAAA-MM-JJ "
+                "ou JJ/MM/AAAA"
+            )
+            % {"column": column}
+        )
+
+    def numero_etranger(self, column: str = "numero_etranger") -> str:
+        """The numéro étranger, normalised to 10 digits."""
+        try:
+            return rules.normalize_numero_etranger(self.text(column))
+        except rules.InvalidNumero:
+            raise BadCell(
+                _("%(column)s : 10 chiffres attendus (9 pour une carte d’avant 2017)")
+                % {"column": column}
+            ) from None
+
+    def mobile(self, column: str = "telephone", *, optional: bool = False) -> str:
+        """A mobile number as E.164 ('' for an empty optional cell)."""
+        value = self.text(column)
+        if not value and optional:
+            return ""
+        try:
+            return normalize_mobile(value)
+        except NotAMobile:
+            raise BadCell(
+                _("%(column)s : numéro fixe, un SMS ne peut pas y être reçu")
+                % {"column": column}
+            ) from None
+        except InvalidPhone:
+            raise BadCell(
+                _("%(column)s : numéro de portable invalide") % {"column": column}
+            ) from None
 
 
 def csv_rows(
@@ -40,3 +116,39 @@ def csv_rows(
             _("CSV illisible ligne %(line)d : %(error)s")
             % {"line": reader.line_num, "error": error}
         ) from None
+
+
+def parse_csv[T](
+    data: bytes,
+    *,
+    required: list[str],
+    columns: list[str],
+    parse: Callable[[Cells], T],
+    key: Callable[[T], Hashable],
+    key_column: str,
+) -> tuple[list[tuple[int, T]], list[tuple[int, str]]]:
+    """Parses each row with ``parse``: (line, value) for the good rows, (line, reason)
+    for the bad ones (too many cells, a BadCell, a key already seen on an earlier
+    line). Raises CsvFileError for a broken file."""
+    good: list[tuple[int, T]] = []
+    bad: list[tuple[int, str]] = []
+    seen: dict[Hashable, int] = {}
+    for line, row in csv_rows(data, required=required, columns=columns):
+        if None in row:  # more cells than columns
+            bad.append((line, _("trop de colonnes")))
+            continue
+        try:
+            value = parse(Cells(row))
+        except BadCell as invalid:
+            bad.append((line, str(invalid)))
+            continue
+        if key(value) in seen:
+            duplicate = _("%(column)s en double (déjà ligne %(line)d)") % {
+                "column": key_column,
+                "line": seen[key(value)],
+            }
+            bad.append((line, duplicate))
+            continue
+        seen[key(value)] = line
+        good.append((line, value))
+    return good, bad

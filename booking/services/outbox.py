@@ -23,7 +23,10 @@ Status = OutgoingMessage.Status
 
 def first_sending_time(now: datetime) -> datetime:
     return rules.next_sending_time(
-        now, quiet_from=settings.SMS_QUIET_FROM, quiet_until=settings.SMS_QUIET_UNTIL
+        now,
+        quiet_from=settings.SMS_QUIET_FROM,
+        quiet_until=settings.SMS_QUIET_UNTIL,
+        tz=timezone.get_default_timezone(),
     )
 
 
@@ -65,7 +68,7 @@ def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]
     (pending → sending, one transaction for the batch, rows another worker holds are
     skipped), then calls the provider for each, outside any transaction, recording
     each result as soon as it comes, so a worker killed mid-batch leaves at most one
-    message in doubt. Transient failures wait (send_after) within SMS_RETRY_WINDOW,
+    message in doubt. Transient failures wait (send_after) for SMS_RETRY_WINDOW_HOURS,
     permanent ones are marked failed. After a transient failure the rest of the
     batch is not tried now: it goes back to pending, untouched, for the same later
     time (a provider that is down is not called fifty times)."""
@@ -110,7 +113,7 @@ def _send_claimed(message: OutgoingMessage, *, now: datetime) -> SendOutcome:
     except SmsPermanentError as error:
         return _record(message.pk, Status.FAILED, last_error=str(error)[:300])
     except SmsTransientError as error:
-        if now - message.created_at >= settings.SMS_RETRY_WINDOW:
+        if now - message.created_at >= timedelta(hours=settings.SMS_RETRY_WINDOW_HOURS):
             return _record(
                 message.pk,
                 Status.FAILED,
@@ -147,10 +150,11 @@ def _record(message_id: int, status: str, **fields) -> SendOutcome:
 
 def messages_sweep(*, now: datetime) -> list[int]:
     """Returns the messages to (re)enqueue: pending and due, or stuck in "sending"
-    past SMS_SENDING_TIMEOUT (a worker killed mid-send; counted as a possible
+    past SMS_SENDING_TIMEOUT_MINUTES (a worker killed mid-send; counted as a possible
     duplicate, since the provider may have accepted it)."""
     stuck = OutgoingMessage.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - settings.SMS_SENDING_TIMEOUT
+        status=Status.SENDING,
+        claimed_at__lt=now - timedelta(minutes=settings.SMS_SENDING_TIMEOUT_MINUTES),
     )
     stuck.update(
         status=Status.PENDING,

@@ -5,7 +5,6 @@ importing the same file again changes nothing. A file whose structure is broken 
 UTF-8, missing columns) is refused whole."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,12 +12,10 @@ from django.utils.translation import gettext as _
 
 from booking import rules
 from booking.models import TitleRecord
-from booking.phone import InvalidPhone, normalize_mobile
-from booking.services.csv_rows import CsvFileError, csv_rows
+from booking.services.csv_rows import BadCell, Cells, CsvFileError, parse_csv
 
 COLUMNS = ["numero_etranger", "date_validite", "code_postal", "type_titre", "telephone"]
 REQUIRED = COLUMNS[:4]
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 BATCH = 5000
 
 
@@ -39,52 +36,25 @@ class ImportReport:
         )
 
 
-def _parse_date(raw: str) -> date:
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(raw.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(raw)
-
-
-def _parse_row(row: dict[str, str]) -> TitleRecord:
-    """One CSV row as an unsaved TitleRecord; raises ValueError with the reason."""
-    try:
-        numero = rules.normalize_numero_etranger(row["numero_etranger"] or "")
-    except rules.InvalidNumero:
-        raise ValueError(
-            _("numero_etranger : 10 chiffres attendus (9 pour une carte d’avant 2017)")
-        ) from None
-    try:
-        valid_until = _parse_date(row["date_validite"] or "")
-    except ValueError:
-        raise ValueError(
-            _(
-                "date_validite : date inexistante ou format autre que AAAA-MM-JJ ou JJ/MM/AAAA"
-            )
-        ) from None
-    postal_code = rules.normalize_postal_code(row["code_postal"] or "")
+def _parse_row(cells: Cells) -> TitleRecord:
+    """One CSV row as an unsaved TitleRecord; raises BadCell with the reason."""
+    numero = cells.numero_etranger()
+    valid_until = cells.date("date_validite")
+    postal_code = rules.normalize_postal_code(cells.text("code_postal"))
     if postal_code is None:
-        raise ValueError(_("code_postal : 5 chiffres attendus"))
-    title_type = (row["type_titre"] or "").strip()
+        raise BadCell(_("code_postal : 5 chiffres attendus"))
+    title_type = cells.text("type_titre")
     if title_type not in TitleRecord.TitleType.values:
-        raise ValueError(
+        raise BadCell(
             _("type_titre : valeurs possibles %(values)s")
             % {"values": ", ".join(TitleRecord.TitleType.values)}
         )
-    phone = (row.get("telephone") or "").strip()
-    if phone:
-        try:
-            phone = normalize_mobile(phone)
-        except InvalidPhone:
-            raise ValueError(_("telephone : numéro de portable invalide")) from None
     return TitleRecord(
         numero_etranger=numero,
         valid_until=valid_until,
         postal_code=postal_code,
         title_type=title_type,
-        mobile=phone,
+        mobile=cells.mobile(optional=True),
     )
 
 
@@ -92,27 +62,14 @@ def read_rows(
     data: bytes,
 ) -> tuple[list[tuple[int, TitleRecord]], list[tuple[int, str]]]:
     """Parses the file: (line, record) for good rows, (line, reason) for bad ones."""
-    good: list[tuple[int, TitleRecord]] = []
-    bad: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
-    for line, row in csv_rows(data, required=REQUIRED, columns=COLUMNS):
-        if None in row:  # more cells than columns
-            bad.append((line, _("trop de colonnes")))
-            continue
-        try:
-            record = _parse_row(row)
-        except ValueError as invalid:
-            bad.append((line, str(invalid)))
-            continue
-        if record.numero_etranger in seen:
-            duplicate = _("numero_etranger en double (déjà ligne %(line)d)") % {
-                "line": seen[record.numero_etranger]
-            }
-            bad.append((line, duplicate))
-            continue
-        seen[record.numero_etranger] = line
-        good.append((line, record))
-    return good, bad
+    return parse_csv(
+        data,
+        required=REQUIRED,
+        columns=COLUMNS,
+        parse=_parse_row,
+        key=lambda record: record.numero_etranger,
+        key_column="numero_etranger",
+    )
 
 
 FIELDS = ["valid_until", "postal_code", "title_type", "mobile"]

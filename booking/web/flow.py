@@ -42,7 +42,9 @@ def load(request: HttpRequest) -> FlowState | None:
     if not isinstance(token, str):
         return None
     try:
-        payload = signing.loads(token, salt=SALT, max_age=settings.BOOKING_FLOW_MAX_AGE)
+        payload = signing.loads(
+            token, salt=SALT, max_age=settings.BOOKING_FLOW_MAX_AGE_SECONDS
+        )
     except signing.BadSignature:  # tampered with, or expired
         return None
     if payload.pop("session", None) != request.session.session_key:

@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from booking import services
 from booking.models import OutgoingMessage
-from booking.rules import PARIS
 from booking.sms import Sms, SmsPermanentError, SmsTransientError
 from booking.sms.brevo import BrevoBackend
 from tests.booking.fake_brevo import use_fake_brevo
+from tests.clock import PARIS
 from tests.factories import CardFactory
 
 MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)

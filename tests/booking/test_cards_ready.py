@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from booking.models import Card, OutgoingMessage
 from tests.factories import CardFactory, SiteFactory
@@ -82,4 +82,57 @@ def test_a_broken_upload_is_reported_and_changes_nothing(admin_client, content):
     response = admin_client.post("/admin/booking/card/livraison/", {"file": upload})
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
+    assert not Card.objects.exists()
+
+
+@pytest.mark.parametrize("name", ['"Dia\x00llo"', '"Dia\x07llo"', '"Dia\nllo"'])
+def test_a_control_character_in_a_cell_rejects_its_row_only(tmp_path, capsys, name):
+    SiteFactory()
+    out = run(
+        tmp_path,
+        capsys,
+        f"208006503,{name},Awa,06 12 34 56 78,\n4512345678,Nguyen,Linh,0781234567,\n",
+    )
+    assert out[0] == "ready 1, already 0, rejected 1"
+    # a line break inside quotes ends the row on the next line of the file
+    assert out[1] in (
+        "line 2: nom : caractère de contrôle refusé",
+        "line 3: nom : caractère de contrôle refusé",
+    )
+    assert list(Card.objects.values_list("numero_etranger", flat=True)) == [
+        "4512345678"
+    ]
+
+
+def test_a_numero_twice_in_the_file_names_its_first_line(tmp_path, capsys):
+    SiteFactory()
+    out = run(
+        tmp_path,
+        capsys,
+        "208006503,Diallo,Awa,06 12 34 56 78,\n2008006503,Diallo,Awa,0612345678,\n",
+    )
+    assert out[0] == "ready 1, already 0, rejected 1"
+    assert out[1] == "line 3: numero_etranger en double (déjà ligne 2)"
+
+
+def test_without_any_active_site_each_row_is_rejected_and_nothing_sent(
+    tmp_path, capsys
+):
+    out = run(tmp_path, capsys, "208006503,Diallo,Awa,06 12 34 56 78,\n")
+    assert out == [
+        "ready 0, already 0, rejected 1",
+        "line 2: site : aucun lieu d’accueil configuré",
+    ]
+    assert not Card.objects.exists() and not OutgoingMessage.objects.exists()
+
+
+@pytest.mark.parametrize("content", [None, b"numero_etranger;nom\n1;2\n"])
+def test_command_stops_on_a_missing_or_broken_file_and_changes_nothing(
+    tmp_path, content
+):
+    path = tmp_path / "livraison.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError):
+        call_command("cards_ready", str(path))
     assert not Card.objects.exists()

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 from booking import services
 from booking.errors import HandoverRefused
 from booking.models import Card, CardEvent, ClosureDay, OutgoingMessage
-from booking.rules import PARIS
 from tests.agents import login_agent
+from tests.clock import PARIS
 from tests.factories import CardFactory
 
 pytestmark = pytest.mark.django_db

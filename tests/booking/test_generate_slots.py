@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from booking.models import ClosureDay, OpeningSchedule, Slot
-from booking.rules import PARIS
 from booking.services.slots import slots_generate
+from tests.clock import PARIS
 from tests.factories import BookingFactory, ProcedureFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

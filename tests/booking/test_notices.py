@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import OutgoingMessage
-from booking.rules import PARIS
 from booking.sms import gsm7
+from tests.clock import PARIS
 from tests.factories import BookingFactory, CardFactory, SiteFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db

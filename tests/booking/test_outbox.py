@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import Card, CardEvent, OutgoingMessage
-from booking.rules import PARIS
 from booking.sms import SmsTransientError, locmem
+from tests.clock import PARIS
 from tests.factories import CardFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,9 @@ def test_transient_failure_waits_with_backoff_then_gives_up_after_the_window(
     assert message.status == "pending" and message.last_error == "HTTP 503"
     assert MORNING < message.send_after <= MORNING + timedelta(seconds=30)
     assert outcome.retry_at == message.send_after
-    late = message.created_at + settings.SMS_RETRY_WINDOW + timedelta(minutes=1)
+    late = message.created_at + timedelta(
+        hours=settings.SMS_RETRY_WINDOW_HOURS, minutes=1
+    )
     OutgoingMessage.objects.filter(pk=message.pk).update(send_after=late)
     services.message_send(message_id=message.pk, now=late)
     message.refresh_from_db()

@@ -59,6 +59,24 @@ def test_bad_rows_are_reported_with_line_and_reason_and_good_rows_kept(row, reas
     assert line == 4 and reason in message
 
 
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("4512345678,2027-02-28,45000,aps,01 23 45 67 89", "telephone : numéro fixe"),
+        (
+            '4512345678,2027-02-28,45000,"aps\x00",',
+            "type_titre : caractère de contrôle",
+        ),
+        ("4512345678,2027-02-28,45000,aps,06\x0012345678", "telephone : caractère de"),
+        ('4512345678,"2027-02-28\x1b",45000,aps,', "date_validite : caractère de"),
+    ],
+)
+def test_the_register_and_the_delivery_list_give_the_same_reasons(row, reason):
+    report = titles_import(data=csv_bytes(GOOD + row + "\n"))
+    [(line, message)] = report.rejected
+    assert line == 4 and message.startswith(reason)
+
+
 def test_duplicate_numbers_in_a_file_are_reported():
     report = titles_import(data=csv_bytes(GOOD + "2008006503,2029-01-01,45000,aps,\n"))
     assert report.rejected == [(4, "numero_etranger en double (déjà ligne 2)")]

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from booking.models import Booking, BookingEvent, Card, OutgoingMessage
-from booking.rules import PARIS
 from booking.services.retention import personal_data_purge
+from tests.clock import PARIS
 from tests.factories import BookingFactory, CardFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db

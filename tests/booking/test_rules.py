@@ -1,6 +1,7 @@
 """The préfecture's rules, without a database."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
@@ -18,6 +19,7 @@ from booking.rules import (
     Situation,
     normalize_numero_etranger,
 )
+from tests.clock import PARIS
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=20)
 
@@ -123,7 +125,7 @@ FR_HOLIDAYS = holidays.country_holidays("FR", years=[2026, 2027])
 
 
 def paris(*args):
-    return datetime(*args, tzinfo=rules.PARIS)
+    return datetime(*args, tzinfo=PARIS)
 
 
 @pytest.mark.parametrize(
@@ -142,17 +144,19 @@ def paris(*args):
     ],
 )
 def test_collection_window_edges(moment, open_):
-    assert rules.in_collection_window(moment, FR_HOLIDAYS) is open_
+    assert rules.in_collection_window(moment, FR_HOLIDAYS, tz=PARIS) is open_
 
 
-def test_collection_window_reads_paris_time():
-    utc_nine = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 9:00 in Paris (winter)
-    assert rules.in_collection_window(utc_nine, set())
+def test_collection_window_reads_the_given_time_zone():
+    utc_eight = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 9:00 in Paris (winter)
+    assert rules.in_collection_window(utc_eight, set(), tz=PARIS)
+    assert not rules.in_collection_window(utc_eight, set(), tz=UTC)
+    assert rules.in_collection_window(utc_eight, set(), tz=ZoneInfo("Europe/Moscow"))
 
 
 def test_collection_window_honours_closure_days():
     assert not rules.in_collection_window(
-        paris(2026, 11, 27, 10, 0), {date(2026, 11, 27)}
+        paris(2026, 11, 27, 10, 0), {date(2026, 11, 27)}, tz=PARIS
     )
 
 
@@ -160,7 +164,7 @@ def test_reference_alphabet_has_no_look_alikes():
     assert not set("01ILOU") & set(rules.REFERENCE_ALPHABET)
 
 
-QUIET = {"quiet_from": rules.time(20, 0), "quiet_until": rules.time(8, 0)}
+QUIET = {"quiet_from": rules.time(20, 0), "quiet_until": rules.time(8, 0), "tz": PARIS}
 
 
 @pytest.mark.parametrize(
@@ -183,5 +187,9 @@ def test_no_sms_between_20h_and_8h(moment, expected):
 
 def test_equal_bounds_mean_no_quiet_hours():
     night = paris(2026, 11, 26, 23, 0)
-    same = {"quiet_from": rules.time(8, 0), "quiet_until": rules.time(8, 0)}
+    same = {
+        "quiet_from": rules.time(8, 0),
+        "quiet_until": rules.time(8, 0),
+        "tz": PARIS,
+    }
     assert rules.next_sending_time(night, **same) == night

@@ -241,7 +241,7 @@ def test_state_forged_with_another_numero_is_refused(client, renewal, slot, titl
 
 def test_expired_state_is_refused(client, renewal, slot, title, settings):
     hold(client, renewal, slot)
-    settings.BOOKING_FLOW_MAX_AGE = -1
+    settings.BOOKING_FLOW_MAX_AGE_SECONDS = -1
     assert (
         client.post("/rendez-vous/coordonnees/", CONTACT)["Location"] == "/rendez-vous/"
     )

@@ -99,7 +99,9 @@ def test_a_worker_killed_mid_send_does_not_lose_the_sms(slow_brevo):
         os.killpg(worker.pid, signal.SIGKILL)  # mid-send, no chance to clean up
     finally:
         worker.wait(timeout=30)
-    later = timezone.now() + django_settings.SMS_SENDING_TIMEOUT + timedelta(minutes=1)
+    later = timezone.now() + timedelta(
+        minutes=django_settings.SMS_SENDING_TIMEOUT_MINUTES + 1
+    )
     assert services.messages_sweep(now=later) == [message.pk]
     services.message_send(message_id=message.pk, now=later)
     message.refresh_from_db()

@@ -3,11 +3,16 @@
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from booking import services
+from booking.models import OutgoingMessage
+from booking.services.outbox import first_sending_time
 from prefecture.celery import app as celery_app
+from tests.factories import CardFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,6 +100,31 @@ def test_localisation_defaults():
     assert settings_value("[code for code, _ in settings.LANGUAGES]", env) == str(
         ["fr", "en"]
     )
+
+
+def test_the_beat_runs_on_the_time_zone_setting():
+    env = {"DEBUG": "true", "TIME_ZONE": "Indian/Reunion"}
+    assert settings_value("settings.CELERY_TIMEZONE", env) == "Indian/Reunion"
+
+
+def test_sms_quiet_hours_follow_the_time_zone_setting(settings):
+    settings.TIME_ZONE = "Indian/Reunion"  # UTC+4 all year
+    one_at_night = datetime(2026, 11, 26, 21, 0, tzinfo=UTC)  # 22:00 in Paris
+    eight_next_morning = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+    assert first_sending_time(one_at_night) == eight_next_morning
+
+
+@pytest.mark.django_db
+def test_the_collection_window_follows_the_time_zone_setting(settings):
+    settings.TIME_ZONE = "Indian/Reunion"
+    ten_in_reunion = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)  # 7:00 in Paris
+    card = CardFactory()
+    services.card_mark_ready(card_ids=[card.pk], by="agent", now=ten_in_reunion)
+    message = OutgoingMessage.objects.get(card=card)
+    services.message_send(message_id=message.pk, now=ten_in_reunion)
+    services.card_hand_over(card_id=card.pk, by="accueil", now=ten_in_reunion)
+    card.refresh_from_db()
+    assert card.status == "remise"
 
 
 def test_celery_app_is_configured_for_reliable_delivery():
