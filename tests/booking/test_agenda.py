@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from booking.models import Booking, BookingEvent, OutgoingMessage
@@ -97,8 +98,6 @@ def test_instruction_sees_the_agenda_but_cannot_act(
 
 
 def test_the_agenda_prints_without_menus_and_buttons(admin_client, today_booking):
-    from django.contrib.staticfiles import finders
-
     html = agenda(admin_client).content.decode()
     assert "site/admin.css" in html and 'class="agenda-actions"' in html
     css = Path(finders.find("site/admin.css")).read_text(encoding="utf-8")
