@@ -65,12 +65,17 @@ def test_cancel_on_behalf_tells_the_applicant_by_sms(admin_client, today_booking
     )
     today_booking.refresh_from_db()
     assert today_booking.status == Booking.Status.CANCELLED
-    assert OutgoingMessage.objects.filter(kind="booking_cancelled").count() == 1
+    assert list(today_booking.events.values_list("kind", "actor")) == [
+        (BookingEvent.Kind.CANCELLED, "admin")
+    ]
+    assert list(today_booking.messages.values_list("kind", "to")) == [
+        (OutgoingMessage.Kind.BOOKING_CANCELLED, today_booking.mobile)
+    ]
 
 
 def test_csv_export(admin_client, today_booking):
     response = agenda(admin_client, format="csv")
-    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert today_booking.reference in response.content.decode()
 
 

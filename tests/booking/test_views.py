@@ -376,6 +376,8 @@ def test_antibot_off_disables_the_limits(client, renewal, title, settings):
     client.post("/rendez-vous/identite/", {**IDENTITY, "postal_code": "45100"})
     response = client.post("/rendez-vous/identite/", IDENTITY)
     assert response.status_code == 302
+    assert response["Location"] == "/rendez-vous/creneaux/"
+    assert flow_state(client).numero_etranger == "2008006503"
 
 
 def test_recepisse_in_the_register_is_sent_to_the_anef(client, renewal):
