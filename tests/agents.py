@@ -1,5 +1,6 @@
 """Logging an agent into the admin in tests: password and second factor both passed."""
 
+from django.contrib.auth.models import Group, User
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,8 +19,6 @@ def login_agent(client: Client, user) -> Client:
 
 def login_role(client: Client, role: str) -> Client:
     """A new agent in one of the groups the migration creates, logged in."""
-    from django.contrib.auth.models import Group, User
-
     user = User.objects.create_user(f"agent-{role}", password="x" * 16, is_staff=True)
     user.groups.add(Group.objects.get(name=role))
     return login_agent(client, user)

@@ -1,5 +1,9 @@
 import pytest
+from django.core.cache import cache
+from django.test import Client
 
+from booking.sms import locmem
+from tests.agents import login_agent
 from tests.environment import REDIS_TEST_URL
 
 
@@ -22,8 +26,6 @@ def redis_url() -> str:
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Rate-limit counters live in the cache: each test starts with none.
-    from django.core.cache import cache
-
     cache.clear()
     yield
     cache.clear()
@@ -31,8 +33,6 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _empty_sms_outbox():
-    from booking.sms import locmem
-
     locmem.outbox.clear()
     yield
     locmem.outbox.clear()
@@ -41,8 +41,4 @@ def _empty_sms_outbox():
 @pytest.fixture
 def admin_client(admin_user):
     """pytest-django's admin_client, past the second factor the admin requires."""
-    from django.test import Client
-
-    from tests.agents import login_agent
-
     return login_agent(Client(), admin_user)

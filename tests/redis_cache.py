@@ -1,12 +1,12 @@
 """Tests that need the shared cache as production has it: on Redis."""
 
+from django.core.cache import caches
+
 from tests.environment import REDIS_TEST_URL
 
 
 def use_redis_cache(settings, alias: str, prefix: str):
     """Points the cache ``alias`` at the test Redis (as production does), emptied."""
-    from django.core.cache import caches
-
     settings.CACHES = {
         **settings.CACHES,
         alias: {

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from booking.models import Booking, BookingEvent
 from tests.factories import BookingFactory
@@ -35,9 +37,6 @@ def test_agent_cancels_bookings_through_the_service_and_failures_are_reported(
     ],
 )
 def test_booking_admin_lists_cost_a_fixed_number_of_queries(admin_client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     def queries():
         with CaptureQueriesContext(connection) as captured:
             assert admin_client.get(url).status_code == 200

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from booking.models import Booking, BookingEvent, OutgoingMessage
@@ -64,12 +65,17 @@ def test_cancel_on_behalf_tells_the_applicant_by_sms(admin_client, today_booking
     )
     today_booking.refresh_from_db()
     assert today_booking.status == Booking.Status.CANCELLED
-    assert OutgoingMessage.objects.filter(kind="booking_cancelled").count() == 1
+    assert list(today_booking.events.values_list("kind", "actor")) == [
+        (BookingEvent.Kind.CANCELLED, "admin")
+    ]
+    assert list(today_booking.messages.values_list("kind", "to")) == [
+        (OutgoingMessage.Kind.BOOKING_CANCELLED, today_booking.mobile)
+    ]
 
 
 def test_csv_export(admin_client, today_booking):
     response = agenda(admin_client, format="csv")
-    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert today_booking.reference in response.content.decode()
 
 
@@ -97,8 +103,6 @@ def test_instruction_sees_the_agenda_but_cannot_act(
 
 
 def test_the_agenda_prints_without_menus_and_buttons(admin_client, today_booking):
-    from django.contrib.staticfiles import finders
-
     html = agenda(admin_client).content.decode()
     assert "site/admin.css" in html and 'class="agenda-actions"' in html
     css = Path(finders.find("site/admin.css")).read_text(encoding="utf-8")

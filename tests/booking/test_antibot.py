@@ -9,7 +9,7 @@ import altcha
 import pytest
 
 from booking.models import Booking
-from tests.booking.test_views import CONTACT, hold
+from tests.booking.flow import CONTACT, hold
 from tests.factories import ProcedureFactory, SlotFactory, TitleRecordFactory
 
 pytestmark = pytest.mark.django_db

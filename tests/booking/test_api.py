@@ -1,10 +1,13 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from booking import availability, services
+from booking.services.bookings import Applicant
 from tests.factories import BookingFactory, ProcedureFactory, SiteFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,9 +85,6 @@ def test_the_list_is_served_from_the_cache_while_nothing_changes(client):
 
 
 def test_a_hold_a_booking_and_a_cancellation_show_at_once(client):
-    from booking import services
-    from booking.services.bookings import Applicant
-
     procedure = ProcedureFactory(slug="renouvellement")
     slot = SlotFactory(procedure=procedure, capacity=3)
     now = timezone.now()
@@ -126,10 +126,6 @@ def test_an_agents_edit_of_a_slot_or_a_demarche_shows_at_once(client):
 
 
 def test_the_version_moves_again_after_the_commit(django_capture_on_commit_callbacks):
-    from django.core.cache import cache
-
-    from booking import availability
-
     with django_capture_on_commit_callbacks(execute=True):
         availability.changed()
         during = cache.get(availability.VERSION_KEY)

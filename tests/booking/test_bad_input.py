@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.booking.test_views import CONTACT, IDENTITY, hold, pass_gate
+from tests.booking.flow import CONTACT, IDENTITY, hold, pass_gate
 from tests.factories import ProcedureFactory, SlotFactory, TitleRecordFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,13 @@
-import pytest
+from datetime import datetime
 
+import pytest
+from django.utils import timezone
+
+from booking import services
 from booking.models import Card, OutgoingMessage
-from tests.factories import CardFactory
+from booking.services.outbox import first_sending_time
+from tests.clock import PARIS
+from tests.factories import CardFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,18 +45,38 @@ def test_marking_ready_twice_warns_and_sends_nothing(admin_client):
 
 
 def test_retry_now_requeues_failed_messages_only(admin_client):
-    card = CardFactory()
-    admin_client.post(
-        "/admin/booking/card/", {"action": "mark_ready", "_selected_action": [card.pk]}
-    )
-    message = OutgoingMessage.objects.get()
-    OutgoingMessage.objects.filter(pk=message.pk).update(status="failed")
-    admin_client.post(
+    cards = CardFactory.create_batch(6)
+    services.card_mark_ready(card_ids=[c.pk for c in cards], by="a", now=timezone.now())
+    ids = list(OutgoingMessage.objects.order_by("pk").values_list("pk", flat=True))
+    statuses = ["failed", "undelivered", "pending", "sending", "sent", "delivered"]
+    for n, (pk, status) in enumerate(zip(ids, statuses, strict=True)):
+        OutgoingMessage.objects.filter(pk=pk).update(
+            status=status,
+            attempts=n + 1,
+            send_after=datetime(2026, 11, 26, 10, n, tzinfo=PARIS),
+        )
+    before = {
+        m.pk: (m.status, m.send_after, m.attempts)
+        for m in OutgoingMessage.objects.all()
+    }
+    earliest = first_sending_time(timezone.now())
+    response = admin_client.post(
         "/admin/booking/outgoingmessage/",
-        {"action": "retry_now", "_selected_action": [message.pk]},
+        {"action": "retry_now", "_selected_action": ids},  # every status selected
+        follow=True,
     )
-    message.refresh_from_db()
-    assert message.status in ("pending", "sent")
+    latest = first_sending_time(timezone.now())
+    assert "2 SMS remis en file." in response.content.decode()
+    after = {
+        m.pk: (m.status, m.send_after, m.attempts)
+        for m in OutgoingMessage.objects.all()
+    }
+    for pk in ids[:2]:  # failed and undelivered: queued again, from now on
+        status, send_after, attempts = after[pk]
+        assert status == "pending" and attempts == before[pk][2]
+        assert earliest <= send_after <= latest
+    # pending, sending, sent and delivered are left exactly as they were
+    assert {pk: after[pk] for pk in ids[2:]} == {pk: before[pk] for pk in ids[2:]}
 
 
 @pytest.mark.parametrize(
@@ -58,8 +84,6 @@ def test_retry_now_requeues_failed_messages_only(admin_client):
     [("0690 12 34 56", "+590690123456"), ("+44 7911 123456", "+447911123456")],
 )
 def test_card_form_stores_mobiles_in_e164(admin_client, mobile, expected):
-    from tests.factories import SiteFactory
-
     site = SiteFactory()
     admin_client.post(
         "/admin/booking/card/add/",
@@ -71,8 +95,6 @@ def test_card_form_stores_mobiles_in_e164(admin_client, mobile, expected):
 
 
 def test_card_form_refuses_a_landline_with_a_clear_message(admin_client):
-    from tests.factories import SiteFactory
-
     response = admin_client.post(
         "/admin/booking/card/add/",
         {"numero_etranger": "2008006503", "mobile": "01 23 45 67 89", "language": "fr",

@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from booking.models import Card, OutgoingMessage
@@ -51,8 +52,6 @@ def test_running_the_same_file_twice_sends_nothing_new(tmp_path, capsys):
 
 
 def test_the_same_upload_in_the_admin(admin_client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     SiteFactory()
     upload = SimpleUploadedFile(
         "livraison.csv",
@@ -76,8 +75,6 @@ def test_the_same_upload_in_the_admin(admin_client):
     ],
 )
 def test_a_broken_upload_is_reported_and_changes_nothing(admin_client, content):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     upload = SimpleUploadedFile("x.csv", content)
     response = admin_client.post("/admin/booking/card/livraison/", {"file": upload})
     assert response.status_code == 200

@@ -26,22 +26,31 @@ def ready_card(notified=True) -> Card:
     return card
 
 
+def left_behind(card: Card) -> tuple[str, datetime | None, list[str]]:
+    """The card's status, hand-over time and audit trail (in the order written)."""
+    card.refresh_from_db()
+    return (
+        card.status,
+        card.handed_over_at,
+        [e.kind for e in card.events.order_by("pk")],
+    )
+
+
+NOT_HANDED_OVER = ("disponible", None, ["ready"])
+
+
 def test_handover_is_recorded_in_the_window_for_a_notified_holder():
     card = ready_card()
     services.card_hand_over(card_id=card.pk, by="accueil", now=FRIDAY_10)
-    card.refresh_from_db()
-    assert card.status == "remise" and card.handed_over_at == FRIDAY_10
-    assert CardEvent.objects.filter(
-        card=card, kind="handed_over", actor="accueil"
-    ).exists()
+    assert left_behind(card) == ("remise", FRIDAY_10, ["ready", "handed_over"])
+    assert card.events.get(kind="handed_over").actor == "accueil"
 
 
 def test_handover_is_refused_without_sms():
     card = ready_card(notified=False)
     with pytest.raises(HandoverRefused, match="aucun SMS"):
         services.card_hand_over(card_id=card.pk, by="accueil", now=FRIDAY_10)
-    card.refresh_from_db()
-    assert card.status == "disponible"
+    assert left_behind(card) == NOT_HANDED_OVER
 
 
 @pytest.mark.parametrize(
@@ -57,6 +66,7 @@ def test_handover_is_refused_outside_the_window(moment):
     card = ready_card()
     with pytest.raises(HandoverRefused, match="du lundi au vendredi de 9h à 12h"):
         services.card_hand_over(card_id=card.pk, by="accueil", now=moment)
+    assert left_behind(card) == NOT_HANDED_OVER
 
 
 def test_handover_is_refused_on_a_closure_day():
@@ -64,6 +74,7 @@ def test_handover_is_refused_on_a_closure_day():
     ClosureDay.objects.create(site=card.site, day=date(2026, 11, 27), reason="grève")
     with pytest.raises(HandoverRefused):
         services.card_hand_over(card_id=card.pk, by="accueil", now=FRIDAY_10)
+    assert left_behind(card) == NOT_HANDED_OVER
 
 
 def test_supervisor_override_needs_a_reason_and_is_audited():
@@ -74,6 +85,7 @@ def test_supervisor_override_needs_a_reason_and_is_audited():
         now=FRIDAY_10,
         override_reason="SMS non reçu, identité vérifiée",
     )
+    assert left_behind(card) == ("remise", FRIDAY_10, ["ready", "override"])
     event = CardEvent.objects.get(card=card, kind="override")
     assert event.actor == "chef"
     assert event.detail["reason"] == "SMS non reçu, identité vérifiée"
@@ -96,6 +108,8 @@ def test_desk_page_finds_by_any_notation_and_records_the_handover(
         follow=True,
     )
     assert "Remise enregistrée" in response.content.decode()
+    assert left_behind(card) == ("remise", FRIDAY_10, ["ready", "handed_over"])
+    assert card.events.get(kind="handed_over").actor == "admin"
 
 
 def test_desk_refusal_says_why(admin_client):
@@ -104,8 +118,7 @@ def test_desk_refusal_says_why(admin_client):
         "/admin/booking/card/remise/", {"card": card.pk, "hand_over": "1"}, follow=True
     )
     assert "Remise refusée" in response.content.decode()
-    card.refresh_from_db()
-    assert card.status == "disponible"
+    assert left_behind(card) == NOT_HANDED_OVER
 
 
 def test_an_agent_without_the_override_permission_cannot_override(
@@ -121,8 +134,7 @@ def test_an_agent_without_the_override_permission_cannot_override(
         "/admin/booking/card/remise/",
         {"card": card.pk, "override": "1", "reason": "je veux"},
     )
-    card.refresh_from_db()
-    assert card.status == "disponible"
+    assert left_behind(card) == NOT_HANDED_OVER
 
 
 def test_unknown_numero_at_the_desk_says_so(admin_client):

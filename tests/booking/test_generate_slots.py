@@ -1,12 +1,14 @@
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
+import holidays
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
 from booking.models import ClosureDay, OpeningSchedule, Slot
-from booking.services.slots import slots_generate
+from booking.selectors import slot_list_open
+from booking.services.slots import publication_moment, slots_generate
 from tests.clock import PARIS
 from tests.factories import BookingFactory, ProcedureFactory, SiteFactory
 
@@ -35,25 +37,35 @@ def friday_slots(day: date) -> list[Slot]:
     return list(Slot.objects.filter(starts_at__date=day).order_by("starts_at"))
 
 
+def opened() -> list[tuple[date, time, time, int]]:
+    """Every slot as (day, start, end, places) in Paris time, earliest first."""
+    slots = Slot.objects.order_by("starts_at")
+    return [
+        (
+            timezone.localdate(s.starts_at, PARIS),
+            timezone.localtime(s.starts_at, PARIS).time(),
+            timezone.localtime(s.ends_at, PARIS).time(),
+            s.capacity,
+        )
+        for s in slots
+    ]
+
+
 def test_fridays_up_to_the_horizon_skipping_christmas():
     schedule()
     report = slots_generate(now=NOW)
-    days = sorted({timezone.localdate(s.starts_at) for s in Slot.objects.all()})
-    assert days == [date(2026, 12, 18), date(2027, 1, 1)] or days == [
-        date(2026, 12, 18)
+    # The horizon (14 days) ends on Thursday 31 December: Friday 18 December only,
+    # Friday 25 December being a public holiday.
+    friday = date(2026, 12, 18)
+    assert opened() == [
+        (friday, time(9), time(9, 30), 2),
+        (friday, time(9, 30), time(10), 2),
+        (friday, time(10), time(10, 30), 2),
+        (friday, time(10, 30), time(11), 2),
+        (friday, time(11), time(11, 30), 2),
+        (friday, time(11, 30), time(12), 2),
     ]
-    assert date(2026, 12, 25) not in days  # a public holiday (and so is 1 January)
-    assert report.created == 6 * len(days)
-    first = friday_slots(date(2026, 12, 18))
-    assert [timezone.localtime(s.starts_at).time() for s in first] == [
-        time(9),
-        time(9, 30),
-        time(10),
-        time(10, 30),
-        time(11),
-        time(11, 30),
-    ]
-    assert all(s.capacity == 2 for s in first)
+    assert (report.created, report.skipped_closed) == (6, 0)
 
 
 def test_generation_is_idempotent_and_never_touches_booked_slots():
@@ -63,9 +75,12 @@ def test_generation_is_idempotent_and_never_touches_booked_slots():
     BookingFactory(slot=booked)
     plan.places = 5
     plan.save()
+    before = opened()
     assert slots_generate(now=NOW).created == 0
+    assert opened() == before  # 6 slots of 2 places, booked or not
+    assert len(before) == 6 and {places for *_, places in before} == {2}
     booked.refresh_from_db()
-    assert booked.capacity == 2
+    assert booked.capacity == 2 and booked.bookings.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -82,7 +97,11 @@ def test_closures_skip_their_period(period, expected_hours):
     schedule(site=site, procedure=procedure, starts=time(9), ends=time(10))
     schedule(site=site, procedure=procedure, starts=time(14), ends=time(15))
     ClosureDay.objects.create(site=site, day=date(2026, 12, 18), period=period)
-    slots_generate(now=NOW)
+    report = slots_generate(now=NOW)
+    assert (report.created, report.skipped_closed) == (
+        len(expected_hours),
+        4 - len(expected_hours),
+    )
     hours = [
         timezone.localtime(s.starts_at).time() for s in friday_slots(date(2026, 12, 18))
     ]
@@ -91,14 +110,29 @@ def test_closures_skip_their_period(period, expected_hours):
 
 def test_validity_bounds_are_respected():
     schedule(valid_from=date(2026, 12, 19))
-    slots_generate(now=NOW)
-    assert not friday_slots(date(2026, 12, 18))
+    assert slots_generate(now=NOW).created == 0
+    assert opened() == []  # the next Friday, 25 December, is a public holiday
 
 
 def test_command_reports_what_it_created(capsys):
-    schedule(procedure=ProcedureFactory(max_horizon_days=3))
+    # The command reads the clock: the day is the first working day after today.
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    day = next(
+        d
+        for d in (tomorrow + timedelta(days=n) for n in range(3))
+        if d not in holidays.country_holidays("FR", years=d.year)
+    )
+    site, procedure = SiteFactory(), ProcedureFactory(max_horizon_days=3)
+    for starts, ends in ((time(9), time(12)), (time(14), time(15))):
+        schedule(site=site, procedure=procedure, weekday=day.weekday(),
+                 starts=starts, ends=ends, valid_from=tomorrow)  # fmt: skip
+    ClosureDay.objects.create(site=site, day=day, period="afternoon")
     call_command("generate_slots")
-    assert capsys.readouterr().out.startswith("created ")
+    assert capsys.readouterr().out == "created 6 slots (2 skipped: closures)\n"
+    assert [(d, start) for d, start, _end, _places in opened()] == [
+        (day, time(9)), (day, time(9, 30)), (day, time(10)),
+        (day, time(10, 30)), (day, time(11)), (day, time(11, 30)),
+    ]  # fmt: skip
 
 
 def test_overlapping_or_inverted_schedules_are_refused():
@@ -134,8 +168,6 @@ def test_admin_refuses_an_overlapping_schedule(admin_client):
 
 
 def test_publication_happens_at_a_random_moment_of_the_window():
-    from booking.services.slots import publication_moment
-
     early = datetime(2026, 12, 17, 5, 40, tzinfo=PARIS)
     moments = {
         publication_moment(now=early, window_from=time(8), window_until=time(18))
@@ -148,8 +180,6 @@ def test_publication_happens_at_a_random_moment_of_the_window():
 
 
 def test_publication_inside_the_window_is_never_in_the_past_and_after_it_is_tomorrow():
-    from booking.services.slots import publication_moment
-
     noon = datetime(2026, 12, 17, 12, 0, tzinfo=PARIS)
     assert noon <= publication_moment(
         now=noon, window_from=time(8), window_until=time(18)
@@ -162,12 +192,18 @@ def test_publication_inside_the_window_is_never_in_the_past_and_after_it_is_tomo
 
 
 def test_generated_slots_are_hidden_until_published():
-    from booking.selectors import slot_list_open
-
     plan = schedule(publish_from=time(8), publish_until=time(9))
     early = datetime(2026, 12, 17, 5, 40, tzinfo=PARIS)
-    slots_generate(now=early)
-    assert Slot.objects.exists()
-    assert not slot_list_open(procedure=plan.procedure, now=early).exists()
+    assert slots_generate(now=early).created == 6
+    (published,) = set(Slot.objects.values_list("published_at", flat=True))
+    assert (
+        datetime(2026, 12, 17, 8, tzinfo=PARIS)
+        <= published
+        < datetime(2026, 12, 17, 9, tzinfo=PARIS)
+    )  # one moment for the whole batch, inside the window
+    assert slot_list_open(procedure=plan.procedure, now=early).count() == 0
+    before = published - timedelta(seconds=1)
+    assert slot_list_open(procedure=plan.procedure, now=before).count() == 0
+    assert slot_list_open(procedure=plan.procedure, now=published).count() == 6
     after = datetime(2026, 12, 17, 9, 0, tzinfo=PARIS)
-    assert slot_list_open(procedure=plan.procedure, now=after).exists()
+    assert slot_list_open(procedure=plan.procedure, now=after).count() == 6

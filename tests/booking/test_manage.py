@@ -4,11 +4,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.template.defaultfilters import date as date_filter
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from booking.manage_links import manage_path
-from booking.models import Booking
+from booking.models import Booking, BookingEvent, Hold, OutgoingMessage
+from booking.selectors import free_places
+from tests.booking.flow import CONTACT, hold
 from tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +20,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def booking():
     return BookingFactory(numero_etranger="2008006503")
+
+
+def trail(booking) -> tuple[list[tuple[str, str, dict]], list[str]]:
+    """What a change leaves behind: the booking's audit events and its SMS."""
+    events = booking.events.values_list("kind", "actor", "detail")
+    return list(events), list(booking.messages.values_list("kind", flat=True))
 
 
 def unlock(client, booking) -> str:
@@ -60,16 +69,25 @@ def test_cancel_needs_a_post_behind_a_confirmation_page(client, booking):
     assert (
         booking.status == Booking.Status.CONFIRMED
     )  # a GET (link scanner) changes nothing
-    client.post(path + "annuler/")
+    assert trail(booking) == ([], [])
+    page = client.post(path + "annuler/", follow=True).content.decode()
+    assert "Votre rendez-vous est annulé." in page
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+    assert free_places(booking.slot, now=timezone.now()) == 1  # the place is free
+    assert trail(booking) == (
+        [(BookingEvent.Kind.CANCELLED, "usager", {})],
+        [OutgoingMessage.Kind.BOOKING_CANCELLED],
+    )
 
 
 def test_cancel_without_second_factor_is_refused(client, booking):
     response = client.post(manage_path(booking) + "annuler/")
     assert response.status_code == 302
+    assert response["Location"] == manage_path(booking)  # back to the second factor
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
+    assert trail(booking) == ([], [])
 
 
 def test_no_cancel_after_the_cutoff(client):
@@ -80,12 +98,14 @@ def test_no_cancel_after_the_cutoff(client):
     assert "trop tard" in page
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
+    assert trail(booking) == ([], [])
 
 
 def test_move_keeps_the_reference_and_needs_confirmation(client, booking):
+    old = booking.slot
     target = SlotFactory(
         procedure=booking.procedure,
-        starts_at=booking.slot.starts_at + timedelta(days=1),
+        starts_at=old.starts_at + timedelta(days=1, hours=2),
     )
     path = unlock(client, booking)
     page = client.get(path + "deplacer/").content.decode()
@@ -94,30 +114,51 @@ def test_move_keeps_the_reference_and_needs_confirmation(client, booking):
     page = client.post(path + "deplacer/", {"slot": target.pk}).content.decode()
     assert "Confirmer le nouveau créneau ?" in page
     booking.refresh_from_db()
-    assert booking.slot != target  # not yet
-    client.post(path + "deplacer/", {"slot": target.pk, "confirm": "1"})
-    moved = Booking.objects.get(pk=booking.pk)
+    assert booking.slot == old  # not yet: the new place is only held
+    assert free_places(target, now=timezone.now()) == 0
+    assert trail(booking) == ([], [])
+    page = client.post(
+        path + "deplacer/", {"slot": target.pk, "confirm": "1"}, follow=True
+    ).content.decode()
+    assert "Votre rendez-vous est déplacé." in page
+    moved = Booking.objects.get()
     assert moved.slot == target and moved.reference == booking.reference
+    assert moved.status == Booking.Status.CONFIRMED
+    now = timezone.now()
+    assert (free_places(old, now=now), free_places(target, now=now)) == (1, 0)
+    assert not Hold.objects.exists()  # the hold became the booking
+    client.post(path + "deplacer/", {"slot": target.pk, "confirm": "1"})  # twice
+    assert trail(booking) == (
+        [(BookingEvent.Kind.MOVED, "usager", {"from": old.pk, "to": target.pk})],
+        [OutgoingMessage.Kind.BOOKING_MOVED],
+    )
+    new_time = timezone.localtime(target.starts_at)  # Europe/Paris
+    sms = OutgoingMessage.objects.get()
+    assert f"RDV déplacé au {new_time:%d/%m} à {new_time:%H:%M}" in sms.body
+    assert booking.reference in sms.body
+    with translation.override("fr"):
+        new_day = date_filter(new_time, "j F Y")
+        old_day = date_filter(timezone.localtime(old.starts_at), "j F Y")
+    page = client.get(path).content.decode()
+    assert f"{new_day}, {new_time:%H:%M}" in page and old_day not in page
 
 
 def test_move_to_a_slot_of_another_procedure_is_refused(client, booking):
+    old = booking.slot
     other = SlotFactory()
     path = unlock(client, booking)
-    client.post(path + "deplacer/", {"slot": other.pk, "confirm": "1"})
+    response = client.post(path + "deplacer/", {"slot": other.pk, "confirm": "1"})
+    assert "Ce créneau vient d’être pris" in response.content.decode()
     booking.refresh_from_db()
-    assert booking.slot != other
+    assert booking.slot == old
+    assert free_places(other, now=timezone.now()) == 1
+    assert trail(booking) == ([], [])
 
 
 def test_confirmation_email_links_to_the_manage_page(
-    client, django_capture_on_commit_callbacks, mailoutbox
+    client, renewal, slot, title, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from tests.booking.test_views import CONTACT, hold
-    from tests.factories import ProcedureFactory, TitleRecordFactory
-
-    procedure = ProcedureFactory()
-    slot = SlotFactory(procedure=procedure)
-    TitleRecordFactory(numero_etranger="2008006503", valid_until="2028-03-31")
-    hold(client, procedure, slot)
+    hold(client, renewal, slot)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/rendez-vous/coordonnees/", CONTACT)
     body = mailoutbox[0].body

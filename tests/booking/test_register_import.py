@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from booking.models import TitleRecord
@@ -116,8 +117,6 @@ def test_command_refuses_a_missing_file(tmp_path):
 
 
 def test_the_same_import_in_the_admin(admin_client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     upload = SimpleUploadedFile(
         "registre.csv", csv_bytes(GOOD + "12345,2028-03-31,45000,aps,\n")
     )
@@ -132,8 +131,6 @@ def test_the_same_import_in_the_admin(admin_client):
 def test_a_broken_register_upload_is_reported_without_partial_import(
     admin_client, content
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     upload = SimpleUploadedFile("x.csv", content)
     page = admin_client.post("/admin/booking/titlerecord/importer/", {"file": upload})
     assert page.status_code == 200 and "errorlist" in page.content.decode()
@@ -151,8 +148,6 @@ def test_a_broken_register_upload_is_reported_without_partial_import(
 def test_ten_megabytes_of_garbage_in_the_admin_is_reported_not_a_500(
     admin_client, content
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     upload = SimpleUploadedFile("registre.csv", content)
     page = admin_client.post("/admin/booking/titlerecord/importer/", {"file": upload})
     assert page.status_code == 200

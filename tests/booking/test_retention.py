@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from axes.models import AccessFailureLog, AccessLog
 from django.core.management import call_command
 
 from booking.models import Booking, BookingEvent, Card, OutgoingMessage
@@ -88,8 +89,6 @@ def test_several_old_confirmed_bookings_can_all_be_anonymised():
 
 
 def test_agents_login_logs_go_after_a_year():
-    from axes.models import AccessFailureLog, AccessLog
-
     def log(model, days_ago):
         entry = model.objects.create(
             username="agent", ip_address="10.0.0.1", user_agent="x", path_info="/"

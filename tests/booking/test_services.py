@@ -153,6 +153,9 @@ def test_a_past_confirmed_booking_no_longer_blocks_a_new_one():
     booking = book(SlotFactory())
     past.refresh_from_db()
     assert past.status == Booking.Status.NO_SHOW
+    assert list(past.events.values_list("kind", "actor")) == [
+        (BookingEvent.Kind.CLOSED, "système")
+    ]
     assert booking.status == Booking.Status.CONFIRMED
 
 

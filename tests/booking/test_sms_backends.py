@@ -3,6 +3,7 @@ import json
 import pytest
 
 from booking.sms import Sms, get_backend
+from booking.sms.checks import sms_backend_is_known
 
 SMS = Sms(
     reference="card:7:ready", to="+33612345678", body="Votre titre", kind="card_ready"
@@ -44,8 +45,6 @@ def test_unknown_backend_is_an_error(settings):
     ],
 )
 def test_sms_backend_is_checked_at_start_up(settings, backend, key, errors):
-    from booking.sms.checks import sms_backend_is_known
-
     settings.SMS_BACKEND = backend
     settings.BREVO_API_KEY = key
     assert len(sms_backend_is_known(None)) == errors

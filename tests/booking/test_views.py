@@ -6,11 +6,16 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core import signing
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from booking import availability, selectors
 from booking.models import Booking, Hold, Procedure, TitleRecord
 from booking.web import flow
+from tests.booking.flow import CONTACT, IDENTITY, hold, pass_gate, pass_identity
 from tests.factories import (
     BookingFactory,
     ProcedureFactory,
@@ -31,52 +36,6 @@ LATER_STEPS = [
     "/rendez-vous/creneaux/",
     "/rendez-vous/coordonnees/",
 ]
-
-
-@pytest.fixture
-def renewal():
-    return ProcedureFactory(slug="renouvellement", name_fr="Renouvellement")
-
-
-@pytest.fixture
-def slot(renewal):
-    return SlotFactory(procedure=renewal, capacity=2, site=SiteFactory(name="Orléans"))
-
-
-@pytest.fixture
-def title():
-    return TitleRecordFactory(
-        numero_etranger="2008006503", valid_until=date(2028, 3, 31), postal_code="45000"
-    )
-
-
-IDENTITY = {
-    "numero_etranger": "208006503",
-    "valid_until": "31/03/2028",
-    "postal_code": "45000",
-}
-CONTACT = {
-    "last_name": "Diallo",
-    "first_name": "Awa",
-    "mobile": "06 12 34 56 78",
-    "email": "awa@example.org",
-}
-
-
-def pass_gate(client, procedure, situation="titre_sejour"):
-    return client.post(
-        "/rendez-vous/", {"situation": situation, "procedure": procedure.pk}
-    )
-
-
-def pass_identity(client, procedure, identity=IDENTITY):
-    pass_gate(client, procedure)
-    return client.post("/rendez-vous/identite/", identity)
-
-
-def hold(client, procedure, slot):
-    pass_identity(client, procedure)
-    return client.post("/rendez-vous/creneaux/", {"slot": slot.pk})
 
 
 def html(response) -> str:
@@ -262,9 +221,6 @@ def test_state_copied_from_another_session_is_refused(renewal, slot, title):
 
 
 def procedure_reads(client, url: str) -> tuple[str, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as captured:
         page = html(client.get(url))
     return page, sum('FROM "booking_procedure"' in q["sql"] for q in captured)
@@ -324,10 +280,6 @@ def test_a_demarche_renamed_or_withdrawn_shows_at_once(client, renewal, slot, ti
 def test_the_cached_demarche_is_dropped_again_after_the_commit(
     renewal, django_capture_on_commit_callbacks
 ):
-    from django.core.cache import cache
-
-    from booking import selectors
-
     with django_capture_on_commit_callbacks(execute=True):
         renewal.save()
         # Another process reads the row before the commit and caches it.
@@ -424,6 +376,8 @@ def test_antibot_off_disables_the_limits(client, renewal, title, settings):
     client.post("/rendez-vous/identite/", {**IDENTITY, "postal_code": "45100"})
     response = client.post("/rendez-vous/identite/", IDENTITY)
     assert response.status_code == 302
+    assert response["Location"] == "/rendez-vous/creneaux/"
+    assert flow_state(client).numero_etranger == "2008006503"
 
 
 def test_recepisse_in_the_register_is_sent_to_the_anef(client, renewal):
@@ -471,8 +425,6 @@ def test_slots_are_grouped_by_day_earliest_first_with_free_places(
 def test_many_slots_come_in_pages_of_whole_days_none_lost(
     client, renewal, title, settings, monkeypatch
 ):
-    from booking import selectors
-
     monkeypatch.setattr(selectors, "SLOTS_PER_PAGE", 10)
     site = SiteFactory()
     first = timezone.localtime(timezone.now() + timedelta(days=3)).replace(
@@ -515,9 +467,6 @@ def test_no_slot_says_so_plainly(client, renewal, title):
 
 
 def test_slot_page_costs_a_fixed_number_of_queries(client, renewal, title):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     pass_identity(client, renewal)
 
     def queries() -> int:
@@ -525,8 +474,6 @@ def test_slot_page_costs_a_fixed_number_of_queries(client, renewal, title):
         with CaptureQueriesContext(connection) as captured:
             client.get("/rendez-vous/creneaux/")
         return len(captured)
-
-    from booking import availability
 
     SlotFactory(procedure=renewal)
     queries()  # the first page caches the announcements
@@ -540,9 +487,6 @@ def test_slot_page_costs_a_fixed_number_of_queries(client, renewal, title):
 
 def slot_queries(client) -> tuple[str, int]:
     """The slot page, and how many of its queries read the slots."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as captured:
         page = html(client.get("/rendez-vous/creneaux/"))
     return page, sum('FROM "booking_slot"' in q["sql"] for q in captured)

@@ -4,17 +4,19 @@ marks cards ready, the worker sends each SMS once, the receipt marks it delivere
 Figures: `.venv/bin/python -m pytest tests/e2e/test_sms_worker.py -s` prints them."""
 
 import time
-from contextlib import contextmanager
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from django.utils import timezone
 
 from booking import services
 from booking.models import OutgoingMessage
+from booking.tasks import sweep_messages
 from prefecture.celery import app as celery_app
 from tests.booking.fake_brevo import use_fake_brevo
+from tests.e2e.celery_broker import broker, wait_until
 from tests.environment import REDIS_TEST_URL
 from tests.factories import CardFactory
 
@@ -30,31 +32,9 @@ def brevo(httpserver, settings):
     return use_fake_brevo(settings, httpserver)
 
 
-@contextmanager
-def broker(url: str):
-    """The Celery app pointed at a broker, tasks no longer run in-process."""
-    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager")}
-    celery_app.conf.update(broker_url=url, task_always_eager=False)
-    _drop_connections()
-    try:
-        yield
-    finally:
-        celery_app.conf.update(saved)
-        _drop_connections()
-
-
-def _drop_connections() -> None:
-    # Publishing connections are pooled: let the next publish open one to the new
-    # URL. (Not closed: the running worker may still hold some.)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture(scope="module")
 def worker():
     """One real worker for the module, consuming from the test Redis."""
-    import redis
-
     # (Without Redis the tests are skipped by their `redis` mark; a failure in CI.)
     redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     with (
@@ -64,21 +44,6 @@ def worker():
         ),
     ):
         yield
-
-
-def wait_until(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    statuses = list(
-        OutgoingMessage.objects.values_list("status", "last_error").distinct()[:5]
-    )
-    import redis
-
-    queued = redis.Redis.from_url(REDIS_TEST_URL).llen("celery")
-    raise AssertionError(f"timed out; messages: {statuses}; queued: {queued}")
 
 
 def test_mark_ready_sends_exactly_one_sms_and_the_receipt_is_applied(
@@ -132,8 +97,6 @@ def test_a_message_survives_a_redis_outage_at_commit_time(brevo, worker):
     assert brevo.received == []
     with broker(REDIS_TEST_URL):
         # Redis is back: the beat sweeper enqueues what is due, the worker sends it.
-        from booking.tasks import sweep_messages
-
         sweep_messages.delay()
         wait_until(lambda: OutgoingMessage.objects.filter(status="sent").exists())
     assert len(brevo.received) == 1

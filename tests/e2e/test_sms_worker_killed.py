@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import OutgoingMessage
-from tests.e2e.test_sms_worker import broker, wait_until
+from tests.e2e.celery_broker import broker, wait_until
 from tests.environment import REDIS_TEST_URL
 from tests.factories import CardFactory
 

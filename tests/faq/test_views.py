@@ -2,8 +2,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from faq.selectors import announcement_list_active
 from tests.factories import AnnouncementFactory, CategoryFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,9 +145,6 @@ def test_faq_page_costs_a_fixed_number_of_queries(client, django_assert_num_quer
     def page_queries(questions: int) -> int:
         for _ in range(questions):
             QuestionFactory(category=CategoryFactory())
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/faq/").status_code == 200
         return len(captured)
@@ -192,8 +192,6 @@ def test_announcements_come_from_the_cache_and_follow_every_change(
 
 
 def test_a_cached_announcement_appears_and_disappears_on_time(client):
-    from faq.selectors import announcement_list_active
-
     now = timezone.now()
     AnnouncementFactory(
         title_fr="Plus tard",

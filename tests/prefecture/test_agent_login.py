@@ -7,12 +7,14 @@ from axes.models import AccessAttempt
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prefecture.two_factor import totp_now
 from tests.agents import login_agent
+from tests.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -167,8 +169,6 @@ def test_no_sign_up(client):
 
 
 def test_an_unverified_agent_does_not_preview_unpublished_faq(client, agent):
-    from tests.factories import QuestionFactory
-
     QuestionFactory(slug="brouillon", is_published=False)
     sign_in(client, agent.username)
     assert client.get("/faq/brouillon/").status_code == 404
@@ -188,8 +188,6 @@ def test_demo_agent_gets_a_totp_secret_and_a_working_code(settings, capsys):
 
 
 def test_the_code_command_refuses_without_debug(settings):
-    from django.core.management.base import CommandError
-
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("totp_code", "agent.demo")

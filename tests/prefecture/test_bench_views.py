@@ -6,6 +6,8 @@ import pytest
 from django.urls import clear_url_caches
 
 import prefecture.urls
+from booking.models import Booking
+from tests.factories import SlotFactory
 
 
 @pytest.fixture
@@ -36,9 +38,6 @@ def test_bench_minimal_view_is_served_when_the_setting_is_on(bench_urls, client)
 
 @pytest.mark.django_db
 def test_bench_booking_view_locks_inserts_and_updates(bench_urls, client):
-    from booking.models import Booking
-    from tests.factories import SlotFactory
-
     slot = SlotFactory(capacity=5)
     response = client.post("/bench/book/", {"slot": str(slot.pk)})
     assert response.status_code == 200

@@ -1,6 +1,10 @@
 import re
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.template.loader import get_template, render_to_string
+from django.test import RequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +57,6 @@ def test_scripts_carry_the_csp_nonce(client):
 
 
 def test_messages_are_shown_as_dsfr_alerts(client):
-    from django.contrib.messages import constants
-    from django.contrib.messages.storage.fallback import FallbackStorage
-    from django.template.loader import render_to_string
-    from django.test import RequestFactory
-
     request = RequestFactory().get("/")
     request.session = {}
     storage = FallbackStorage(request)
@@ -68,8 +67,6 @@ def test_messages_are_shown_as_dsfr_alerts(client):
 
 
 def test_server_error_page_is_self_contained():
-    from django.template.loader import get_template
-
     html = get_template("500.html").render()
     assert "Erreur inattendue" in html and "Unexpected error" in html
 

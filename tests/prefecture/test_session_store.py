@@ -12,13 +12,11 @@ from django.contrib.sessions.models import Session
 
 from booking.models import Booking
 from tests.agents import login_role
-from tests.booking.test_views import CONTACT, pass_identity, renewal, slot, title
-from tests.factories import SlotFactory
+from tests.booking.flow import CONTACT, pass_identity, registered_title
+from tests.factories import ProcedureFactory, SlotFactory
 from tests.redis_cache import use_redis_cache
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-__all__ = ["renewal", "slot", "title"]  # fixtures used below
 
 
 def session_settings(**environ: str) -> str:
@@ -70,9 +68,9 @@ def redis_sessions(settings, redis_url):
 
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_a_booking_in_redis_sessions_writes_no_session_row(
-    client, redis_sessions, renewal, title
-):
+def test_a_booking_in_redis_sessions_writes_no_session_row(client, redis_sessions):
+    renewal = ProcedureFactory()
+    registered_title()
     SlotFactory(procedure=renewal)
     pass_identity(client, renewal)
     page = client.get("/rendez-vous/creneaux/").content.decode()
