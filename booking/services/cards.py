@@ -10,8 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booking import rules
 from booking.errors import HandoverRefused
 from booking.models import Card, CardEvent, ClosureDay, OutgoingMessage, Site
+from booking.phone import normalize_mobile
 from booking.rules import in_collection_window
 from booking.services.csv_rows import BadCell, Cells, parse_csv
 from booking.services.outbox import enqueue_after_commit, first_sending_time
