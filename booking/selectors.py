@@ -200,6 +200,18 @@ def hold_get(*, token: str) -> Hold | None:
     return Hold.objects.filter(token=token).first()
 
 
+def slot_get(*, pk: int) -> Slot | None:
+    return Slot.objects.select_related("site").filter(pk=pk).first()
+
+
+def booking_get_by_reference(*, reference: str) -> Booking | None:
+    return (
+        Booking.objects.select_related("slot__site", "procedure")
+        .filter(reference=reference)
+        .first()
+    )
+
+
 def title_record_get(
     *, numero_etranger: str, valid_until: date, postal_code: str
 ) -> TitleRecord | None:

@@ -30,7 +30,7 @@ from booking.forms import (
     SlotForm,
 )
 from booking.manage_links import manage_path
-from booking.models import Booking, Procedure, Slot
+from booking.models import Booking, Procedure
 from booking.services.identity import confirmation_attempt_record, identity_check
 from booking.web import calendar, flow
 from booking.web.network import client_ip
@@ -231,7 +231,7 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
 @flow_required("procedure_id", "numero_etranger", "hold_token", "slot_id")
 def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
-    slot = Slot.objects.select_related("site").filter(pk=state.slot_id).first()
+    slot = selectors.slot_get(pk=state.slot_id)
     if slot is None:
         return _start_again(request)
     hold = selectors.hold_get(token=state.hold_token)
@@ -283,7 +283,9 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                 flow.save(request, state.with_changes(slot_id=0))
                 return redirect("booking:slots")
             except AlreadyBooked as already:
-                existing = Booking.objects.filter(reference=already.reference).first()
+                existing = selectors.booking_get_by_reference(
+                    reference=already.reference
+                )
                 return render(
                     request, "booking/already_booked.html", {"booking": existing}
                 )
@@ -300,9 +302,7 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
 def _session_booking(request: HttpRequest) -> Booking:
     reference = request.session.get("booked")
     booking = (
-        Booking.objects.select_related("slot__site", "procedure")
-        .filter(reference=reference)
-        .first()
+        selectors.booking_get_by_reference(reference=reference)
         if isinstance(reference, str)
         else None
     )

@@ -24,7 +24,7 @@ from booking.errors import (
 )
 from booking.forms import SecondFactorForm, SlotForm
 from booking.manage_links import booking_from_token, manage_path
-from booking.models import Booking, Slot
+from booking.models import Booking
 from booking.services.identity import second_factor_check
 from booking.views.applying import too_many_attempts
 from booking.web.network import client_ip
@@ -151,7 +151,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
                     messages.success(request, _("Votre rendez-vous est déplacé."))
                     return redirect("booking:manage", token=token)
                 request.session[hold_key] = hold_token
-                slot = Slot.objects.select_related("site").get(pk=slot_id)
+                slot = selectors.slot_get(pk=slot_id)
                 return render(
                     request,
                     "booking/move_confirm.html",
@@ -180,7 +180,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
 def short_link(request: HttpRequest, reference: str) -> HttpResponse:
     """The short address sent by SMS: on to the signed manage page (which asks for
     the second factor before showing anything)."""
-    booking = Booking.objects.filter(reference=reference.upper()[:8]).first()
+    booking = selectors.booking_get_by_reference(reference=reference.upper()[:8])
     if booking is None:
         raise Http404
     return redirect(manage_path(booking))
