@@ -67,9 +67,7 @@ def test_identity_check_needs_all_three_details(title, wrong):
         (TitleRecord.TitleType.APS, rules.Reason.APS_HOLDER),
     ],
 )
-def test_identity_check_sends_recepisse_and_aps_holders_to_the_anef(
-    title_type, reason
-):
+def test_identity_check_sends_recepisse_and_aps_holders_to_the_anef(title_type, reason):
     TitleRecordFactory(
         numero_etranger=NUMERO, valid_until=VALID_UNTIL, title_type=title_type
     )
