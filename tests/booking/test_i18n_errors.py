@@ -52,6 +52,14 @@ CONTACT = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    # A request to /en/ leaves English active in the thread: the next test must not
+    # reverse its URLs under /en/.
+    yield
+    translation.deactivate()
+
+
 def error_texts(page: str) -> list[str]:
     texts = []
     for groups in ERRORS.findall(page):
