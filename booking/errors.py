@@ -39,3 +39,20 @@ class HandoverRefused(BookingError):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class IdentityMismatch(BookingError):
+    """No title in the register has this numéro étranger, validity date and postal
+    code (which detail was wrong is never said)."""
+
+
+class SecondFactorMismatch(BookingError):
+    """The digits typed are not the last four of the appointment's numéro étranger."""
+
+
+class TooManyAttempts(BookingError):
+    """Too many failed attempts lately; ``wait_seconds`` until the next is heard."""
+
+    def __init__(self, wait_seconds: int):
+        super().__init__(wait_seconds)
+        self.wait_seconds = wait_seconds

@@ -39,6 +39,33 @@ WHERE_IS_THE_NUMERO = _(
 )
 
 
+class NumeroEtrangerField(forms.CharField):
+    """A numéro étranger in any notation (spaces, dots, dashes; the 9 digits of a
+    pre-2017 card), cleaned to its 10 digits; ``invalid`` when it is not one."""
+
+    default_error_messages = {
+        "invalid": format_lazy(
+            "{} {}", _("Ce numéro étranger n’est pas valide."), WHERE_IS_THE_NUMERO
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> str:
+        # After the length check, so that a very long entry is told it is too long.
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return rules.normalize_numero_etranger(value)
+        except rules.InvalidNumero:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid"
+            ) from None
+
+
 def _helper(submit_label, *layout) -> FormHelper:
     helper = FormHelper()
     helper.form_method = "post"
@@ -78,10 +105,9 @@ class GateForm(DsfrForm):
 
 
 class IdentityForm(DsfrForm):
-    numero_etranger = forms.CharField(
+    numero_etranger = NumeroEtrangerField(
         label=_("Numéro étranger"),
         help_text=WHERE_IS_THE_NUMERO,
-        max_length=40,
         error_messages={
             "required": _("Saisissez votre numéro étranger."),
             "max_length": format_lazy(
@@ -133,19 +159,6 @@ class IdentityForm(DsfrForm):
             "valid_until",
             "postal_code",
         )
-
-    def clean_numero_etranger(self) -> str:
-        try:
-            return rules.normalize_numero_etranger(self.cleaned_data["numero_etranger"])
-        except rules.InvalidNumero:
-            raise forms.ValidationError(
-                format_lazy(
-                    "{} {}",
-                    _("Ce numéro étranger n’est pas valide."),
-                    WHERE_IS_THE_NUMERO,
-                ),
-                code="invalid",
-            ) from None
 
     def clean_postal_code(self) -> str:
         postal_code = rules.normalize_postal_code(self.cleaned_data["postal_code"])

@@ -106,6 +106,27 @@ def decide_eligibility(situation: Situation, procedure: ProcedureRule) -> Outcom
     return Outcome(OutcomeKind.BOOK, Reason.COUNTER)
 
 
+class TitleType(StrEnum):
+    """The register's title types that decide an outcome (the values of
+    TitleRecord.TitleType)."""
+
+    RECEPISSE = "recepisse"
+    APS = "aps"
+
+
+_TITLE_REASONS: dict[str, Reason] = {
+    TitleType.RECEPISSE: Reason.RECEPISSE_HOLDER,
+    TitleType.APS: Reason.APS_HOLDER,
+}
+
+
+def decide_title_outcome(title_type: str) -> Outcome | None:
+    """Whatever situation was declared at the gate, a récépissé or an APS found in the
+    register goes to the ANEF; any other title may book (None)."""
+    reason = _TITLE_REASONS.get(title_type)
+    return None if reason is None else Outcome(OutcomeKind.REDIRECT, reason, ANEF_URL)
+
+
 @dataclass(frozen=True)
 class BookingWindow:
     """How early and how late a démarche can be booked."""

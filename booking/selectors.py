@@ -10,7 +10,16 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from booking import cache_versions, rules
-from booking.models import Booking, Card, Hold, OutgoingMessage, Procedure, Site, Slot
+from booking.models import (
+    Booking,
+    Card,
+    Hold,
+    OutgoingMessage,
+    Procedure,
+    Site,
+    Slot,
+    TitleRecord,
+)
 
 
 def procedure_list_offered() -> QuerySet[Procedure]:
@@ -189,6 +198,29 @@ def booking_get_active(*, numero_etranger: str, now: datetime) -> Booking | None
 
 def hold_get(*, token: str) -> Hold | None:
     return Hold.objects.filter(token=token).first()
+
+
+def slot_get(*, pk: int) -> Slot | None:
+    return Slot.objects.select_related("site").filter(pk=pk).first()
+
+
+def booking_get_by_reference(*, reference: str) -> Booking | None:
+    return (
+        Booking.objects.select_related("slot__site", "procedure")
+        .filter(reference=reference)
+        .first()
+    )
+
+
+def title_record_get(
+    *, numero_etranger: str, valid_until: date, postal_code: str
+) -> TitleRecord | None:
+    """The register's title with these three details, or None: all three must match."""
+    return TitleRecord.objects.filter(
+        numero_etranger=numero_etranger,
+        valid_until=valid_until,
+        postal_code=postal_code,
+    ).first()
 
 
 def card_list_for_desk(*, query: str) -> list[Card]:

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booking import rules
+from booking.forms import NumeroEtrangerField
 from booking.models import (
     Card,
 )
@@ -21,8 +21,14 @@ class CsvUploadForm(forms.Form):
 
 
 class CardForm(forms.ModelForm):
-    # Any notation is accepted (spaces, dots, 9 digits), then normalised.
-    numero_etranger = forms.CharField(label=_("numéro étranger"), max_length=40)
+    numero_etranger = NumeroEtrangerField(
+        label=_("numéro étranger"),
+        error_messages={
+            "invalid": _(
+                "Numéro étranger invalide : 10 chiffres (9 pour une carte d’avant 2017)."
+            )
+        },
+    )
 
     class Meta:
         model = Card
@@ -34,16 +40,6 @@ class CardForm(forms.ModelForm):
             "language",
             "site",
         ]
-
-    def clean_numero_etranger(self) -> str:
-        try:
-            return rules.normalize_numero_etranger(self.cleaned_data["numero_etranger"])
-        except rules.InvalidNumero:
-            raise forms.ValidationError(
-                _(
-                    "Numéro étranger invalide : 10 chiffres (9 pour une carte d’avant 2017)."
-                )
-            ) from None
 
     def clean_mobile(self) -> str:
         try:

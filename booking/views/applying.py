@@ -11,15 +11,17 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import availability, rules, selectors, services
 from booking.errors import (
     AlreadyBooked,
+    IdentityMismatch,
     SlotFull,
     SlotNotBookable,
+    TooManyAttempts,
 )
 from booking.forms import (
     ContactForm,
@@ -28,11 +30,12 @@ from booking.forms import (
     SlotForm,
 )
 from booking.manage_links import manage_path
-from booking.models import Booking, Procedure, Slot, TitleRecord
-from booking.web import calendar, flow, throttle
+from booking.models import Booking, Procedure
+from booking.services.identity import confirmation_attempt_record, identity_check
+from booking.web import calendar, flow
 from booking.web.network import client_ip
 
-GENERIC_MISMATCH = (
+GENERIC_MISMATCH = gettext_lazy(
     "Nous ne trouvons pas de titre de séjour correspondant à ces informations. "
     "Vérifiez le numéro étranger, la date de validité et le code postal inscrits sur "
     "le titre, puis réessayez."
@@ -113,35 +116,6 @@ def start(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _check_counters(request: HttpRequest, numero: str) -> list[throttle.Counter]:
-    limits = settings.BOOKING_CHECK_LIMITS
-    return [
-        throttle.Counter(
-            "session", request.session.session_key or "", limits["session"]
-        ),
-        throttle.Counter("ip", client_ip(request), limits["ip"]),
-        throttle.Counter("numero", numero, limits["numero"]),
-    ]
-
-
-def _confirm_counters(request: HttpRequest) -> list[throttle.Counter]:
-    limits = settings.BOOKING_CONFIRM_LIMITS
-    counters = [
-        throttle.Counter(
-            "confirm-session", request.session.session_key or "", limits["session"]
-        ),
-        throttle.Counter("confirm-ip", client_ip(request), limits["ip"]),
-    ]
-    if not request.POST.get("proof"):
-        # No proof of work (no JavaScript, or a bot): a much tighter limit per IP.
-        counters.append(
-            throttle.Counter(
-                "confirm-no-proof", client_ip(request), limits["no_proof_ip"]
-            )
-        )
-    return counters
-
-
 def too_many_attempts(seconds: int) -> str:
     minutes = max(1, (seconds + 59) // 60)
     return _(
@@ -157,41 +131,27 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         numero = data["numero_etranger"]
-        counters = _check_counters(request, numero) if settings.ANTIBOT else []
-        window = settings.BOOKING_CHECK_WINDOW_MINUTES * 60
-        wait = throttle.retry_after(counters, window_seconds=window)
-        record = None
-        if wait:
-            form.add_error(None, too_many_attempts(wait))
-        else:
-            record = TitleRecord.objects.filter(
+        try:
+            checked = identity_check(
                 numero_etranger=numero,
                 valid_until=data["valid_until"],
                 postal_code=data["postal_code"],
-            ).first()
-            if record is None:
-                throttle.record(counters, window_seconds=window)
-                form.add_error(None, _(GENERIC_MISMATCH))
-        if record is not None:
-            if record.title_type in (
-                TitleRecord.TitleType.RECEPISSE,
-                TitleRecord.TitleType.APS,
-            ):
-                reason = (
-                    rules.Reason.RECEPISSE_HOLDER
-                    if record.title_type == TitleRecord.TitleType.RECEPISSE
-                    else rules.Reason.APS_HOLDER
-                )
-                outcome = rules.Outcome(
-                    rules.OutcomeKind.REDIRECT, reason, rules.ANEF_URL
-                )
-                return _outcome_page(request, outcome, procedure)
-            active = selectors.booking_get_active(
-                numero_etranger=numero, now=timezone.now()
+                session_key=request.session.session_key or "",
+                client_ip=client_ip(request),
+                now=timezone.now(),
             )
-            if active is not None:
+        except TooManyAttempts as refused:
+            form.add_error(None, too_many_attempts(refused.wait_seconds))
+        except IdentityMismatch:
+            form.add_error(None, GENERIC_MISMATCH)
+        else:
+            if checked.redirect is not None:
+                return _outcome_page(request, checked.redirect, procedure)
+            if checked.active_booking is not None:
                 return render(
-                    request, "booking/already_booked.html", {"booking": active}
+                    request,
+                    "booking/already_booked.html",
+                    {"booking": checked.active_booking},
                 )
             flow.save(
                 request,
@@ -271,18 +231,21 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
 @flow_required("procedure_id", "numero_etranger", "hold_token", "slot_id")
 def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
-    slot = Slot.objects.select_related("site").filter(pk=state.slot_id).first()
+    slot = selectors.slot_get(pk=state.slot_id)
     if slot is None:
         return _start_again(request)
     hold = selectors.hold_get(token=state.hold_token)
     form = ContactForm(request.POST or None)
     wait = 0
     if request.method == "POST":
-        # Every confirmation attempt counts, valid or not.
-        counters = _confirm_counters(request) if settings.ANTIBOT else []
-        window = settings.BOOKING_CHECK_WINDOW_MINUTES * 60
-        wait = throttle.retry_after(counters, window_seconds=window)
-        throttle.record(counters, window_seconds=window)
+        try:  # every confirmation attempt counts, valid or not
+            confirmation_attempt_record(
+                session_key=request.session.session_key or "",
+                client_ip=client_ip(request),
+                has_proof=bool(request.POST.get("proof")),
+            )
+        except TooManyAttempts as refused:
+            wait = refused.wait_seconds
     if wait:
         form.is_valid()
         form.add_error(None, too_many_attempts(wait))
@@ -320,7 +283,9 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                 flow.save(request, state.with_changes(slot_id=0))
                 return redirect("booking:slots")
             except AlreadyBooked as already:
-                existing = Booking.objects.filter(reference=already.reference).first()
+                existing = selectors.booking_get_by_reference(
+                    reference=already.reference
+                )
                 return render(
                     request, "booking/already_booked.html", {"booking": existing}
                 )
@@ -337,9 +302,7 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
 def _session_booking(request: HttpRequest) -> Booking:
     reference = request.session.get("booked")
     booking = (
-        Booking.objects.select_related("slot__site", "procedure")
-        .filter(reference=reference)
-        .first()
+        selectors.booking_get_by_reference(reference=reference)
         if isinstance(reference, str)
         else None
     )

@@ -14,12 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import rules, selectors, services
-from booking.errors import NotCancellable, SlotFull, SlotNotBookable, TooLate
+from booking.errors import (
+    NotCancellable,
+    SecondFactorMismatch,
+    SlotFull,
+    SlotNotBookable,
+    TooLate,
+    TooManyAttempts,
+)
 from booking.forms import SecondFactorForm, SlotForm
 from booking.manage_links import booking_from_token, manage_path
-from booking.models import Booking, Slot
+from booking.models import Booking
+from booking.services.identity import second_factor_check
 from booking.views.applying import too_many_attempts
-from booking.web import throttle
 from booking.web.network import client_ip
 
 MANAGED = "managed_booking"
@@ -45,16 +52,15 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         )
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        counters = [
-            throttle.Counter("manage", str(booking.pk), 5),
-            throttle.Counter("manage-ip", client_ip(request), 30),
-        ]
-        window = settings.BOOKING_CHECK_WINDOW_MINUTES * 60
-        wait = throttle.retry_after(counters, window_seconds=window)
-        if wait:
-            form.add_error(None, too_many_attempts(wait))
-        elif form.cleaned_data["last_digits"].strip() != booking.numero_etranger[-4:]:
-            throttle.record(counters, window_seconds=window)
+        try:
+            second_factor_check(
+                booking=booking,
+                last_digits=form.cleaned_data["last_digits"],
+                client_ip=client_ip(request),
+            )
+        except TooManyAttempts as refused:
+            form.add_error(None, too_many_attempts(refused.wait_seconds))
+        except SecondFactorMismatch:
             form.add_error(
                 "last_digits",
                 _(
@@ -145,7 +151,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
                     messages.success(request, _("Votre rendez-vous est déplacé."))
                     return redirect("booking:manage", token=token)
                 request.session[hold_key] = hold_token
-                slot = Slot.objects.select_related("site").get(pk=slot_id)
+                slot = selectors.slot_get(pk=slot_id)
                 return render(
                     request,
                     "booking/move_confirm.html",
@@ -174,7 +180,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
 def short_link(request: HttpRequest, reference: str) -> HttpResponse:
     """The short address sent by SMS: on to the signed manage page (which asks for
     the second factor before showing anything)."""
-    booking = Booking.objects.filter(reference=reference.upper()[:8]).first()
+    booking = selectors.booking_get_by_reference(reference=reference.upper()[:8])
     if booking is None:
         raise Http404
     return redirect(manage_path(booking))

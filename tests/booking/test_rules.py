@@ -107,6 +107,26 @@ def test_decide_eligibility(situation, procedure, kind, url):
     assert (outcome.kind, outcome.url) == (kind, url)
 
 
+@pytest.mark.parametrize(
+    ("title_type", "reason"),
+    [
+        ("recepisse", rules.Reason.RECEPISSE_HOLDER),
+        ("aps", rules.Reason.APS_HOLDER),
+    ],
+)
+def test_decide_title_outcome_sends_recepisse_and_aps_holders_to_the_anef(
+    title_type, reason
+):
+    assert rules.decide_title_outcome(title_type) == rules.Outcome(
+        OutcomeKind.REDIRECT, reason, ANEF_URL
+    )
+
+
+@pytest.mark.parametrize("title_type", ["carte_sejour", "carte_resident", "vls_ts"])
+def test_decide_title_outcome_lets_other_titles_book(title_type):
+    assert rules.decide_title_outcome(title_type) is None
+
+
 def test_booking_window_edges():
     now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
     window = rules.BookingWindow(timedelta(hours=2), timedelta(days=60))

@@ -1,6 +1,6 @@
 import pytest
 
-from booking.web import throttle
+from booking.services import throttle
 from tests.redis_cache import use_redis_cache
 
 

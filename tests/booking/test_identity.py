@@ -1,0 +1,187 @@
+"""The applicant's checks as services: the register at the identity step, the
+confirmation step's attempts, the manage link's second factor."""
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from booking import rules
+from booking.errors import IdentityMismatch, SecondFactorMismatch, TooManyAttempts
+from booking.models import TitleRecord
+from booking.services.identity import (
+    IdentityChecked,
+    confirmation_attempt_record,
+    identity_check,
+    second_factor_check,
+)
+from tests.factories import BookingFactory, TitleRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+NUMERO = "2008006503"
+VALID_UNTIL = date(2028, 3, 31)
+
+
+@pytest.fixture
+def title():
+    return TitleRecordFactory(
+        numero_etranger=NUMERO, valid_until=VALID_UNTIL, postal_code="45000"
+    )
+
+
+def check(
+    numero=NUMERO, valid_until=VALID_UNTIL, postal_code="45000", session="s1", ip="ip1"
+):
+    return identity_check(
+        numero_etranger=numero,
+        valid_until=valid_until,
+        postal_code=postal_code,
+        session_key=session,
+        client_ip=ip,
+        now=timezone.now(),
+    )
+
+
+def test_identity_check_lets_a_registered_title_book(title):
+    assert check() == IdentityChecked(NUMERO)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"numero": "2008006504"},
+        {"valid_until": date(2028, 3, 30)},
+        {"postal_code": "45100"},
+    ],
+)
+def test_identity_check_needs_all_three_details(title, wrong):
+    with pytest.raises(IdentityMismatch):
+        check(**wrong)
+
+
+@pytest.mark.parametrize(
+    ("title_type", "reason"),
+    [
+        (TitleRecord.TitleType.RECEPISSE, rules.Reason.RECEPISSE_HOLDER),
+        (TitleRecord.TitleType.APS, rules.Reason.APS_HOLDER),
+    ],
+)
+def test_identity_check_sends_recepisse_and_aps_holders_to_the_anef(title_type, reason):
+    TitleRecordFactory(
+        numero_etranger=NUMERO, valid_until=VALID_UNTIL, title_type=title_type
+    )
+    BookingFactory(numero_etranger=NUMERO)  # the register's title type comes first
+    checked = check()
+    assert checked.redirect == rules.Outcome(
+        rules.OutcomeKind.REDIRECT, reason, rules.ANEF_URL
+    )
+    assert checked.active_booking is None
+
+
+def test_identity_check_returns_the_active_booking(title):
+    existing = BookingFactory(numero_etranger=NUMERO)
+    checked = check()
+    assert checked.redirect is None and checked.active_booking == existing
+
+
+def test_the_rules_title_types_are_the_registers():
+    for title_type in rules.TitleType:
+        assert TitleRecord.TitleType(title_type.value).value == title_type
+
+
+def test_identity_check_refuses_without_a_lookup_once_the_session_is_over_its_limit(
+    title, settings, django_assert_num_queries
+):
+    settings.BOOKING_CHECK_LIMITS = {"session": 2, "ip": 100, "numero": 100}
+    for _ in range(2):
+        with pytest.raises(IdentityMismatch):
+            check(postal_code="45100")
+    with django_assert_num_queries(0), pytest.raises(TooManyAttempts) as refused:
+        check()  # now right
+    assert 0 < refused.value.wait_seconds <= 15 * 60
+    assert check(session="s2") == IdentityChecked(NUMERO)  # another session
+
+
+def test_identity_check_counts_failures_per_ip_and_per_numero(title, settings):
+    settings.BOOKING_CHECK_LIMITS = {"session": 100, "ip": 2, "numero": 2}
+    for session in ("a", "b"):
+        with pytest.raises(IdentityMismatch):
+            check(postal_code="45100", session=session)
+    with pytest.raises(TooManyAttempts):
+        check(session="c", ip="ip2")  # same numéro
+    with pytest.raises(TooManyAttempts):
+        check(numero="4500000000", session="d")  # same IP
+
+
+def test_identity_check_does_not_count_a_success(title, settings):
+    settings.BOOKING_CHECK_LIMITS = {"session": 1, "ip": 1, "numero": 1}
+    for _ in range(3):
+        assert check() == IdentityChecked(NUMERO)
+
+
+def test_identity_check_is_not_limited_when_antibot_is_off(title, settings):
+    settings.ANTIBOT = False
+    settings.BOOKING_CHECK_LIMITS = {"session": 1, "ip": 1, "numero": 1}
+    for _ in range(3):
+        with pytest.raises(IdentityMismatch):
+            check(postal_code="45100")
+    assert check() == IdentityChecked(NUMERO)
+
+
+def confirm(session="s1", ip="ip1", has_proof=True):
+    confirmation_attempt_record(session_key=session, client_ip=ip, has_proof=has_proof)
+
+
+def test_every_confirmation_attempt_counts(settings):
+    settings.BOOKING_CONFIRM_LIMITS = {"session": 2, "ip": 100, "no_proof_ip": 100}
+    confirm()
+    confirm()
+    with pytest.raises(TooManyAttempts):
+        confirm()
+    confirm(session="s2")
+
+
+def test_confirmation_without_proof_has_a_tighter_limit_per_ip(settings):
+    settings.BOOKING_CONFIRM_LIMITS = {"session": 100, "ip": 100, "no_proof_ip": 1}
+    confirm(session="a", has_proof=False)
+    with pytest.raises(TooManyAttempts):
+        confirm(session="b", has_proof=False)
+    confirm(session="c", has_proof=True)  # with a proof, the IP may go on
+
+
+def test_confirmation_attempts_are_not_limited_when_antibot_is_off(settings):
+    settings.ANTIBOT = False
+    settings.BOOKING_CONFIRM_LIMITS = {"session": 1, "ip": 1, "no_proof_ip": 1}
+    for _ in range(3):
+        confirm(has_proof=False)
+
+
+def test_second_factor_accepts_the_last_four_digits():
+    booking = BookingFactory(numero_etranger=NUMERO)
+    second_factor_check(booking=booking, last_digits=" 6503 ", client_ip="ip1")
+    with pytest.raises(SecondFactorMismatch):
+        second_factor_check(booking=booking, last_digits="0503", client_ip="ip1")
+
+
+def test_second_factor_is_limited_per_booking_even_when_antibot_is_off(settings):
+    settings.ANTIBOT = False
+    booking = BookingFactory(numero_etranger=NUMERO)
+    for ip in ("a", "b", "c", "d", "e"):
+        with pytest.raises(SecondFactorMismatch):
+            second_factor_check(booking=booking, last_digits="0000", client_ip=ip)
+    with pytest.raises(TooManyAttempts):
+        second_factor_check(booking=booking, last_digits="6503", client_ip="f")
+    other = BookingFactory(numero_etranger="4500000001")
+    second_factor_check(booking=other, last_digits="0001", client_ip="f")
+
+
+def test_second_factor_is_limited_per_ip_across_bookings():
+    for n in range(30):
+        booking = BookingFactory(numero_etranger=f"45000000{n:02d}")
+        with pytest.raises(SecondFactorMismatch):
+            second_factor_check(booking=booking, last_digits="9999", client_ip="ip1")
+    booking = BookingFactory(numero_etranger=NUMERO)
+    with pytest.raises(TooManyAttempts):
+        second_factor_check(booking=booking, last_digits="6503", client_ip="ip1")
+    second_factor_check(booking=booking, last_digits="6503", client_ip="ip2")
