@@ -156,3 +156,81 @@ def test_a_mail_server_down_does_not_delay_the_sms_of_the_same_batch(settings):
     outcomes = services.messages_send(message_ids=ids, now=now)
     assert sorted(o.status for o in outcomes) == ["pending", "sent"]
     assert len(locmem.outbox) == 1
+
+
+# --- the e-mail rows beside the SMS: admin, statistics, retention, receipts -------
+
+
+def test_outbox_admin_shows_the_channel_and_masks_the_address(admin_client):
+    booking = book(email="awa.diallo@example.org")
+    page = admin_client.get("/admin/booking/outgoingmessage/").content.decode()
+    assert "a***@example.org" in page and "awa.diallo" not in page
+    assert "+33612345678" not in page  # the SMS's number masked as before
+    emails = admin_client.get(
+        "/admin/booking/outgoingmessage/", {"channel__exact": "email"}
+    )
+    assert [m.kind for m in emails.context["cl"].result_list] == [
+        "booking_confirmed_email"
+    ]
+    detail = admin_client.get(
+        f"/admin/booking/outgoingmessage/{email_row(booking).pk}/change/"
+    ).content.decode()
+    assert "a***@example.org" in detail and "awa.diallo" not in detail
+
+
+def test_retry_now_sends_a_failed_email_at_once_whatever_the_hour(
+    admin_client, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    settings.SMS_QUIET_FROM, settings.SMS_QUIET_UNTIL = (
+        timezone.localtime().time(),
+        (timezone.localtime() + timedelta(hours=1)).time(),
+    )  # SMS are quiet now
+    message = email_row(book())
+    OutgoingMessage.objects.filter(pk=message.pk).update(status="failed")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/booking/outgoingmessage/",
+            {"action": "retry_now", "_selected_action": [message.pk]},
+        )
+    message.refresh_from_db()
+    assert message.status == "sent" and len(mailoutbox) == 1
+
+
+def test_sms_statistics_count_sms_only():
+    from booking.statistics import statistics_for
+
+    booking = book()
+    send_sms_batch([email_row(booking).pk])  # the e-mail sent, the SMS waiting
+    today = timezone.localdate()
+    stats = statistics_for(first_day=today, last_day=today, now=timezone.now())
+    assert stats.sms["sent"] == 0 and stats.sms["waiting"] == 1
+
+
+def test_retention_empties_old_email_rows_too():
+    from booking.services.retention import personal_data_purge
+
+    message = email_row(book())
+    later = message.created_at + timedelta(days=31 * 7)
+    personal_data_purge(now=later)
+    message.refresh_from_db()
+    assert message.to == ""
+
+
+def test_a_receipt_never_touches_an_email_row(client, settings):
+    settings.SMS_WEBHOOK_SECRET = "s3cret"
+    message = email_row(book())
+    OutgoingMessage.objects.filter(pk=message.pk).update(provider_id="77")
+    response = client.post(
+        _receipt_url(),
+        {"messageId": 77, "msg_status": "hard_bounce"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    message.refresh_from_db()
+    assert message.status == "pending"
+
+
+def _receipt_url() -> str:
+    from django.urls import reverse
+
+    return reverse("sms_receipt", kwargs={"secret": "s3cret"})
