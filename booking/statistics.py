@@ -125,7 +125,9 @@ def statistics_for(*, first_day: date, last_day: date, now: datetime) -> Statist
     totals = [sum(f.per_day.get(day, 0) for f in procedures.values()) for day in days]
     since = now - timedelta(days=(last_day - first_day).days + 1)
     by_status = dict(
-        OutgoingMessage.objects.filter(created_at__gte=since)
+        OutgoingMessage.objects.filter(
+            created_at__gte=since, channel=OutgoingMessage.Channel.SMS
+        )
         .values("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")

@@ -1,4 +1,5 @@
-"""The SMS outbox, for the agents who watch it: statuses, masked numbers, retry."""
+"""The outbox (SMS and the confirmation e-mails), for the agents who watch it:
+statuses, masked numbers and addresses, retry."""
 
 from django.contrib import admin, messages
 from django.utils import timezone
@@ -12,11 +13,18 @@ from booking.models import (
 from booking.phone import masked
 
 
+def masked_email(address: str) -> str:
+    """An address fit for an agent's list: its first letter and its domain."""
+    local, at, domain = address.rpartition("@")
+    return (local[:1] + "***" + at + domain) if at else "***"
+
+
 @admin.register(OutgoingMessage)
 class OutgoingMessageAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "kind",
+        "channel",
         "recipient",
         "status",
         "attempts",
@@ -26,7 +34,7 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         "sent_at",
         "delivered_at",
     ]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", "channel", "kind"]
     search_fields = ["=provider_id", "=idempotency_key"]
     date_hierarchy = "created_at"
     actions = ["retry_now"]
@@ -34,6 +42,7 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
     readonly_fields = [
         "idempotency_key",
         "kind",
+        "channel",
         "card",
         "booking",
         "recipient",
@@ -55,6 +64,8 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("destinataire"))
     def recipient(self, message: OutgoingMessage) -> str:
+        if message.channel == OutgoingMessage.Channel.EMAIL:
+            return masked_email(message.to)
         return masked(message.to)
 
     @admin.action(
@@ -68,7 +79,9 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext(
-                "%(count)d SMS remis en file.", "%(count)d SMS remis en file.", count
+                "%(count)d message remis en file.",
+                "%(count)d messages remis en file.",
+                count,
             )
             % {"count": count},
             messages.SUCCESS if count else messages.WARNING,

@@ -1,5 +1,6 @@
-"""The SMS outbox: one row per message to send, written in the same transaction as the
-change that calls for it, sent by a Celery task, swept by beat if anything was lost."""
+"""The outbox: one row per message to send (an SMS, or the confirmation e-mail), written
+in the same transaction as the change that calls for it, sent by a Celery task, swept by
+beat if anything was lost."""
 
 from django.db import models
 from django.db.models import Q
@@ -17,6 +18,14 @@ class OutgoingMessage(models.Model):
         BOOKING_REMINDER = "booking_reminder", _("rappel de rendez-vous")
         BOOKING_CANCELLED = "booking_cancelled", _("rendez-vous annulé")
         BOOKING_MOVED = "booking_moved", _("rendez-vous déplacé")
+        BOOKING_CONFIRMED_EMAIL = (
+            "booking_confirmed_email",
+            _("courriel de confirmation"),
+        )
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("courriel")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("à envoyer")
@@ -28,6 +37,9 @@ class OutgoingMessage(models.Model):
 
     idempotency_key = models.CharField(_("clé d'unicité"), max_length=80, unique=True)
     kind = models.CharField(_("type"), max_length=24, choices=Kind)
+    channel = models.CharField(
+        _("canal"), max_length=8, choices=Channel, default=Channel.SMS
+    )
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )
@@ -38,8 +50,10 @@ class OutgoingMessage(models.Model):
         blank=True,
         related_name="messages",
     )
-    to = models.CharField(_("destinataire"), max_length=16)
-    body = models.CharField(_("texte"), max_length=160)
+    # A number in E.164, or an e-mail address.
+    to = models.CharField(_("destinataire"), max_length=254)
+    # An e-mail is rendered when it is sent (in the booking's language): no body here.
+    body = models.CharField(_("texte"), max_length=160, blank=True)
     status = models.CharField(
         _("statut"), max_length=12, choices=Status, default=Status.PENDING
     )
@@ -61,8 +75,8 @@ class OutgoingMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "pk"]
-        verbose_name = _("SMS")
-        verbose_name_plural = _("SMS envoyés")
+        verbose_name = _("message")
+        verbose_name_plural = _("SMS et courriels envoyés")
         indexes = [
             models.Index(fields=["status", "send_after"]),
             models.Index(fields=["provider_id"]),

@@ -24,7 +24,7 @@ from booking.models import (
     Slot,
 )
 from booking.selectors import free_places
-from booking.services.notices import booking_notice, send_booking_confirmation
+from booking.services.notices import booking_confirmation_notices, booking_notice
 
 APPLICANT = "usager"
 
@@ -173,18 +173,8 @@ def _booking_insert(
         actor=APPLICANT,
         detail={"slot": slot.pk},
     )
-    booking_notice(
-        booking=booking,
-        kind=OutgoingMessage.Kind.BOOKING_CONFIRMED,
-        key=f"booking:{booking.pk}:confirmed",
-        now=now,
-    )
-    transaction.on_commit(lambda: _notify_confirmed(booking.pk))
+    booking_confirmation_notices(booking=booking, now=now)
     return booking
-
-
-def _notify_confirmed(booking_id: int) -> None:
-    send_booking_confirmation.delay(booking_id)
 
 
 def _ensure_changeable(booking: Booking, *, now: datetime) -> None:

@@ -1,20 +1,21 @@
 """What the applicant is told about their appointment: the SMS (confirmation, reminder,
-move, cancellation), written to the outbox in the same transaction as the change, one
-per (booking, kind); and the confirmation e-mail."""
+move, cancellation) and the confirmation e-mail, written to the outbox in the same
+transaction as the change, one per (booking, kind), sent by the outbox's worker."""
 
 from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from booking.manage_links import manage_path
 from booking.models import Booking, OutgoingMessage
-from booking.services.outbox import enqueue_after_commit, first_sending_time
+from booking.services.outbox import (
+    enqueue_after_commit,
+    first_sending_time,
+    message_send,
+)
 from booking.sms import texts
 
 Kind = OutgoingMessage.Kind
@@ -32,6 +33,31 @@ def booking_notice(
 ) -> None:
     """Writes one appointment SMS (inside the caller's transaction), enqueued after
     commit; a second call with the same key writes nothing."""
+    message = _sms_write(booking=booking, kind=kind, key=key, now=now)
+    if message is not None and message.send_after <= now:
+        enqueue_after_commit([message.pk])
+
+
+def booking_confirmation_notices(*, booking: Booking, now: datetime) -> None:
+    """Writes the new booking's confirmation SMS, and its confirmation e-mail when
+    the applicant gave an address (inside the caller's transaction); both are
+    enqueued after commit in one task, so the applicant waits for one publish."""
+    sms = _sms_write(
+        booking=booking,
+        kind=Kind.BOOKING_CONFIRMED,
+        key=f"booking:{booking.pk}:confirmed",
+        now=now,
+    )
+    email = _confirmation_email_write(booking=booking, now=now)
+    due = [m.pk for m in (sms, email) if m is not None and m.send_after <= now]
+    if due:
+        enqueue_after_commit(due)
+
+
+def _sms_write(
+    *, booking: Booking, kind: OutgoingMessage.Kind, key: str, now: datetime
+) -> OutgoingMessage | None:
+    """The SMS's outbox row; None when the key was already written."""
     if kind == Kind.BOOKING_CANCELLED:
         body = texts.booking_cancelled(booking=booking)
     else:
@@ -51,8 +77,27 @@ def booking_notice(
             "send_after": first_sending_time(now),
         },
     )
-    if created and message.send_after <= now:
-        enqueue_after_commit([message.pk])
+    return message if created else None
+
+
+def _confirmation_email_write(
+    *, booking: Booking, now: datetime
+) -> OutgoingMessage | None:
+    """The confirmation e-mail's outbox row (rendered when sent); None without an
+    address or when it was already written."""
+    if not booking.email:
+        return None
+    message, created = OutgoingMessage.objects.get_or_create(
+        idempotency_key=f"booking:{booking.pk}:confirmation-email",
+        defaults={
+            "kind": Kind.BOOKING_CONFIRMED_EMAIL,
+            "channel": OutgoingMessage.Channel.EMAIL,
+            "booking": booking,
+            "to": booking.email,
+            "send_after": now,
+        },
+    )
+    return message if created else None
 
 
 def bookings_remind(*, now: datetime) -> int:
@@ -85,42 +130,24 @@ def bookings_remind(*, now: datetime) -> int:
     return count
 
 
-def booking_confirmed(*, booking_id: int) -> None:
-    """Sends the confirmation e-mail at most once, and again only if sending failed."""
-    claimed = (
-        Booking.objects.filter(pk=booking_id, confirmation_email_sent_at__isnull=True)
-        .exclude(email="")
-        .update(confirmation_email_sent_at=timezone.now())
-    )
-    if not claimed:
+def booking_confirmation_email_send(*, booking_id: int, now: datetime) -> None:
+    """For the tasks queued before the e-mail joined the outbox: writes the booking's
+    confirmation e-mail row if it is missing and sends it now. Sends nothing twice:
+    not if the e-mail was already sent (by either release), not if the row is
+    pending for later or in another worker's hands."""
+    booking = Booking.objects.filter(
+        pk=booking_id, confirmation_email_sent_at__isnull=True
+    ).first()
+    if booking is None:
         return
-    booking = Booking.objects.select_related("slot__site", "procedure").get(
-        pk=booking_id
-    )
-    try:
-        with translation.override(booking.language):
-            context = {
-                "booking": booking,
-                "manage_url": settings.PUBLIC_BASE_URL + manage_path(booking),
-            }
-            subject = render_to_string(
-                "booking/email/confirmation_subject.txt", context
-            )
-            body = render_to_string("booking/email/confirmation.txt", context)
-        send_mail(" ".join(subject.split()), body, None, [booking.email])
-    except Exception:
-        # Release the claim so that the task's retry sends it.
-        Booking.objects.filter(pk=booking_id).update(confirmation_email_sent_at=None)
-        raise
+    _confirmation_email_write(booking=booking, now=now)
+    message = booking.messages.filter(kind=Kind.BOOKING_CONFIRMED_EMAIL).first()
+    if message is not None:
+        message_send(message_id=message.pk, now=now)
 
 
-@shared_task(
-    name="booking.tasks.send_booking_confirmation",
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name="booking.tasks.send_booking_confirmation", acks_late=True)
 def send_booking_confirmation(booking_id: int) -> None:
-    """Tells the applicant their appointment is booked (e-mail)."""
-    booking_confirmed(booking_id=booking_id)
+    """Consumes the confirmation tasks of the former release (the e-mail now goes
+    through the outbox: its retries are the outbox's)."""
+    booking_confirmation_email_send(booking_id=booking_id, now=timezone.now())

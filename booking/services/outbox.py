@@ -1,24 +1,39 @@
-"""The SMS outbox: claim, send outside any transaction, record; sweep what was lost;
-apply the provider's delivery receipts. The worker tasks that send live here, beside
-the writes that enqueue them (their registered names are those of the former
-``booking.tasks`` module, so messages already in the broker are still consumed)."""
+"""The outbox (SMS, and the confirmation e-mail): claim, send outside any transaction,
+record; sweep what was lost; apply the provider's delivery receipts. The worker tasks
+that send live here, beside the writes that enqueue them (their registered names are
+those of the former ``booking.tasks`` module, so messages already in the broker are
+still consumed). Every publish goes through ``publish``: a broker that cannot be
+reached never turns a committed write into an error, the sweeper sends later."""
 
+import itertools
+import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from booking import rules
-from booking.models import OutgoingMessage
+from booking.models import Booking, OutgoingMessage
+from booking.services.emails import (
+    EmailPermanentError,
+    EmailTransientError,
+    confirmation_send,
+)
 from booking.sms import Sms, SmsPermanentError, SmsTransientError, get_backend
 
 Status = OutgoingMessage.Status
+Channel = OutgoingMessage.Channel
+
+logger = logging.getLogger(__name__)
+# Publishes that failed in this process since it started (in each warning).
+_publish_failures = itertools.count(1)
 
 
 def first_sending_time(now: datetime) -> datetime:
@@ -30,19 +45,60 @@ def first_sending_time(now: datetime) -> datetime:
     )
 
 
-def messages_enqueue(message_ids: list[int]) -> None:
-    """Tasks of SMS_BATCH_SIZE messages each (10,000 cards ready: 200 publishes, not
-    10,000). If the broker is unreachable, the rows wait for the sweeper."""
-    for start in range(0, len(message_ids), settings.SMS_BATCH_SIZE):
+def _sending_time(channel: str, moment: datetime) -> datetime:
+    # The quiet hours are for SMS (a phone that rings at night); e-mail waits for none.
+    return moment if channel == Channel.EMAIL else first_sending_time(moment)
+
+
+def publish(task: Task, *calls: tuple) -> bool:
+    """Publishes ``task(*args)`` for each ``args`` in ``calls``, now. Never raises: if
+    the broker cannot be reached, logs one warning (no arguments, no personal data;
+    the process's count of failed publishes), does not try the rest and returns
+    False: the work is in the database and the sweeper publishes it later."""
+    for done, args in enumerate(calls):
         try:
-            send_sms_batch.delay(message_ids[start : start + settings.SMS_BATCH_SIZE])
-        except Exception:  # broker unreachable: the rows wait for the sweeper
-            return
+            task.delay(*args)
+        except Exception as error:  # nothing may reach the applicant
+            broker_error = isinstance(error, (KombuError, OSError))
+            logger.log(
+                logging.WARNING if broker_error else logging.ERROR,
+                "publish failed (%d in this process): %s, %d of %d task(s) left to "
+                "the sweeper: %s",
+                next(_publish_failures),
+                task.name,
+                len(calls) - done,
+                len(calls),
+                # The broker's own words name its host; anything else, only its type.
+                f"{type(error).__name__}: {error}"[:200]
+                if broker_error
+                else type(error).__name__,
+                exc_info=not broker_error,  # not the broker: a bug to see
+            )
+            return False
+    return True
+
+
+def publish_after_commit(task: Task, *calls: tuple) -> None:
+    """``publish``, once the current transaction has committed (at once outside
+    any): the worker finds the rows, and a broker outage cannot undo the write."""
+    transaction.on_commit(partial(publish, task, *calls))
+
+
+def _batches(message_ids: list[int]) -> list[tuple]:
+    # Tasks of SMS_BATCH_SIZE messages each (10,000 cards ready: 200 publishes).
+    size = settings.SMS_BATCH_SIZE
+    return [(message_ids[i : i + size],) for i in range(0, len(message_ids), size)]
+
+
+def messages_enqueue(message_ids: list[int]) -> None:
+    """Publishes the messages' send tasks now (the sweeper; see publish)."""
+    publish(send_sms_batch, *_batches(message_ids))
 
 
 def enqueue_after_commit(message_ids: list[int]) -> None:
-    """messages_enqueue, once the transaction that wrote them has committed."""
-    transaction.on_commit(partial(messages_enqueue, message_ids))
+    """Publishes the messages' send tasks once the transaction that wrote them has
+    committed (see publish_after_commit)."""
+    publish_after_commit(send_sms_batch, *_batches(message_ids))
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -66,12 +122,13 @@ def message_send(*, message_id: int, now: datetime) -> SendOutcome | None:
 def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]:
     """Sends each message at most once at a time: claims those still pending and due
     (pending → sending, one transaction for the batch, rows another worker holds are
-    skipped), then calls the provider for each, outside any transaction, recording
-    each result as soon as it comes, so a worker killed mid-batch leaves at most one
-    message in doubt. Transient failures wait (send_after) for SMS_RETRY_WINDOW_HOURS,
-    permanent ones are marked failed. After a transient failure the rest of the
-    batch is not tried now: it goes back to pending, untouched, for the same later
-    time (a provider that is down is not called fifty times)."""
+    skipped), then sends each (SMS provider or mail server), outside any transaction,
+    recording each result as soon as it comes, so a worker killed mid-batch leaves at
+    most one message in doubt. Transient failures wait (send_after) within
+    SMS_RETRY_WINDOW_HOURS, permanent ones are marked failed. After a transient failure the
+    batch's other messages of that channel are not tried now: they go back to
+    pending, untouched, for the same later time (a provider that is down is not
+    called fifty times)."""
     with transaction.atomic():
         claimed = list(
             OutgoingMessage.objects.select_for_update(skip_locked=True)
@@ -82,37 +139,51 @@ def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]
             status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
     outcomes: list[SendOutcome] = []
-    tried = 0
+    tried: set[int] = set()
+    retry_at: dict[str, datetime] = {}  # channels found down, and when to try again
     try:
         for message in claimed:
-            tried += 1
+            if message.channel in retry_at:
+                continue
+            tried.add(message.pk)
             message.attempts += 1
             outcomes.append(_send_claimed(message, now=now))
             if outcomes[-1].retry_at is not None:
-                break
+                retry_at[message.channel] = outcomes[-1].retry_at
     finally:
         # Not tried (after a transient failure, or the task stopped by an error or
         # its time limit): back to pending as they were. One stopped mid-call stays
         # "sending": the provider may have it, the sweeper counts a possible duplicate.
-        _release(
-            [m.pk for m in claimed[tried:]],
-            send_after=outcomes[-1].retry_at if outcomes else None,
-        )
+        for channel in {m.channel for m in claimed}:
+            _release(
+                [m.pk for m in claimed if m.channel == channel and m.pk not in tried],
+                send_after=retry_at.get(channel),
+            )
     return outcomes
 
 
-def _send_claimed(message: OutgoingMessage, *, now: datetime) -> SendOutcome:
+def _deliver(message: OutgoingMessage) -> str:
+    """Hands the message over; returns the provider's id (none for e-mail)."""
+    if message.channel == Channel.EMAIL:
+        if message.booking_id is None:  # the only e-mail is a booking's
+            raise EmailPermanentError("no booking to confirm")
+        confirmation_send(booking_id=message.booking_id, to=message.to)
+        return ""
     sms = Sms(
         reference=message.idempotency_key,
         to=message.to,
         body=message.body,
         kind=message.kind,
     )
+    return get_backend().send(sms).provider_id
+
+
+def _send_claimed(message: OutgoingMessage, *, now: datetime) -> SendOutcome:
     try:
-        sent = get_backend().send(sms)
-    except SmsPermanentError as error:
+        provider_id = _deliver(message)
+    except (SmsPermanentError, EmailPermanentError) as error:
         return _record(message.pk, Status.FAILED, last_error=str(error)[:300])
-    except SmsTransientError as error:
+    except (SmsTransientError, EmailTransientError) as error:
         if now - message.created_at >= timedelta(hours=settings.SMS_RETRY_WINDOW_HOURS):
             return _record(
                 message.pk,
@@ -121,12 +192,20 @@ def _send_claimed(message: OutgoingMessage, *, now: datetime) -> SendOutcome:
                     :300
                 ],
             )
-        retry_at = first_sending_time(now + _retry_delay(message.attempts))
+        retry_at = _sending_time(message.channel, now + _retry_delay(message.attempts))
         _record(
             message.pk, Status.PENDING, last_error=str(error)[:300], send_after=retry_at
         )
         return SendOutcome(Status.PENDING, retry_at)
-    return _record(message.pk, Status.SENT, provider_id=sent.provider_id, sent_at=now)
+    outcome = _record(message.pk, Status.SENT, provider_id=provider_id, sent_at=now)
+    if (
+        message.kind == OutgoingMessage.Kind.BOOKING_CONFIRMED_EMAIL
+        and message.booking_id
+    ):
+        Booking.objects.filter(
+            pk=message.booking_id, confirmation_email_sent_at__isnull=True
+        ).update(confirmation_email_sent_at=now)
+    return outcome
 
 
 def _release(message_ids: list[int], *, send_after: datetime | None) -> None:
@@ -175,12 +254,18 @@ def messages_retry(*, message_ids: list[int], now: datetime) -> int:
             pk__in=message_ids, status__in=[Status.FAILED, Status.UNDELIVERED]
         )
         ids = list(retry.values_list("pk", flat=True))
-        retry.update(status=Status.PENDING, send_after=first_sending_time(now))
+        retry.update(
+            status=Status.PENDING,
+            send_after=Case(
+                When(channel=Channel.EMAIL, then=Value(now)),
+                default=Value(first_sending_time(now)),
+            ),
+        )
         enqueue_after_commit(ids)
     return len(ids)
 
 
-# Delivery receipts from the SMS provider: idempotent, order-proof.
+# Delivery receipts from the SMS provider: idempotent, order-proof. (E-mails get none.)
 DELIVERED = {"delivered"}
 UNDELIVERED = {"soft_bounce", "hard_bounce", "softbounce", "hardbounce", "rejected",
                "blocked", "undelivered", "error"}  # fmt: skip
@@ -194,7 +279,9 @@ def receipt_apply(*, provider_id: str, provider_status: str, now: datetime) -> s
     """Applies one receipt: "delivered" is final (a late or repeated receipt changes
     nothing), a bounce marks the message undelivered unless it was delivered;
     intermediate statuses (sent, accepted) change nothing. Returns the new status."""
-    messages = OutgoingMessage.objects.filter(provider_id=provider_id)
+    messages = OutgoingMessage.objects.filter(
+        channel=Channel.SMS, provider_id=provider_id
+    )
     if not provider_id or not messages.exists():
         raise UnknownMessage(provider_id)
     status = provider_status.strip().lower()
@@ -211,7 +298,7 @@ def receipt_apply(*, provider_id: str, provider_status: str, now: datetime) -> s
 
 @shared_task(name="booking.tasks.send_sms_batch", acks_late=True)
 def send_sms_batch(message_ids: list[int]) -> None:
-    """Sends outbox messages (SMS_BATCH_SIZE at most); retries are scheduled in the
+    """Sends outbox messages, SMS or e-mail (SMS_BATCH_SIZE at most); retries are scheduled in the
     database (send_after) and picked up by the sweeper, never as long Celery ETAs."""
     messages_send(message_ids=message_ids, now=timezone.now())
 
