@@ -39,7 +39,28 @@ WHERE_IS_THE_NUMERO = _(
 )
 
 
-class NumeroEtrangerField(forms.CharField):
+class NormalisedField(forms.CharField):
+    """A text field cleaned by a normaliser: after the length check (so that a very
+    long entry is told it is too long), each exception the normaliser raises is the
+    error of its code in ``refusals`` (most specific first)."""
+
+    refusals: tuple[tuple[type[Exception], str], ...] = ()
+
+    def normalise(self, value: str) -> str:
+        raise NotImplementedError
+
+    def clean(self, value) -> str:
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return self.normalise(value)
+        except tuple(error for error, _code in self.refusals) as error:
+            code = next(c for kind, c in self.refusals if isinstance(error, kind))
+            raise forms.ValidationError(self.error_messages[code], code=code) from None
+
+
+class NumeroEtrangerField(NormalisedField):
     """A numéro étranger in any notation (spaces, dots, dashes; the 9 digits of a
     pre-2017 card), cleaned to its 10 digits; ``invalid`` when it is not one."""
 
@@ -48,22 +69,38 @@ class NumeroEtrangerField(forms.CharField):
             "{} {}", _("Ce numéro étranger n’est pas valide."), WHERE_IS_THE_NUMERO
         ),
     }
+    refusals = ((rules.InvalidNumero, "invalid"),)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
 
-    def clean(self, value) -> str:
-        # After the length check, so that a very long entry is told it is too long.
-        value = super().clean(value)
-        if value in self.empty_values:
-            return value
-        try:
-            return rules.normalize_numero_etranger(value)
-        except rules.InvalidNumero:
-            raise forms.ValidationError(
-                self.error_messages["invalid"], code="invalid"
-            ) from None
+    def normalise(self, value: str) -> str:
+        return rules.normalize_numero_etranger(value)
+
+
+class MobileField(NormalisedField):
+    """A mobile number in any French or international notation, cleaned to E.164;
+    ``landline`` for a number that cannot receive SMS, ``invalid`` otherwise."""
+
+    default_error_messages = {
+        "landline": _(
+            "Ce numéro est celui d’un téléphone fixe : indiquez un numéro de "
+            "portable, qui peut recevoir des SMS."
+        ),
+        "invalid": _(
+            "Ce numéro de téléphone n’est pas valide. Exemples : 06 12 34 56 78, "
+            "+33 6 12 34 56 78, +44 7911 123456."
+        ),
+    }
+    refusals = ((NotAMobile, "landline"), (InvalidPhone, "invalid"))
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def normalise(self, value: str) -> str:
+        return normalize_mobile(value)
 
 
 def _helper(submit_label, *layout) -> FormHelper:
@@ -195,13 +232,12 @@ class ContactForm(DsfrForm):
         error_messages={"required": _("Saisissez votre prénom.")},
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
-    mobile = forms.CharField(
+    mobile = MobileField(
         label=_("Téléphone portable"),
         help_text=_(
             "Pour recevoir la confirmation et le rappel par SMS. Par exemple 06 12 34 "
             "56 78, ou +44 7911 123456 pour un numéro étranger."
         ),
-        max_length=32,
         error_messages={"required": _("Saisissez votre numéro de téléphone portable.")},
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
@@ -251,26 +287,6 @@ class ContactForm(DsfrForm):
             # A hidden field: say it where the applicant looks.
             self.add_error(None, antibot.FAILED)
         return cleaned
-
-    def clean_mobile(self) -> str:
-        try:
-            return normalize_mobile(self.cleaned_data["mobile"])
-        except NotAMobile:
-            raise forms.ValidationError(
-                _(
-                    "Ce numéro est celui d’un téléphone fixe : indiquez un numéro de "
-                    "portable, qui peut recevoir des SMS."
-                ),
-                code="landline",
-            ) from None
-        except InvalidPhone:
-            raise forms.ValidationError(
-                _(
-                    "Ce numéro de téléphone n’est pas valide. Exemples : 06 12 34 56 78, "
-                    "+33 6 12 34 56 78, +44 7911 123456."
-                ),
-                code="invalid",
-            ) from None
 
 
 class SecondFactorForm(DsfrForm):

@@ -3,7 +3,6 @@
 import csv
 from datetime import date
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -20,62 +19,17 @@ from booking.admin.base import (
     NumeroEtrangerSearchMixin,
     ServiceHistoryAdmin,
 )
+from booking.admin.forms import CONTACT_FIELDS, BookingChangeForm
 from booking.admin.statistics import StatisticsPageMixin
 from booking.errors import BookingError
 from booking.models import (
     Booking,
     BookingEvent,
 )
-from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 
 
 class BookingEventInline(AuditTrailInline):
     model = BookingEvent
-
-
-# What an agent may correct in the change form (booking_update_contact).
-CONTACT_FIELDS = [
-    "last_name",
-    "first_name",
-    "mobile",
-    "email",
-    "language",
-    "for_relative",
-]
-
-
-class BookingChangeForm(forms.ModelForm):
-    """The applicant's contact details, and the agenda's "flag" action: the flag and
-    the note are written by `booking_flag_numero`, with its audit event."""
-
-    flag = forms.BooleanField(
-        label=_("Signaler le numéro comme douteux"), required=False
-    )
-    flag_note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Enregistrée avec le signalement, dans l’historique du rendez-vous."
-        ),
-    )
-
-    class Meta:
-        model = Booking
-        fields = CONTACT_FIELDS
-
-    def clean_mobile(self) -> str:
-        try:
-            return normalize_mobile(self.cleaned_data["mobile"])
-        except NotAMobile:
-            raise forms.ValidationError(
-                _("C’est un numéro de téléphone fixe : il ne peut pas recevoir de SMS.")
-            ) from None
-        except InvalidPhone:
-            raise forms.ValidationError(
-                _("Numéro de téléphone portable invalide.")
-            ) from None
 
 
 @admin.register(Booking)

@@ -3,11 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booking.forms import NumeroEtrangerField
-from booking.models import (
-    Card,
-)
-from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
+from booking.forms import MobileField, NumeroEtrangerField
+from booking.models import Booking, Card
 
 
 class CsvUploadForm(forms.Form):
@@ -20,7 +17,19 @@ class CsvUploadForm(forms.Form):
         return upload
 
 
+# The agents' words for a wrong mobile (shorter than the applicant's).
+AGENT_MOBILE_ERRORS = {
+    "landline": _(
+        "C’est un numéro de téléphone fixe : il ne peut pas recevoir de SMS."
+    ),
+    "invalid": _("Numéro de téléphone portable invalide."),
+}
+
+
 class CardForm(forms.ModelForm):
+    mobile = MobileField(
+        label=_("téléphone portable"), error_messages=AGENT_MOBILE_ERRORS
+    )
     numero_etranger = NumeroEtrangerField(
         label=_("numéro étranger"),
         error_messages={
@@ -41,14 +50,38 @@ class CardForm(forms.ModelForm):
             "site",
         ]
 
-    def clean_mobile(self) -> str:
-        try:
-            return normalize_mobile(self.cleaned_data["mobile"])
-        except NotAMobile:
-            raise forms.ValidationError(
-                _("C’est un numéro de téléphone fixe : il ne peut pas recevoir de SMS.")
-            ) from None
-        except InvalidPhone:
-            raise forms.ValidationError(
-                _("Numéro de téléphone portable invalide.")
-            ) from None
+
+# What an agent may correct in the change form (booking_update_contact).
+CONTACT_FIELDS = [
+    "last_name",
+    "first_name",
+    "mobile",
+    "email",
+    "language",
+    "for_relative",
+]
+
+
+class BookingChangeForm(forms.ModelForm):
+    """The applicant's contact details, and the agenda's "flag" action: the flag and
+    the note are written by `booking_flag_numero`, with its audit event."""
+
+    mobile = MobileField(
+        label=_("téléphone portable"), error_messages=AGENT_MOBILE_ERRORS
+    )
+    flag = forms.BooleanField(
+        label=_("Signaler le numéro comme douteux"), required=False
+    )
+    flag_note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Enregistrée avec le signalement, dans l’historique du rendez-vous."
+        ),
+    )
+
+    class Meta:
+        model = Booking
+        fields = CONTACT_FIELDS

@@ -62,6 +62,12 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The worker owns a message's status: its page is read-only, since saving the
+        # row whole could undo a status written meanwhile. "Renvoyer maintenant" (on
+        # the list) is the one change, through messages_retry.
+        return obj is None and super().has_change_permission(request)
+
     @admin.display(description=_("destinataire"))
     def recipient(self, message: OutgoingMessage) -> str:
         if message.channel == OutgoingMessage.Channel.EMAIL:

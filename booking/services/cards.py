@@ -238,8 +238,14 @@ def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
                 numero_etranger__in=list(parsed), status__in=PENDING
             )
         }
-        Card.objects.bulk_create(
+        created = Card.objects.bulk_create(
             [card for numero, card in parsed.items() if numero not in existing]
+        )
+        # A card first known from the delivery list has its CREATED event too, as one
+        # added in the admin (card_create).
+        CardEvent.objects.bulk_create(
+            CardEvent(card=card, kind=CardEvent.Kind.CREATED, actor=by)
+            for card in created
         )
         ids = list(
             Card.objects.filter(

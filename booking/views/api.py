@@ -5,6 +5,7 @@ import re
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
@@ -44,7 +45,7 @@ def creneaux(request: HttpRequest, demarche: str):
         else None
     )
     if procedure is None:
-        raise HttpError(404, "Démarche inconnue ou sans rendez-vous au guichet.")
+        raise HttpError(404, _("Démarche inconnue ou sans rendez-vous au guichet."))
     return HttpResponse(
         availability.free_slots_json(procedure=procedure, now=timezone.now()),
         content_type="application/json",

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from booking import services
@@ -66,7 +67,7 @@ def test_retry_now_requeues_failed_messages_only(admin_client):
         follow=True,
     )
     latest = first_sending_time(timezone.now())
-    assert "2 SMS remis en file." in response.content.decode()
+    assert "2 messages remis en file." in response.content.decode()
     after = {
         m.pk: (m.status, m.send_after, m.attempts)
         for m in OutgoingMessage.objects.all()
@@ -139,3 +140,19 @@ def test_card_change_writes_the_contact_details_only(admin_client):
     assert card.numero_etranger == "2008006503"
     assert card.site != other_site
     assert card.status == Card.Status.READY
+
+
+def test_a_message_page_is_read_only_so_saving_cannot_undo_the_worker(admin_client):
+    card = CardFactory()
+    services.card_mark_ready(card_ids=[card.pk], by="a", now=timezone.now())
+    message = OutgoingMessage.objects.get(card=card)
+    url = reverse("admin:booking_outgoingmessage_change", args=[message.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    # The worker records a result while the agent has the page open; a POST of the
+    # stale page changes nothing.
+    OutgoingMessage.objects.filter(pk=message.pk).update(status="delivered")
+    assert admin_client.post(url, {"status": "pending"}).status_code == 403
+    message.refresh_from_db()
+    assert message.status == "delivered"

@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from booking.models import Card, OutgoingMessage
 from tests.factories import CardFactory, SiteFactory
@@ -133,3 +134,23 @@ def test_command_stops_on_a_missing_or_broken_file_and_changes_nothing(
     with pytest.raises(CommandError):
         call_command("cards_ready", str(path))
     assert not Card.objects.exists()
+
+
+def test_a_card_first_known_from_the_delivery_list_has_its_created_event(admin_client):
+    SiteFactory()
+    known = CardFactory(numero_etranger="4512345678")
+    upload = SimpleUploadedFile(
+        "livraison.csv",
+        (
+            HEADER + "208006503,Diallo,Awa,0612345678,\n"
+            "4512345678,Nguyen,Linh,0781234567,\n"
+        ).encode(),
+    )
+    admin_client.post(reverse("admin:booking_card_delivery"), {"file": upload})
+    new = Card.objects.get(numero_etranger="2008006503")
+    assert list(new.events.values_list("kind", "actor")) == [
+        ("created", "admin"),
+        ("ready", "admin"),
+    ]
+    # A card already known gets no second CREATED event.
+    assert list(known.events.values_list("kind", flat=True)) == ["ready"]

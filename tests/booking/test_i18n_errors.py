@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from booking.manage_links import manage_path
 from booking.models import Hold
 from booking.views.applying import GENERIC_MISMATCH
+from tests.booking import flow
 from tests.factories import (
     BookingFactory,
     ProcedureFactory,
@@ -39,17 +40,9 @@ ERRORS = re.compile(
     re.DOTALL,
 )
 
-IDENTITY = {
-    "numero_etranger": "2008006503",
-    "valid_until": "31/03/2028",
-    "postal_code": "45000",
-}
-CONTACT = {
-    "last_name": "Diallo",
-    "first_name": "Awa",
-    "mobile": "06 12 34 56 78",
-    "email": "awa@example.org",
-}
+# The flow's own data, with the numéro as the register holds it (ten digits).
+IDENTITY = {**flow.IDENTITY, "numero_etranger": "2008006503"}
+CONTACT = flow.CONTACT
 
 
 @pytest.fixture(autouse=True)
