@@ -24,6 +24,7 @@ from booking.models import (
     Slot,
 )
 from booking.selectors import free_places
+from booking.services.history import fields_update
 from booking.services.notices import booking_confirmation_notices, booking_notice
 
 APPLICANT = "usager"
@@ -308,10 +309,4 @@ def booking_update_contact(
         "language": language,
         "for_relative": for_relative,
     }
-    with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
-        for name, value in fields.items():
-            setattr(booking, name, value)
-        booking._change_reason = by  # type: ignore[attr-defined]
-        booking.save(update_fields=[*fields, "updated_at"])
-    return booking
+    return fields_update(Booking, pk=booking_id, fields=fields, by=by)

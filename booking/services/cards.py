@@ -16,6 +16,7 @@ from booking.models import Card, CardEvent, ClosureDay, OutgoingMessage, Site
 from booking.phone import normalize_mobile
 from booking.rules import in_collection_window
 from booking.services.csv_rows import BadCell, Cells, parse_csv
+from booking.services.history import fields_update
 from booking.services.outbox import enqueue_after_commit, first_sending_time
 from booking.sms import texts
 
@@ -304,10 +305,4 @@ def card_update_contact(
         "mobile": normalize_mobile(mobile),
         "language": language,
     }
-    with transaction.atomic():
-        card = Card.objects.select_for_update().get(pk=card_id)
-        for name, value in fields.items():
-            setattr(card, name, value)
-        card._change_reason = by  # type: ignore[attr-defined]
-        card.save(update_fields=[*fields, "updated_at"])
-    return card
+    return fields_update(Card, pk=card_id, fields=fields, by=by)
