@@ -73,11 +73,12 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
 
     def save_model(self, request, obj, form, change) -> None:
         agent = request.user.get_username()
-        services.booking_update_contact(
-            booking_id=obj.pk,
-            by=agent,
-            **{name: form.cleaned_data[name] for name in CONTACT_FIELDS},
-        )
+        if set(form.changed_data) & set(CONTACT_FIELDS):
+            services.booking_update_contact(
+                booking_id=obj.pk,
+                by=agent,
+                **{name: form.cleaned_data[name] for name in CONTACT_FIELDS},
+            )
         if form.cleaned_data["flag"]:
             services.booking_flag_numero(
                 booking_id=obj.pk, by=agent, note=form.cleaned_data["flag_note"]

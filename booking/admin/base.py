@@ -4,6 +4,7 @@ numéro étranger, and the custom pages' context and permission hook."""
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,6 +22,23 @@ class AuditTrailInline(admin.TabularInline):
     readonly_fields = ["at", "kind", "actor", "detail"]
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # The trail belongs to its subject: whoever may see the appointment or the
+        # card sees its events (no role is given the events' own permissions).
+        opts = self.parent_model._meta
+        return any(
+            request.user.has_perm(
+                f"{opts.app_label}.{get_permission_codename(action, opts)}"
+            )
+            for action in ("view", "change")
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -2,11 +2,18 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from booking import services
 from booking.models import Card, OpeningSchedule, OutgoingMessage
 from booking.roles import ROLES
 from tests.agents import login_role
-from tests.factories import CardFactory, ProcedureFactory, SiteFactory
+from tests.factories import (
+    BookingFactory,
+    CardFactory,
+    ProcedureFactory,
+    SiteFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +133,19 @@ def test_encadrement_sees_and_may_open_the_delivery_list(agent):
     client = agent("encadrement")
     assert client.get("/admin/booking/card/livraison/").status_code == 200
     assert "Liste de livraison" in client.get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize("role", ["accueil", "instruction", "encadrement"])
+def test_every_role_reads_the_events_of_what_it_may_see(agent, role):
+    booking = BookingFactory()
+    services.booking_flag_numero(booking_id=booking.pk, by="agent.x", note="à revoir")
+    card = CardFactory()
+    services.card_mark_ready(card_ids=[card.pk], by="agent.y", now=timezone.now())
+    client = agent(role)
+    booking_page = client.get(f"/admin/booking/booking/{booking.pk}/change/")
+    card_page = client.get(f"/admin/booking/card/{card.pk}/change/")
+    assert booking_page.status_code == card_page.status_code == 200
+    # The trail is there, read-only (no form field for its rows).
+    assert "agent.x" in booking_page.content.decode()
+    assert "agent.y" in card_page.content.decode()
+    assert 'name="events-0-actor"' not in booking_page.content.decode()
