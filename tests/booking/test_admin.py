@@ -147,3 +147,14 @@ def test_history_revert_cannot_bring_back_a_cancelled_booking(admin_client):
     assert response.status_code == 403
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+
+
+def test_flagging_alone_writes_one_version_in_the_history(admin_client):
+    booking = BookingFactory()
+    versions = booking.history.count()
+    admin_client.post(
+        f"/admin/booking/booking/{booking.pk}/change/",
+        booking_change_form(booking, flag="on", flag_note="à revoir"),
+    )
+    # The flag's own save; no empty contact change beside it.
+    assert booking.history.count() == versions + 1
