@@ -222,12 +222,10 @@ def booking_move(
     booking's lock). Raises NotCancellable, TooLate, MoveLimitReached,
     SlotNotBookable or SlotFull."""
     with transaction.atomic():
-        # Lock order: the booking, then the slot, as everywhere else.
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("slot", "procedure")
-            .get(pk=booking_id)
-        )
+        # Lock order: the booking, then the slot, as everywhere else. The row is
+        # locked alone: joined to its slot, a row another move has just changed is
+        # re-checked by PostgreSQL against its old slot, and not found.
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
         _ensure_changeable(booking, now=now)
         slot = _lock_bookable_slot(
             slot_id=slot_id, procedure=booking.procedure, now=now
