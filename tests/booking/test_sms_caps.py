@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import Booking, OutgoingMessage
+from booking.phone import FRENCH_REGIONS
 from booking.sms import locmem
 from tests.booking.flow import CONTACT, hold
 from tests.factories import BookingFactory, CardFactory, SlotFactory
@@ -252,3 +253,8 @@ def test_simultaneous_moves_of_many_bookings_to_one_number_stop_at_its_cap(setti
     refused = OutgoingMessage.objects.filter(status=Status.REFUSED)
     # The others are pending, or sent already (the worker runs eagerly here).
     assert (OutgoingMessage.objects.count(), refused.count()) == (10, 7)
+
+
+def test_the_default_regions_are_every_french_one(settings):
+    assert sorted(settings.SMS_ALLOWED_REGIONS) == sorted(FRENCH_REGIONS)
+    assert "KM" not in FRENCH_REGIONS  # the Comoros (+269); Mayotte is +262
