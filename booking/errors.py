@@ -33,6 +33,14 @@ class NotCancellable(BookingError):
     """The appointment is not active any more (cancelled, past, honoured)."""
 
 
+class MoveLimitReached(BookingError):
+    """The appointment was already moved BOOKING_MAX_MOVES times online."""
+
+    def __init__(self, reference: str = ""):
+        super().__init__(reference)
+        self.reference = reference
+
+
 class HandoverRefused(BookingError):
     """The card cannot be handed over now; ``reason`` says why, in the agent's words."""
 

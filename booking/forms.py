@@ -8,7 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from booking import rules
-from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
+from booking.phone import InvalidPhone, NotAMobile, is_in_regions, normalize_mobile
 from booking.selectors import procedure_list_offered
 from booking.web import antibot
 from booking.web.antibot import ProofOfWorkField, widget_strings
@@ -236,7 +236,9 @@ class ContactForm(DsfrForm):
         label=_("Téléphone portable"),
         help_text=_(
             "Pour recevoir la confirmation et le rappel par SMS. Par exemple 06 12 34 "
-            "56 78, ou +44 7911 123456 pour un numéro étranger."
+            "56 78. Les SMS ne partent que vers les numéros français (métropole et "
+            "outre-mer) : avec un numéro étranger, indiquez aussi votre adresse "
+            "électronique."
         ),
         error_messages={"required": _("Saisissez votre numéro de téléphone portable.")},
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -286,7 +288,26 @@ class ContactForm(DsfrForm):
         if self.has_error("proof"):
             # A hidden field: say it where the applicant looks.
             self.add_error(None, antibot.FAILED)
+        mobile = cleaned.get("mobile")
+        if (
+            mobile
+            and not cleaned.get("email")
+            and not self.has_error("email")
+            and not is_in_regions(mobile, settings.SMS_ALLOWED_REGIONS)
+        ):
+            # A newcomer may have only their home country's mobile: the booking is
+            # taken, the agents can call that number, and the confirmation and the
+            # manage link go by e-mail (the outbox records its SMS refused).
+            self.add_error("mobile", NO_SMS_ABROAD)
         return cleaned
+
+
+NO_SMS_ABROAD = _(
+    "Nous n’envoyons de SMS qu’aux numéros de portable français (métropole et "
+    "outre-mer). Indiquez un numéro français, ou gardez celui-ci et indiquez votre "
+    "adresse électronique : vous y recevrez la confirmation et le lien pour gérer "
+    "votre rendez-vous."
+)
 
 
 class SecondFactorForm(DsfrForm):

@@ -1,10 +1,16 @@
 """Mobile numbers, as people type them, to E.164 (shared by bookings and cards)."""
 
+from collections.abc import Iterable
+
 import phonenumbers
 
 # A national number ("06…", "0690…") is tried as metropolitan France first, then as
 # each overseas department or collectivity with its own country code.
 NATIONAL_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF")
+# Every French number, mainland and overseas (phonenumbers' regions): the
+# departments and collectivities above, and Wallis-et-Futuna, New Caledonia and French
+# Polynesia. The Comoros (+269) are not French: Mayotte is +262 269 / +262 639.
+FRENCH_REGIONS = (*NATIONAL_REGIONS, "WF", "NC", "PF")
 MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -40,6 +46,22 @@ def normalize_mobile(raw: str) -> str:
                 number, phonenumbers.PhoneNumberFormat.E164
             )
     raise InvalidPhone(raw)
+
+
+def region_of(number: str) -> str | None:
+    """The region (ISO 3166 code, as phonenumbers names it) of an E.164 number, or
+    None when it names none."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(parsed)
+
+
+def is_in_regions(number: str, regions: Iterable[str]) -> bool:
+    """Whether an E.164 number belongs to one of ``regions``; "*" is any number."""
+    allowed = set(regions)
+    return "*" in allowed or region_of(number) in allowed
 
 
 def masked(number: str) -> str:

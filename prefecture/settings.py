@@ -320,6 +320,9 @@ BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)
 AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=5)
 # No cancel or move online in the last hours before the appointment.
 BOOKING_CHANGE_CUTOFF_HOURS = env.int("BOOKING_CHANGE_CUTOFF_HOURS", default=24)
+# An appointment can be moved online this many times (each move sends an SMS); then
+# the applicant can still cancel, or ask the préfecture's front desk.
+BOOKING_MAX_MOVES = env.int("BOOKING_MAX_MOVES", default=3)
 # The booking flow's state expires after this long without a step (the variable's
 # name predates the unit suffix).
 BOOKING_FLOW_MAX_AGE_SECONDS = env.int("BOOKING_FLOW_MAX_AGE", default=1800)
@@ -354,6 +357,18 @@ SMS_SWEEP_BATCH = 2000
 # Messages per Celery task: one publish and one claim for the lot, each SMS still
 # recorded as soon as the provider answers.
 SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=50)
+# Against SMS pumping: appointment SMS beyond these counts in one day (TIME_ZONE) are
+# recorded "refused" and never sent. Per booking: its confirmation, BOOKING_MAX_MOVES
+# moves and its cancellation, on one day, all go. Per mobile number, over every
+# booking (a parent booking for relatives); card SMS are neither capped nor counted.
+SMS_PER_BOOKING_PER_DAY = env.int("SMS_PER_BOOKING_PER_DAY", default=5)
+SMS_PER_MOBILE_PER_DAY = env.int("SMS_PER_MOBILE_PER_DAY", default=6)
+# Appointment SMS go only to numbers of these regions (phonenumbers' codes): every
+# French one, mainland and overseas (booking.phone.FRENCH_REGIONS); "*" for any.
+SMS_ALLOWED_REGIONS = env.list(
+    "SMS_ALLOWED_REGIONS",
+    default=["FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "NC", "PF"],
+)
 BREVO_API_KEY = env.str("BREVO_API_KEY", default="")
 BREVO_API_URL = env.str(
     "BREVO_API_URL", default="https://api.brevo.com/v3/transactionalSMS/send"

@@ -254,6 +254,8 @@ class Booking(models.Model):
     confirmation_email_sent_at = models.DateTimeField(
         _("courriel de confirmation envoyé le"), null=True, blank=True
     )
+    # Moves by the applicant (booking_move, under the row lock; BOOKING_MAX_MOVES).
+    move_count = models.PositiveSmallIntegerField(_("déplacements"), default=0)
 
     history = HistoricalRecords()
 

@@ -34,6 +34,9 @@ class OutgoingMessage(models.Model):
         DELIVERED = "delivered", _("reçu")
         UNDELIVERED = "undelivered", _("non reçu")
         FAILED = "failed", _("échec")
+        # Over a daily cap, or to a number outside SMS_ALLOWED_REGIONS: recorded,
+        # never sent (last_error says why).
+        REFUSED = "refused", _("refusé (non envoyé)")
 
     idempotency_key = models.CharField(_("clé d'unicité"), max_length=80, unique=True)
     kind = models.CharField(_("type"), max_length=24, choices=Kind)
@@ -80,6 +83,8 @@ class OutgoingMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "send_after"]),
             models.Index(fields=["provider_id"]),
+            # The daily cap per mobile number counts a number's messages of the day.
+            models.Index(fields=["to", "created_at"], name="booking_message_to_day"),
         ]
         constraints = [
             models.CheckConstraint(

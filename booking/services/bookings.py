@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from booking import rules
 from booking.errors import (
     AlreadyBooked,
+    MoveLimitReached,
     NotCancellable,
     SlotFull,
     SlotNotBookable,
@@ -217,26 +218,28 @@ def booking_move(
     *, booking_id: int, slot_id: int, hold_token: str, now: datetime
 ) -> Booking:
     """Moves an appointment to another slot of the same démarche, keeping its
-    reference and its holder. Raises NotCancellable, TooLate, SlotNotBookable or
-    SlotFull."""
+    reference and its holder, BOOKING_MAX_MOVES times at most (counted under the
+    booking's lock). Raises NotCancellable, TooLate, MoveLimitReached,
+    SlotNotBookable or SlotFull."""
     with transaction.atomic():
-        # Lock order: the booking, then the slot, as everywhere else.
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("slot", "procedure")
-            .get(pk=booking_id)
-        )
+        # Lock order: the booking, then the slot, as everywhere else. The row is
+        # locked alone: joined to its slot, a row another move has just changed is
+        # re-checked by PostgreSQL against its old slot, and not found.
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
         _ensure_changeable(booking, now=now)
         slot = _lock_bookable_slot(
             slot_id=slot_id, procedure=booking.procedure, now=now
         )
         if slot.pk == booking.slot_id:
             return booking
+        if booking.move_count >= settings.BOOKING_MAX_MOVES:
+            raise MoveLimitReached(booking.reference)
         if free_places(slot, now=now, exclude_hold_token=hold_token) <= 0:
             raise SlotFull(slot_id)
         previous = booking.slot_id
         booking.slot = slot
-        booking.save(update_fields=["slot", "updated_at"])
+        booking.move_count += 1
+        booking.save(update_fields=["slot", "move_count", "updated_at"])
         Hold.objects.filter(token=hold_token).delete()
         BookingEvent.objects.create(
             booking=booking,

@@ -1,16 +1,20 @@
 """What the applicant is told about their appointment: the SMS (confirmation, reminder,
 move, cancellation) and the confirmation e-mail, written to the outbox in the same
-transaction as the change, one per (booking, kind), sent by the outbox's worker."""
+transaction as the change, one per (booking, kind), sent by the outbox's worker. The SMS
+are capped against SMS pumping (per booking and per number a day, French numbers
+only): one over a cap is recorded "refused" and never sent."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking, OutgoingMessage
+from booking.phone import is_in_regions, region_of
 from booking.services.outbox import (
     enqueue_after_commit,
     first_sending_time,
@@ -19,6 +23,7 @@ from booking.services.outbox import (
 from booking.sms import texts
 
 Kind = OutgoingMessage.Kind
+Status = OutgoingMessage.Status
 
 
 def short_manage_url(booking: Booking) -> str:
@@ -32,7 +37,8 @@ def booking_notice(
     *, booking: Booking, kind: OutgoingMessage.Kind, key: str, now: datetime
 ) -> None:
     """Writes one appointment SMS (inside the caller's transaction), enqueued after
-    commit; a second call with the same key writes nothing."""
+    commit; a second call with the same key writes nothing; one over a cap is
+    recorded refused, and not enqueued."""
     message = _sms_write(booking=booking, kind=kind, key=key, now=now)
     if message is not None and message.send_after <= now:
         enqueue_after_commit([message.pk])
@@ -54,10 +60,26 @@ def booking_confirmation_notices(*, booking: Booking, now: datetime) -> None:
         enqueue_after_commit(due)
 
 
+# The SMS an applicant's actions cause (booking, moves, cancellation, and the reminder
+# that follows): capped per booking and per number, and only to SMS_ALLOWED_REGIONS.
+# Card SMS are not: only agents and production's delivery list write them, once per
+# card (and CARD_REMINDER_MAX reminders), to a number the préfecture holds, and a card
+# is handed over only after its SMS went; they do not count toward these caps either.
+APPOINTMENT_SMS = (
+    Kind.BOOKING_CONFIRMED,
+    Kind.BOOKING_REMINDER,
+    Kind.BOOKING_MOVED,
+    Kind.BOOKING_CANCELLED,
+)
+# pg_advisory_xact_lock(class, key)'s class for "SMS to this number" (b"SMS\x00").
+_MOBILE_LOCK_CLASS = 0x534D5300
+
+
 def _sms_write(
     *, booking: Booking, kind: OutgoingMessage.Kind, key: str, now: datetime
 ) -> OutgoingMessage | None:
-    """The SMS's outbox row; None when the key was already written."""
+    """The SMS's outbox row; None when there is nothing to send: the key was already
+    written, or the message is recorded refused (see _sms_refusal)."""
     if kind == Kind.BOOKING_CANCELLED:
         body = texts.booking_cancelled(booking=booking)
     else:
@@ -67,17 +89,61 @@ def _sms_write(
             Kind.BOOKING_MOVED: texts.booking_moved,
         }[kind]
         body = render(booking=booking, url=short_manage_url(booking))
-    message, created = OutgoingMessage.objects.get_or_create(
-        idempotency_key=key,
-        defaults={
-            "kind": kind,
-            "booking": booking,
-            "to": booking.mobile,
-            "body": body[:160],
-            "send_after": first_sending_time(now),
-        },
-    )
-    return message if created else None
+    with transaction.atomic():
+        _lock_recipients(booking)
+        refusal = _sms_refusal(booking=booking, now=now)
+        message, created = OutgoingMessage.objects.get_or_create(
+            idempotency_key=key,
+            defaults={
+                "kind": kind,
+                "booking": booking,
+                "to": booking.mobile,
+                "body": body[:160],
+                "send_after": first_sending_time(now),
+                "status": Status.REFUSED if refusal else Status.PENDING,
+                "last_error": refusal,
+            },
+        )
+    return message if created and message.status == Status.PENDING else None
+
+
+def _lock_recipients(booking: Booking) -> None:
+    """Locks the booking's row, then its mobile number, to the end of the transaction:
+    the writers of SMS for one booking, or for one number across bookings, count and
+    write one after the other. (The number's lock is PostgreSQL's advisory lock; on
+    the SQLite of development, the caps can be passed by concurrent writers.)"""
+    list(Booking.objects.select_for_update().filter(pk=booking.pk).values_list("pk"))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [_MOBILE_LOCK_CLASS, booking.mobile],
+            )
+
+
+def _sms_refusal(*, booking: Booking, now: datetime) -> str:
+    """Why an appointment SMS for ``booking`` must not be sent (for the agents' outbox
+    list; no personal data), or "" to send it: a number outside SMS_ALLOWED_REGIONS,
+    or the day's (TIME_ZONE) SMS_PER_BOOKING_PER_DAY or SMS_PER_MOBILE_PER_DAY already
+    written. Refused messages count toward neither cap."""
+    if not is_in_regions(booking.mobile, settings.SMS_ALLOWED_REGIONS):
+        region = region_of(booking.mobile) or "unknown"
+        return f"not sent: region {region} outside SMS_ALLOWED_REGIONS"
+    tz = timezone.get_default_timezone()
+    day = timezone.localtime(now, tz).date()
+    today = OutgoingMessage.objects.filter(
+        channel=OutgoingMessage.Channel.SMS,
+        kind__in=APPOINTMENT_SMS,
+        created_at__gte=datetime.combine(day, time.min, tzinfo=tz),
+        created_at__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
+    ).exclude(status=Status.REFUSED)
+    cap = settings.SMS_PER_BOOKING_PER_DAY
+    if today.filter(booking=booking).count() >= cap:
+        return f"not sent: {cap} SMS for this booking today (SMS_PER_BOOKING_PER_DAY)"
+    cap = settings.SMS_PER_MOBILE_PER_DAY
+    if today.filter(to=booking.mobile).count() >= cap:
+        return f"not sent: {cap} SMS to this number today (SMS_PER_MOBILE_PER_DAY)"
+    return ""
 
 
 def _confirmation_email_write(

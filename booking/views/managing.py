@@ -11,10 +11,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import rules, selectors, services
 from booking.errors import (
+    MoveLimitReached,
     NotCancellable,
     SecondFactorMismatch,
     SlotFull,
@@ -48,7 +50,14 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = _managed(request, token)
     if _second_factor_passed(request, booking):
         return render(
-            request, "booking/manage.html", {"booking": booking, "token": token}
+            request,
+            "booking/manage.html",
+            {
+                "booking": booking,
+                "token": token,
+                "can_move": _moves_left(booking) > 0,
+                "moves_text": _moves_text(booking),
+            },
         )
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -106,11 +115,43 @@ def _too_late_message() -> str:
     ) % {"hours": settings.BOOKING_CHANGE_CUTOFF_HOURS}
 
 
+def _moves_left(booking: Booking) -> int:
+    return max(0, settings.BOOKING_MAX_MOVES - booking.move_count)
+
+
+def _moves_text(booking: Booking) -> str:
+    """How many more times the applicant may move the appointment online."""
+    left = _moves_left(booking)
+    if left:
+        return ngettext(
+            "Vous pouvez encore déplacer ce rendez-vous %(count)d fois.",
+            "Vous pouvez encore déplacer ce rendez-vous %(count)d fois.",
+            left,
+        ) % {"count": left}
+    return _move_limit_message()
+
+
+def _move_limit_message() -> str:
+    moves = settings.BOOKING_MAX_MOVES
+    return ngettext(
+        "Ce rendez-vous a déjà été déplacé %(count)d fois : il ne peut plus être "
+        "déplacé en ligne. Vous pouvez encore l’annuler, ou contacter l’accueil de "
+        "la préfecture.",
+        "Ce rendez-vous a déjà été déplacé %(count)d fois : il ne peut plus être "
+        "déplacé en ligne. Vous pouvez encore l’annuler, ou contacter l’accueil de "
+        "la préfecture.",
+        moves,
+    ) % {"count": moves}
+
+
 @require_http_methods(["GET", "POST"])
 def move(request: HttpRequest, token: str) -> HttpResponse:
     booking = _manage_guard(request, token)
     if isinstance(booking, HttpResponse):
         return booking
+    if _moves_left(booking) == 0:
+        # No slot list and no hold: the manage page says why.
+        return redirect("booking:manage", token=token)
     hold_key = f"move-hold-{booking.pk}"
     hold_token = request.session.get(hold_key) or secrets.token_urlsafe(24)
     now = timezone.now()
@@ -145,6 +186,8 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
             except NotCancellable:
                 messages.error(request, _("Ce rendez-vous n’est plus actif."))
                 return redirect("booking:manage", token=token)
+            except MoveLimitReached:  # moved meanwhile from another tab
+                return redirect("booking:manage", token=token)
             else:
                 if request.POST.get("confirm") == "1":
                     request.session.pop(hold_key, None)
@@ -155,7 +198,12 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
                 return render(
                     request,
                     "booking/move_confirm.html",
-                    {"booking": booking, "slot": slot, "token": token},
+                    {
+                        "booking": booking,
+                        "slot": slot,
+                        "token": token,
+                        "moves_text": _moves_text(booking),
+                    },
                 )
     open_slots = selectors.slot_list_open(
         procedure=booking.procedure, now=now, exclude_hold_token=hold_token
@@ -172,6 +220,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
             "next_day": page.next_day,
             "first_day": first_day,
             "manage_url": reverse("booking:manage", kwargs={"token": token}),
+            "moves_text": _moves_text(booking),
         },
     )
 
