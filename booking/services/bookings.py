@@ -191,11 +191,9 @@ def booking_cancel(*, booking_id: int, now: datetime, by: str = APPLICANT) -> Bo
     """Cancels an active appointment, which frees its place at once. Raises
     NotCancellable or TooLate (only for the applicant: agents may cancel late)."""
     with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("slot")
-            .get(pk=booking_id)
-        )
+        # The row alone: locked with its slot joined, a move committed meanwhile
+        # makes PostgreSQL re-check the join against the old slot and find nothing.
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
         if by == APPLICANT:
             _ensure_changeable(booking, now=now)
         elif booking.status != Booking.Status.CONFIRMED:

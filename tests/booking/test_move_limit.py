@@ -2,10 +2,11 @@
 applicant is told how many moves are left, and then that there are none."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -222,3 +223,45 @@ def test_the_migration_is_reversible():
             )
         ]
     assert "move_count" in columns
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_agent_cancelling_while_the_applicant_moves_cancels_the_moved_booking():
+    booking = book(SlotFactory())
+    (target,) = slots_after(booking, 1)
+    locked = threading.Event()
+    outcome: list = []
+
+    def move_slowly() -> None:
+        # The applicant's move holds the booking's row while the agent cancels.
+        try:
+            with transaction.atomic():
+                row = Booking.objects.select_for_update().get(pk=booking.pk)
+                locked.set()
+                time.sleep(0.5)
+                row.slot = target
+                row.save(update_fields=["slot", "updated_at"])
+        finally:
+            connection.close()
+
+    def cancel() -> None:
+        locked.wait()
+        try:
+            services.booking_cancel(
+                booking_id=booking.pk, now=timezone.now(), by="agent.x"
+            )
+            outcome.append("cancelled")
+        except Exception as error:  # the outcome is what the test inspects
+            outcome.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move_slowly), threading.Thread(target=cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcome == ["cancelled"]
+    booking.refresh_from_db()
+    assert (booking.status, booking.slot_id) == (Booking.Status.CANCELLED, target.pk)
