@@ -123,8 +123,12 @@ def test_a_hold_expiring_mid_race_frees_exactly_its_place():
     now = timezone.now()
     # One place held until `now + 10 min`; the race happens 11 minutes later, when
     # that hold has expired: both places are up for grabs, no more.
-    services.hold_place(
-        slot_id=slot.pk, procedure=slot.procedure, token="gone", now=now
+    gone = services.hold_place(
+        slot_id=slot.pk,
+        procedure=slot.procedure,
+        numero_etranger="4699999999",
+        client_ip="192.0.2.1",
+        now=now,
     )
     later = now + timedelta(minutes=11)
     calls = [
@@ -139,7 +143,7 @@ def test_a_hold_expiring_mid_race_frees_exactly_its_place():
     ]
     results = race(calls)
     assert outcome_counts(results) == {"Booking": 2, "SlotFull": 28}
-    assert Hold.objects.filter(token="gone").exists()  # no job needed to free it
+    assert Hold.objects.filter(pk=gone.pk).exists()  # no job needed to free it
     assert_nothing_half_written()
 
 
@@ -151,7 +155,11 @@ def test_holds_and_confirmations_racing_never_overbook():
         if i % 2:
             calls.append(
                 lambda i=i: services.hold_place(
-                    slot_id=slot.pk, procedure=slot.procedure, token=f"h{i}", now=now
+                    slot_id=slot.pk,
+                    procedure=slot.procedure,
+                    numero_etranger=f"49{i:08d}",
+                    client_ip=f"192.0.2.{i}",
+                    now=now,
                 )
             )
         else:
