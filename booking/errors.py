@@ -25,6 +25,10 @@ class HoldExpired(BookingError):
     """The place kept for the applicant was released, and taken since."""
 
 
+class TooManyHolds(BookingError):
+    """Too many places are held right now from this client's address."""
+
+
 class TooLate(BookingError):
     """The appointment is too close to be cancelled or moved online."""
 

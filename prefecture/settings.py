@@ -334,6 +334,10 @@ BOOKING_CHECK_LIMITS = {"session": 5, "ip": 20, "numero": 5}
 # Confirmation attempts allowed per window, per session / IP (whatever the outcome).
 BOOKING_CONFIRM_LIMITS = {"session": 10, "ip": 100, "no_proof_ip": 5}
 BOOKING_CHECK_WINDOW_MINUTES = env.int("BOOKING_CHECK_WINDOW_MINUTES", default=15)
+# Live holds (places kept while a form is filled in) taken from one client address:
+# high enough for a point numérique or a household behind one address; a place
+# held per numéro étranger and per booking being moved anyway.
+BOOKING_HOLDS_PER_IP = env.int("BOOKING_HOLDS_PER_IP", default=20)
 # ALTCHA proof of work (self-hosted): challenges signed with a key derived from
 # SECRET_KEY unless given; single-use through the shared cache.
 ALTCHA_HMAC_KEY = env.str(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0009_outbox_email_channel'),
+        ('booking', '0010_hold_owner'),
     ]
 
     operations = [

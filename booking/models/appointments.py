@@ -195,14 +195,43 @@ class Hold(models.Model):
     """A place kept for a few minutes while the applicant types their details.
 
     Availability counts only live holds, so an expired one frees its place without
-    any job."""
+    any job. A hold belongs to one owner: the numéro étranger that passed the
+    identity check, or the booking being moved; each owner has one hold row at most
+    (the service deletes the owner's previous one, live or expired, before taking a
+    new one: a partial index cannot say "live", now() is not immutable)."""
 
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="holds")
     token = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
+    numero_etranger = models.CharField(max_length=10, blank=True)
+    booking = models.ForeignKey(
+        "Booking", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    # Salted HMAC of the client's address, for the cap per IP: never the address.
+    ip_digest = models.CharField(max_length=64, default="")
 
     class Meta:
-        indexes = [models.Index(fields=["slot", "expires_at"])]
+        indexes = [
+            models.Index(fields=["slot", "expires_at"]),
+            models.Index(fields=["ip_digest", "expires_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["numero_etranger"],
+                condition=~Q(numero_etranger=""),
+                name="booking_hold_one_per_numero",
+            ),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(booking__isnull=False),
+                name="booking_hold_one_per_booking",
+            ),
+            models.CheckConstraint(
+                condition=Q(numero_etranger="", booking__isnull=False)
+                | (~Q(numero_etranger="") & Q(booking__isnull=True)),
+                name="booking_hold_one_owner",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"hold {self.slot_id} until {self.expires_at:%H:%M:%S}"

@@ -10,6 +10,7 @@ from booking.services.bookings import (
     booking_move,
     booking_update_contact,
     hold_place,
+    hold_release,
 )
 from booking.services.cards import (
     card_create,
@@ -46,6 +47,7 @@ __all__ = [
     "card_update_contact",
     "cards_remind",
     "hold_place",
+    "hold_release",
     "message_send",
     "messages_enqueue",
     "messages_retry",

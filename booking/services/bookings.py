@@ -5,16 +5,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
-from booking import rules
+from booking import availability, rules
 from booking.errors import (
     AlreadyBooked,
+    BookingError,
     MoveLimitReached,
     NotCancellable,
     SlotFull,
     SlotNotBookable,
     TooLate,
+    TooManyHolds,
 )
 from booking.models import (
     Booking,
@@ -64,21 +68,103 @@ def _lock_bookable_slot(*, slot_id: int, procedure: Procedure, now: datetime) ->
     return slot
 
 
+def _hold_owner(*, numero_etranger: str, booking_id: int | None) -> Q:
+    if bool(numero_etranger) == (booking_id is not None):
+        raise ValueError("a hold has one owner: a numéro étranger or a booking")
+    if numero_etranger:
+        return Q(numero_etranger=numero_etranger)
+    return Q(booking_id=booking_id)
+
+
+def _ip_digest(client_ip: str) -> str:
+    # Salted with SECRET_KEY, like the throttle's counters: the database never holds
+    # the address, and a digest cannot be reversed by trying the 2^32 addresses.
+    return salted_hmac("booking.holds", client_ip, algorithm="sha256").hexdigest()
+
+
+def _serialise(*subjects: str) -> None:
+    """Waits for the other transactions on the same subjects (in this order, so two
+    of them never wait for each other), until the commit. PostgreSQL advisory locks:
+    a count of rows that do not exist yet (holds per address) cannot be row-locked.
+    SQLite runs one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for subject in subjects:
+            digest = salted_hmac(
+                "booking.holds.lock", subject, algorithm="sha256"
+            ).digest()
+            key = int.from_bytes(digest[:8], "big", signed=True)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _holds_release(owner: Q) -> None:
+    """Deletes the owner's holds; a live one frees its place on the cached lists."""
+    deleted, _by_model = Hold.objects.filter(owner).delete()
+    if deleted:
+        availability.changed()
+
+
+def hold_release(*, token: str) -> None:
+    """Releases a hold at once (its flow was abandoned); nothing if it is gone."""
+    if token:
+        _holds_release(Q(token=token))
+
+
 def hold_place(
-    *, slot_id: int, procedure: Procedure, token: str, now: datetime
+    *,
+    slot_id: int,
+    procedure: Procedure,
+    client_ip: str,
+    now: datetime,
+    numero_etranger: str = "",
+    booking_id: int | None = None,
 ) -> Hold:
-    """Keeps one place of the slot for ``token`` for BOOKING_HOLD_MINUTES, releasing
-    the token's previous hold. Raises SlotNotBookable or SlotFull."""
+    """Keeps one place of the slot for BOOKING_HOLD_MINUTES for one owner: the numéro
+    étranger that passed the identity check, or the booking being moved. The owner's
+    previous hold is released in the same transaction, whatever the outcome (one hold
+    per owner; choosing again abandons the previous choice), and at most
+    BOOKING_HOLDS_PER_IP live holds are taken from one address (when ANTIBOT is on).
+    Raises SlotNotBookable, SlotFull or TooManyHolds."""
+    owner = _hold_owner(numero_etranger=numero_etranger, booking_id=booking_id)
+    ip_digest = _ip_digest(client_ip)
+    refused: BookingError
     with transaction.atomic():
-        slot = _lock_bookable_slot(slot_id=slot_id, procedure=procedure, now=now)
-        Hold.objects.filter(token=token).delete()
-        if free_places(slot, now=now) <= 0:
-            raise SlotFull(slot_id)
-        return Hold.objects.create(
-            slot=slot,
-            token=token,
-            expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
-        )
+        # Owner first, then address, then the slot row, then hold rows.
+        _serialise(f"owner:{numero_etranger}:{booking_id}", f"ip:{ip_digest}")
+        slot: Slot | None
+        try:
+            slot = _lock_bookable_slot(slot_id=slot_id, procedure=procedure, now=now)
+        except SlotNotBookable as error:
+            slot, refused = None, error
+        _holds_release(owner)
+        if slot is not None:
+            live_from_ip = Hold.objects.filter(ip_digest=ip_digest, expires_at__gt=now)
+            if settings.ANTIBOT and (
+                live_from_ip.count() >= settings.BOOKING_HOLDS_PER_IP
+            ):
+                refused = TooManyHolds()
+            elif free_places(slot, now=now) <= 0:
+                refused = SlotFull(slot_id)
+            else:
+                return Hold.objects.create(
+                    slot=slot,
+                    token=secrets.token_urlsafe(24),
+                    expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+                    numero_etranger=numero_etranger,
+                    booking_id=booking_id,
+                    ip_digest=ip_digest,
+                )
+    # Raised after the commit: the previous hold stays released.
+    raise refused
+
+
+def _own_hold_token(token: str, owner: Q) -> str:
+    """``token`` if it names a hold of this owner, else "": a hold is never confirmed
+    under another identity (someone else's hold counts as a taken place)."""
+    if token and Hold.objects.filter(owner, token=token).exists():
+        return token
+    return ""
 
 
 def _new_reference() -> str:
@@ -123,6 +209,10 @@ def booking_create(
                 hold_token=hold_token,
                 now=now,
             )
+        except BookingError:
+            # A lost race or a refusal releases the applicant's hold at once.
+            _holds_release(Q(numero_etranger=applicant.numero_etranger))
+            raise
         except IntegrityError as error:
             # The partial unique index is the backstop when two requests of the
             # same person race on different slots.
@@ -131,6 +221,7 @@ def booking_create(
                 status=Booking.Status.CONFIRMED,
             ).first()
             if active is not None:
+                _holds_release(Q(numero_etranger=applicant.numero_etranger))
                 raise AlreadyBooked(active.reference) from error
             if not Booking.objects.filter(reference=reference).exists():
                 raise
@@ -154,7 +245,8 @@ def _booking_insert(
     ).first()
     if existing is not None:
         raise AlreadyBooked(existing.reference)
-    if free_places(slot, now=now, exclude_hold_token=hold_token) <= 0:
+    own_hold = _own_hold_token(hold_token, Q(numero_etranger=applicant.numero_etranger))
+    if free_places(slot, now=now, exclude_hold_token=own_hold) <= 0:
         raise SlotFull(slot_id)
     booking = Booking.objects.create(
         reference=reference,
@@ -168,7 +260,7 @@ def _booking_insert(
         language=applicant.language,
         for_relative=applicant.for_relative,
     )
-    Hold.objects.filter(token=hold_token).delete()
+    Hold.objects.filter(numero_etranger=applicant.numero_etranger).delete()
     BookingEvent.objects.create(
         booking=booking,
         kind=BookingEvent.Kind.CREATED,
@@ -217,8 +309,19 @@ def booking_move(
 ) -> Booking:
     """Moves an appointment to another slot of the same démarche, keeping its
     reference and its holder, BOOKING_MAX_MOVES times at most (counted under the
-    booking's lock). Raises NotCancellable, TooLate, MoveLimitReached,
-    SlotNotBookable or SlotFull."""
+    booking's lock); the booking's hold is released whatever the outcome. Raises
+    NotCancellable, TooLate, MoveLimitReached, SlotNotBookable or SlotFull."""
+    try:
+        return _booking_move(
+            booking_id=booking_id, slot_id=slot_id, hold_token=hold_token, now=now
+        )
+    finally:
+        _holds_release(Q(booking_id=booking_id))
+
+
+def _booking_move(
+    *, booking_id: int, slot_id: int, hold_token: str, now: datetime
+) -> Booking:
     with transaction.atomic():
         # Lock order: the booking, then the slot, as everywhere else. The row is
         # locked alone: joined to its slot, a row another move has just changed is
@@ -232,13 +335,14 @@ def booking_move(
             return booking
         if booking.move_count >= settings.BOOKING_MAX_MOVES:
             raise MoveLimitReached(booking.reference)
-        if free_places(slot, now=now, exclude_hold_token=hold_token) <= 0:
+        own_hold = _own_hold_token(hold_token, Q(booking_id=booking.pk))
+        if free_places(slot, now=now, exclude_hold_token=own_hold) <= 0:
             raise SlotFull(slot_id)
         previous = booking.slot_id
         booking.slot = slot
         booking.move_count += 1
         booking.save(update_fields=["slot", "move_count", "updated_at"])
-        Hold.objects.filter(token=hold_token).delete()
+        Hold.objects.filter(booking=booking).delete()
         BookingEvent.objects.create(
             booking=booking,
             kind=BookingEvent.Kind.MOVED,

@@ -3,7 +3,6 @@
 Views are thin: a form validates, one service acts, its BookingError becomes a message.
 """
 
-import secrets
 from functools import wraps
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from booking.errors import (
     SlotFull,
     SlotNotBookable,
     TooManyAttempts,
+    TooManyHolds,
 )
 from booking.forms import (
     ContactForm,
@@ -69,6 +69,23 @@ def flow_required(*fields: str):
     return decorator
 
 
+TOO_MANY_HOLDS = gettext_lazy(
+    "Trop de créneaux sont déjà réservés en ce moment depuis votre connexion. "
+    "Réessayez dans quelques minutes ou terminez une réservation en cours."
+)
+
+
+def _release_hold(request: HttpRequest, state: flow.FlowState) -> flow.FlowState:
+    """Gives the session's held place back at once (its flow was abandoned, or its
+    identity changed) and returns the state without it."""
+    if not state.hold_token and not state.slot_id:
+        return state
+    services.hold_release(token=state.hold_token)
+    state = state.with_changes(hold_token="", slot_id=0)
+    flow.save(request, state)
+    return state
+
+
 def _procedure(state: flow.FlowState) -> Procedure:
     procedure = selectors.procedure_get_offered(pk=state.procedure_id)
     if procedure is None:
@@ -90,6 +107,9 @@ def _outcome_page(request, outcome: rules.Outcome, procedure=None) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
+    in_progress = flow.load(request)
+    if in_progress is not None:  # back at the start: the flow so far is abandoned
+        _release_hold(request, in_progress)
     form = GateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         procedure = form.cleaned_data["procedure"]
@@ -145,6 +165,8 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         except IdentityMismatch:
             form.add_error(None, GENERIC_MISMATCH)
         else:
+            if numero != state.numero_etranger:  # another identity: not its place
+                state = _release_hold(request, state)
             if checked.redirect is not None:
                 return _outcome_page(request, checked.redirect, procedure)
             if checked.active_booking is not None:
@@ -188,11 +210,14 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         if not form.is_valid():
             messages.error(request, _("Choisissez un créneau dans la liste."))
         else:
-            token = state.hold_token or secrets.token_urlsafe(24)
             slot_id = form.cleaned_data["slot"]
             try:
-                services.hold_place(
-                    slot_id=slot_id, procedure=procedure, token=token, now=now
+                hold = services.hold_place(
+                    slot_id=slot_id,
+                    procedure=procedure,
+                    numero_etranger=state.numero_etranger,
+                    client_ip=client_ip(request),
+                    now=now,
                 )
             except SlotFull:
                 messages.error(
@@ -204,11 +229,17 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                     request,
                     _("Ce créneau n’est pas proposé. Choisissez-en un dans la liste."),
                 )
+            except TooManyHolds:
+                messages.error(request, TOO_MANY_HOLDS)
             else:
                 flow.save(
-                    request, state.with_changes(hold_token=token, slot_id=slot_id)
+                    request,
+                    state.with_changes(hold_token=hold.token, slot_id=slot_id),
                 )
                 return redirect("booking:details")
+            if state.hold_token:  # the service gave the previous choice's place back
+                state = state.with_changes(hold_token="", slot_id=0)
+                flow.save(request, state)
     choices, pages = availability.slot_page_html(
         procedure=procedure,
         now=now,
@@ -280,7 +311,8 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                         "perdues si vous revenez."
                     ),
                 )
-                flow.save(request, state.with_changes(slot_id=0))
+                # The service released the hold: the race is lost.
+                flow.save(request, state.with_changes(hold_token="", slot_id=0))
                 return redirect("booking:slots")
             except AlreadyBooked as already:
                 existing = selectors.booking_get_by_reference(

@@ -2,8 +2,6 @@
 factor first, then cancel or move, each a POST behind a confirmation page (link
 scanners must never change anything)."""
 
-import secrets
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,12 +21,13 @@ from booking.errors import (
     SlotNotBookable,
     TooLate,
     TooManyAttempts,
+    TooManyHolds,
 )
 from booking.forms import SecondFactorForm, SlotForm
 from booking.manage_links import booking_from_token, manage_path
 from booking.models import Booking
 from booking.services.identity import second_factor_check
-from booking.views.applying import too_many_attempts
+from booking.views.applying import TOO_MANY_HOLDS, too_many_attempts
 from booking.web.network import client_ip
 
 MANAGED = "managed_booking"
@@ -153,7 +152,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         # No slot list and no hold: the manage page says why.
         return redirect("booking:manage", token=token)
     hold_key = f"move-hold-{booking.pk}"
-    hold_token = request.session.get(hold_key) or secrets.token_urlsafe(24)
+    hold_token = request.session.get(hold_key) or ""
     now = timezone.now()
     if request.method == "POST":
         form = SlotForm(request.POST)
@@ -170,16 +169,20 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
                         now=now,
                     )
                 else:
-                    services.hold_place(
+                    # One hold per booking: a new choice replaces the previous one.
+                    hold_token = services.hold_place(
                         slot_id=slot_id,
                         procedure=booking.procedure,
-                        token=hold_token,
+                        booking_id=booking.pk,
+                        client_ip=client_ip(request),
                         now=now,
-                    )
+                    ).token
             except (SlotFull, SlotNotBookable):
                 messages.error(
                     request, _("Ce créneau vient d’être pris. Choisissez-en un autre.")
                 )
+            except TooManyHolds:
+                messages.error(request, TOO_MANY_HOLDS)
             except TooLate:
                 messages.error(request, _too_late_message())
                 return redirect("booking:manage", token=token)

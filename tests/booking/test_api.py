@@ -89,7 +89,13 @@ def test_a_hold_a_booking_and_a_cancellation_show_at_once(client):
     slot = SlotFactory(procedure=procedure, capacity=3)
     now = timezone.now()
     assert places(client) == {slot.pk: 3}  # cached from now on
-    services.hold_place(slot_id=slot.pk, procedure=procedure, token="t1", now=now)
+    held = services.hold_place(
+        slot_id=slot.pk,
+        procedure=procedure,
+        numero_etranger="2008006503",
+        client_ip="192.0.2.1",
+        now=now,
+    )
     assert places(client) == {slot.pk: 2}
     booking = services.booking_create(
         slot_id=slot.pk,
@@ -102,7 +108,7 @@ def test_a_hold_a_booking_and_a_cancellation_show_at_once(client):
             email="",
             language="fr",
         ),
-        hold_token="t1",
+        hold_token=held.token,
         now=now,
     )
     assert places(client) == {slot.pk: 2}  # the hold became the booking

@@ -6,17 +6,25 @@ Run alone: `.venv/bin/python -m pytest tests/booking/test_concurrency.py -v -s`
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.db.models import Count, F, Q
+from django.test import Client
 from django.utils import timezone
 
 from booking import services
 from booking.errors import AlreadyBooked, BookingError, SlotFull
+from booking.manage_links import manage_path
 from booking.models import Booking, BookingEvent, Hold, Slot
-from tests.factories import ProcedureFactory, SlotFactory
+from tests.booking.flow import CONTACT, IDENTITY, hold, pass_identity, registered_title
+from tests.factories import (
+    BookingFactory,
+    ProcedureFactory,
+    SlotFactory,
+    TitleRecordFactory,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -123,8 +131,12 @@ def test_a_hold_expiring_mid_race_frees_exactly_its_place():
     now = timezone.now()
     # One place held until `now + 10 min`; the race happens 11 minutes later, when
     # that hold has expired: both places are up for grabs, no more.
-    services.hold_place(
-        slot_id=slot.pk, procedure=slot.procedure, token="gone", now=now
+    gone = services.hold_place(
+        slot_id=slot.pk,
+        procedure=slot.procedure,
+        numero_etranger="4699999999",
+        client_ip="192.0.2.1",
+        now=now,
     )
     later = now + timedelta(minutes=11)
     calls = [
@@ -139,7 +151,7 @@ def test_a_hold_expiring_mid_race_frees_exactly_its_place():
     ]
     results = race(calls)
     assert outcome_counts(results) == {"Booking": 2, "SlotFull": 28}
-    assert Hold.objects.filter(token="gone").exists()  # no job needed to free it
+    assert Hold.objects.filter(pk=gone.pk).exists()  # no job needed to free it
     assert_nothing_half_written()
 
 
@@ -151,7 +163,11 @@ def test_holds_and_confirmations_racing_never_overbook():
         if i % 2:
             calls.append(
                 lambda i=i: services.hold_place(
-                    slot_id=slot.pk, procedure=slot.procedure, token=f"h{i}", now=now
+                    slot_id=slot.pk,
+                    procedure=slot.procedure,
+                    numero_etranger=f"49{i:08d}",
+                    client_ip=f"192.0.2.{i}",
+                    now=now,
                 )
             )
         else:
@@ -172,3 +188,172 @@ def test_holds_and_confirmations_racing_never_overbook():
     confirmed = Booking.objects.filter(slot=slot, status="confirmed").count()
     assert live_holds + confirmed == 5
     assert_nothing_half_written()
+
+
+# --- hoarding: at most one live place per numéro, per booking, and the cap per IP ---
+
+
+def slots_of(procedure, count: int, capacity: int = 1) -> list[Slot]:
+    start = timezone.now() + timedelta(days=2)
+    return [
+        SlotFactory(
+            procedure=procedure,
+            capacity=capacity,
+            starts_at=start + timedelta(hours=i),
+        )
+        for i in range(count)
+    ]
+
+
+def live_holds():
+    return Hold.objects.filter(expires_at__gt=timezone.now())
+
+
+def test_one_entry_through_the_gate_again_and_again_in_one_session_holds_one_place():
+    procedure = ProcedureFactory()
+    registered_title()
+    slots = slots_of(procedure, 30)
+    client = Client()
+    for slot in slots:
+        response = hold(client, procedure, slot)
+        assert response["Location"] == "/rendez-vous/coordonnees/"
+    assert list(live_holds().values_list("slot", "numero_etranger")) == [
+        (slots[-1].pk, "2008006503")
+    ]
+
+
+def test_one_entry_in_thirty_fresh_sessions_at_once_holds_one_place():
+    procedure = ProcedureFactory()
+    registered_title()
+    slots = slots_of(procedure, 30)
+    sessions = [Client() for _ in slots]
+    for session in sessions:
+        pass_identity(session, procedure)
+    results = race(
+        [
+            lambda c=c, s=s: c.post("/rendez-vous/creneaux/", {"slot": s.pk})
+            for c, s in zip(sessions, slots, strict=True)
+        ]
+    )
+    assert all(r.status_code == 302 for r in results)
+    assert live_holds().count() == 1
+    assert live_holds().get().numero_etranger == "2008006503"
+    # Only the session whose hold is left can use it; the others book a free
+    # place or nothing, never more than one booking.
+    results = race(
+        [lambda c=c: c.post("/rendez-vous/coordonnees/", CONTACT) for c in sessions]
+    )
+    assert Booking.objects.count() == 1
+    assert not Hold.objects.exists()
+    assert_nothing_half_written()
+
+
+def test_one_booking_and_thirty_sessions_on_the_move_page_hold_one_place():
+    procedure = ProcedureFactory()
+    booking = BookingFactory(
+        slot=SlotFactory(procedure=procedure), numero_etranger="2008006503"
+    )
+    targets = slots_of(procedure, 30)
+    path = manage_path(booking)
+    sessions = [Client() for _ in targets]
+    for session in sessions:
+        assert session.post(path, {"last_digits": "6503"}).status_code == 302
+    results = race(
+        [
+            lambda c=c, s=s: c.post(path + "deplacer/", {"slot": s.pk})
+            for c, s in zip(sessions, targets, strict=True)
+        ]
+    )
+    assert all(r.status_code == 200 for r in results)
+    assert live_holds().count() == 1
+    assert live_holds().get().booking == booking
+
+
+def test_fifty_confirmations_for_one_place_leave_one_booking_and_no_hold():
+    slot = SlotFactory(capacity=1)
+    start = timezone.now()
+    # Each applicant held the place in turn, each hold expiring before the next;
+    # the last one's is still live when all fifty confirm.
+    held = [
+        services.hold_place(
+            slot_id=slot.pk,
+            procedure=slot.procedure,
+            numero_etranger=f"50{i:08d}",
+            client_ip=f"192.0.2.{i}",
+            now=start + timedelta(minutes=11 * i),
+        )
+        for i in range(50)
+    ]
+    now = start + timedelta(minutes=11 * 49 + 1)
+    results = race(
+        [
+            lambda h=h: services.booking_create(
+                slot_id=slot.pk,
+                procedure=slot.procedure,
+                applicant=applicant(h.numero_etranger),
+                hold_token=h.token,
+                now=now,
+            )
+            for h in held
+        ]
+    )
+    assert outcome_counts(results) == {"Booking": 1, "SlotFull": 49}
+    assert Booking.objects.get().numero_etranger == held[-1].numero_etranger
+    assert not Hold.objects.exists()  # the 49 losers kept nothing
+    assert_nothing_half_written()
+
+
+def test_holds_from_one_address_stop_at_the_cap(settings):
+    settings.BOOKING_HOLDS_PER_IP = 5
+    procedure = ProcedureFactory()
+    slots = slots_of(procedure, 30)
+    now = timezone.now()
+    results = race(
+        [
+            lambda i=i, s=s: services.hold_place(
+                slot_id=s.pk,
+                procedure=procedure,
+                numero_etranger=f"51{i:08d}",
+                client_ip="203.0.113.7",
+                now=now,
+            )
+            for i, s in enumerate(slots)
+        ]
+    )
+    assert outcome_counts(results) == {"Hold": 5, "TooManyHolds": 25}
+    assert live_holds().count() == 5
+    free = Slot.objects.filter(procedure=procedure, holds=None).first()
+    elsewhere = services.hold_place(
+        slot_id=free.pk,
+        procedure=procedure,
+        numero_etranger="5200000000",
+        client_ip="203.0.113.8",
+        now=now,
+    )
+    assert elsewhere.pk
+
+
+def test_a_hold_cannot_be_confirmed_after_typing_another_identity():
+    procedure = ProcedureFactory()
+    registered_title()
+    customer = IDENTITY | {"numero_etranger": "2101234567"}
+    TitleRecordFactory(
+        numero_etranger="2101234567", valid_until=date(2028, 3, 31), postal_code="45000"
+    )
+    (slot,) = slots_of(procedure, 1)
+    reseller = Client()
+    hold(reseller, procedure, slot)
+    # The reseller's own entry keeps the place; they type a customer's entry and
+    # confirm at the same moment, hoping to book the held place for the customer.
+    race(
+        [
+            lambda: reseller.post("/rendez-vous/identite/", customer),
+            lambda: reseller.post("/rendez-vous/coordonnees/", CONTACT),
+        ]
+    )
+    assert not Booking.objects.filter(numero_etranger="2101234567").exists()
+    assert not Hold.objects.filter(numero_etranger="2101234567").exists()
+    # And once the identity is the customer's, nothing is left to confirm.
+    response = reseller.post("/rendez-vous/coordonnees/", CONTACT)
+    assert response["Location"] in ("/rendez-vous/", "/rendez-vous/confirme/")
+    assert not Booking.objects.filter(numero_etranger="2101234567").exists()

@@ -40,6 +40,16 @@ def book(slot, numero="4500000001", token="t1", now=None, **overrides):
     )
 
 
+def hold(slot, numero="4500000001", now=None):
+    return services.hold_place(
+        slot_id=slot.pk,
+        procedure=slot.procedure,
+        numero_etranger=numero,
+        client_ip="192.0.2.1",
+        now=now or timezone.now(),
+    )
+
+
 def test_booking_create_confirms_with_reference_event_and_email(
     django_capture_on_commit_callbacks,
 ):
@@ -74,7 +84,7 @@ def test_booking_create_refuses_a_full_slot():
 def test_live_hold_of_someone_else_counts_but_an_expired_one_does_not():
     slot = SlotFactory(capacity=1)
     now = timezone.now()
-    services.hold_place(slot_id=slot.pk, procedure=slot.procedure, token="a", now=now)
+    hold(slot, numero="4500000009", now=now)
     with pytest.raises(SlotFull):
         book(slot, numero="4500000002", token="b", now=now)
     later = now + timedelta(minutes=11)  # the hold lasts 10 minutes
@@ -84,20 +94,16 @@ def test_live_hold_of_someone_else_counts_but_an_expired_one_does_not():
 def test_own_hold_is_used_by_the_booking_and_then_removed():
     slot = SlotFactory(capacity=1)
     now = timezone.now()
-    services.hold_place(
-        slot_id=slot.pk, procedure=slot.procedure, token="mine", now=now
-    )
-    book(slot, token="mine", now=now)
+    mine = hold(slot, now=now)
+    book(slot, token=mine.token, now=now)
     assert not Hold.objects.exists()
 
 
 def test_hold_releases_the_previous_hold_of_the_same_applicant():
     first, second = SlotFactory(capacity=1), SlotFactory(capacity=1)
     now = timezone.now()
-    services.hold_place(slot_id=first.pk, procedure=first.procedure, token="t", now=now)
-    services.hold_place(
-        slot_id=second.pk, procedure=second.procedure, token="t", now=now
-    )
+    hold(first, now=now)
+    hold(second, now=now)
     assert list(Hold.objects.values_list("slot", flat=True)) == [second.pk]
 
 

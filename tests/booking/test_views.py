@@ -519,7 +519,12 @@ def test_a_hold_and_a_booking_show_at_once_on_the_slot_list(renewal, slot, title
     other.post("/rendez-vous/coordonnees/", CONTACT)
     assert Booking.objects.filter(slot=slot).count() == 1
     assert "1 place" in slot_queries(watcher)[0]
-    Hold.objects.create(slot=slot, token="x", expires_at=timezone.now() + timedelta(1))
+    Hold.objects.create(
+        slot=slot,
+        token="x",
+        expires_at=timezone.now() + timedelta(1),
+        numero_etranger="2999999999",
+    )
     assert "Aucun créneau n’est disponible" in slot_queries(watcher)[0]
 
 
