@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from booking import rules
 from booking.errors import IdentityMismatch, SecondFactorMismatch, TooManyAttempts
-from booking.models import TitleRecord
-from booking.models import OutgoingMessage
+from booking.models import OutgoingMessage, TitleRecord
 from booking.services.identity import (
     IdentityChecked,
     confirmation_attempt_record,
