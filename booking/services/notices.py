@@ -48,7 +48,7 @@ def _limited_sms_write(
             .get(pk=booking_id)
         )
         count = _sent_today(booking=booking, kind=kind, now=now)
-        if count >= limit:
+        if count >= limit or booking.status != Booking.Status.CONFIRMED:
             return None
         day = timezone.localtime(now).strftime("%Y%m%d")
         try:
@@ -71,7 +71,8 @@ def booking_link_resend(*, booking_id: int, now: datetime, by: str = "") -> bool
     """Sends the manage link again by SMS to the booking's own mobile (never to a
     number the caller gives), at most BOOKING_LINK_RESENDS_PER_DAY times a day for the
     applicant and BOOKING_LINK_RESENDS_PER_DAY_AGENT for agents (``by``, recorded in
-    the booking's trail); False when over the limit (nothing written)."""
+    the booking's trail); False when over the limit or the booking is no longer active
+(nothing written)."""
     limit = (
         settings.BOOKING_LINK_RESENDS_PER_DAY_AGENT
         if by
