@@ -22,11 +22,11 @@ from booking.admin.base import (
 from booking.admin.forms import CONTACT_FIELDS, BookingChangeForm
 from booking.admin.statistics import StatisticsPageMixin
 from booking.errors import BookingError
-from booking.services.notices import booking_link_resend
 from booking.models import (
     Booking,
     BookingEvent,
 )
+from booking.services.notices import booking_link_resend
 
 
 class BookingEventInline(AuditTrailInline):

@@ -69,10 +69,10 @@ def _limited_sms_write(
 
 def booking_link_resend(*, booking_id: int, now: datetime, by: str = "") -> bool:
     """Sends the manage link again by SMS to the booking's own mobile (never to a
-    number the caller gives), at most BOOKING_LINK_RESENDS_PER_DAY times a day for the
-    applicant and BOOKING_LINK_RESENDS_PER_DAY_AGENT for agents (``by``, recorded in
-    the booking's trail); False when over the limit or the booking is no longer active
-(nothing written)."""
+        number the caller gives), at most BOOKING_LINK_RESENDS_PER_DAY times a day for the
+        applicant and BOOKING_LINK_RESENDS_PER_DAY_AGENT for agents (``by``, recorded in
+        the booking's trail); False when over the limit or the booking is no longer active
+    (nothing written)."""
     limit = (
         settings.BOOKING_LINK_RESENDS_PER_DAY_AGENT
         if by

@@ -41,7 +41,9 @@ def identity_page(renewal, capture) -> str:
 
 def test_the_token_is_random_and_not_the_reference(victim):
     other = BookingFactory()
-    assert len(victim.manage_token) == 22 and victim.reference not in manage_path(victim)
+    assert len(victim.manage_token) == 22 and victim.reference not in manage_path(
+        victim
+    )
     assert victim.manage_token != other.manage_token
 
 
