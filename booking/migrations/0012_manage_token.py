@@ -39,6 +39,24 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AlterField(
+            model_name="bookingevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "créé"),
+                    ("cancelled", "annulé"),
+                    ("moved", "déplacé"),
+                    ("closed", "clos (date passée)"),
+                    ("honoured", "présent"),
+                    ("no_show", "absent"),
+                    ("flagged", "numéro signalé douteux"),
+                    ("link_resent", "lien de gestion renvoyé"),
+                ],
+                max_length=20,
+                verbose_name="événement",
+            ),
+        ),
+        migrations.AlterField(
             model_name="outgoingmessage",
             name="kind",
             field=models.CharField(
