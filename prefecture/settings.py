@@ -338,6 +338,19 @@ BOOKING_CHECK_WINDOW_MINUTES = env.int("BOOKING_CHECK_WINDOW_MINUTES", default=1
 # high enough for a point numérique or a household behind one address; a place
 # held per numéro étranger and per booking being moved anyway.
 BOOKING_HOLDS_PER_IP = env.int("BOOKING_HOLDS_PER_IP", default=20)
+# Look-ups of manage links (/rdv/..., /rendez-vous/gerer/...) per IP and window, and
+# the failed ones (unknown or old reference-based links).
+BOOKING_LINK_LOOKUP_LIMITS = {"ip": 60, "failed_ip": 10}
+# The manage link sent again by SMS: per booking and day, at the applicant's request
+# (identity step) and by agents (agenda).
+BOOKING_LINK_RESENDS_PER_DAY = env.int("BOOKING_LINK_RESENDS_PER_DAY", default=2)
+BOOKING_LINK_RESENDS_PER_DAY_AGENT = env.int(
+    "BOOKING_LINK_RESENDS_PER_DAY_AGENT", default=5
+)
+# The manage page's one-time code (SMS): codes per booking and day, its lifetime,
+# wrong tries per code and per IP and appointment in a window.
+BOOKING_MANAGE_CODES_PER_DAY = env.int("BOOKING_MANAGE_CODES_PER_DAY", default=5)
+BOOKING_MANAGE_CODE_MINUTES = env.int("BOOKING_MANAGE_CODE_MINUTES", default=10)
 # ALTCHA proof of work (self-hosted): challenges signed with a key derived from
 # SECRET_KEY unless given; single-use through the shared cache.
 ALTCHA_HMAC_KEY = env.str(

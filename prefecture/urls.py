@@ -16,7 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("sms/recus/<str:secret>/", sms_receipt, name="sms_receipt"),
-    path("rdv/<str:reference>/", managing.short_link, name="booking_short_link"),
+    path("rdv/<str:token>/", managing.short_link, name="booking_short_link"),
 ]
 
 urlpatterns += i18n_patterns(

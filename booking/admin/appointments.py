@@ -26,6 +26,7 @@ from booking.models import (
     Booking,
     BookingEvent,
 )
+from booking.services.notices import booking_link_resend
 
 
 class BookingEventInline(AuditTrailInline):
@@ -151,6 +152,23 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
                 services.booking_flag_numero(
                     booking_id=booking_id, by=agent, note=request.POST.get("note", "")
                 )
+            elif action == "resend_link":
+                if not booking_link_resend(
+                    booking_id=booking_id, now=timezone.now(), by=agent
+                ):
+                    self.message_user(
+                        request,
+                        _(
+                            "Lien non renvoyé : rendez-vous inactif, ou nombre "
+                            "d’envois du jour atteint."
+                        ),
+                        messages.ERROR,
+                    )
+                    return
+                self.message_user(
+                    request, _("Lien de gestion renvoyé par SMS."), messages.SUCCESS
+                )
+                return
             else:
                 raise ValueError(action)
         except (ValueError, Booking.DoesNotExist):

@@ -1,5 +1,7 @@
 """Sites, démarches, slots, the register of titles, holds and bookings."""
 
+import secrets
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -244,6 +246,11 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+def new_manage_token() -> str:
+    """The manage link's secret: 128 random bits, unrelated to the reference."""
+    return secrets.token_urlsafe(16)
+
+
 class Booking(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("confirmé")
@@ -252,6 +259,10 @@ class Booking(models.Model):
         NO_SHOW = "no_show", _("absent")
 
     reference = models.CharField(_("référence"), max_length=8, unique=True)
+    # The possession factor of the link sent by SMS and e-mail (never shown to agents).
+    manage_token = models.CharField(
+        max_length=32, unique=True, default=new_manage_token, editable=False
+    )
     slot = models.ForeignKey(
         Slot,
         on_delete=models.PROTECT,
@@ -286,7 +297,7 @@ class Booking(models.Model):
     # Moves by the applicant (booking_move, under the row lock; BOOKING_MAX_MOVES).
     move_count = models.PositiveSmallIntegerField(_("déplacements"), default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["manage_token"])
 
     class Meta:
         ordering = ["slot__starts_at", "pk"]
@@ -318,6 +329,7 @@ class BookingEvent(AuditEvent):
         HONOURED = "honoured", _("présent")
         NO_SHOW = "no_show", _("absent")
         FLAGGED = "flagged", _("numéro signalé douteux")
+        LINK_RESENT = "link_resent", _("lien de gestion renvoyé")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events"

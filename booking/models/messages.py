@@ -22,6 +22,8 @@ class OutgoingMessage(models.Model):
             "booking_confirmed_email",
             _("courriel de confirmation"),
         )
+        BOOKING_LINK_RESENT = "booking_link_resent", _("lien de gestion renvoyé")
+        BOOKING_MANAGE_CODE = "booking_manage_code", _("code de confirmation")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")

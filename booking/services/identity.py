@@ -1,23 +1,31 @@
 """The applicant's checks, each behind failed-attempt limits held in the shared cache:
-the register check at the identity step, the confirmation step's attempts, and the
-second factor of the manage link.
+the register check at the identity step, the confirmation step's attempts, the
+look-ups of manage links, and the manage page's one-time code.
+
+No limit counted on someone else's subject (a numéro, an appointment) ever stops the
+rightful holder: past the numéro's limit a check still runs, behind a harder proof of
+work, and the manage page's tries are counted per IP and appointment and per code.
 
 The subjects of the counters (the session key, the client's IP) are worked out by the
 view and passed in as plain strings.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
+from django.core.cache import cache
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from booking import rules, selectors
 from booking.errors import IdentityMismatch, SecondFactorMismatch, TooManyAttempts
+from booking.manage_links import booking_from_token
 from booking.models import Booking
-from booking.services import throttle
+from booking.services import notices, throttle
 
-MANAGE_LIMIT = 5  # wrong second factors per appointment
-MANAGE_IP_LIMIT = 30  # wrong second factors per IP, whatever the appointment
+MANAGE_LIMIT = 5  # wrong codes per IP and appointment, and per code
+MANAGE_IP_LIMIT = 30  # wrong codes per IP, whatever the appointment
 
 
 def _window_seconds() -> int:
@@ -33,6 +41,9 @@ class IdentityChecked:
     numero_etranger: str
     redirect: rules.Outcome | None = None
     active_booking: Booking | None = None
+    # The numéro is over its failure limit (someone may be guessing): nothing was
+    # looked up; the check runs again with the harder proof of work.
+    needs_proof: bool = False
 
 
 def identity_check(
@@ -43,22 +54,32 @@ def identity_check(
     session_key: str,
     client_ip: str,
     now: datetime,
+    has_hard_proof: bool = False,
 ) -> IdentityChecked:
-    """Looks the three details up in the register, with failures limited per session,
-    IP and numéro (when ANTIBOT is on). Raises TooManyAttempts (nothing looked up) or
-    IdentityMismatch (the failure counted)."""
-    counters = []
+    """Looks the three details up in the register, with failures limited per session
+    and IP, and per numéro (when ANTIBOT is on). Past the numéro's limit, only a
+    check carrying the harder proof of work is heard (``needs_proof`` otherwise), so
+    that others' failures never lock the holder out. Raises TooManyAttempts (the
+    session's or IP's limit: nothing looked up) or IdentityMismatch (the failure
+    counted)."""
+    counters: list[throttle.Counter] = []
+    numero_counter = None
     if settings.ANTIBOT:
         limits = settings.BOOKING_CHECK_LIMITS
         counters = [
             throttle.Counter("session", session_key, limits["session"]),
             throttle.Counter("ip", client_ip, limits["ip"]),
-            throttle.Counter("numero", numero_etranger, limits["numero"]),
         ]
+        numero_counter = throttle.Counter("numero", numero_etranger, limits["numero"])
     window = _window_seconds()
     wait = throttle.retry_after(counters, window_seconds=window)
     if wait:
         raise TooManyAttempts(wait)
+    if numero_counter is not None:
+        over = throttle.retry_after([numero_counter], window_seconds=window)
+        if over and not has_hard_proof:
+            return IdentityChecked(numero_etranger, needs_proof=True)
+        counters.append(numero_counter)
     record = selectors.title_record_get(
         numero_etranger=numero_etranger,
         valid_until=valid_until,
@@ -103,19 +124,83 @@ def confirmation_attempt_record(
         raise TooManyAttempts(wait)
 
 
-def second_factor_check(*, booking: Booking, last_digits: str, client_ip: str) -> None:
-    """Accepts the last four digits of the appointment's numéro étranger, with failures
-    limited per appointment and per IP, always (four digits are quickly guessed).
-    Raises TooManyAttempts (nothing compared) or SecondFactorMismatch (the
+def manage_link_lookup(*, token: str, client_ip: str) -> Booking | None:
+    """The booking behind a manage link, with look-ups limited per IP (all of them,
+    and the failed ones more tightly) when ANTIBOT is on. Raises TooManyAttempts
+    (nothing looked up); None for an unknown or old-style link (the failure
+    counted)."""
+    counters: list[throttle.Counter] = []
+    failed: list[throttle.Counter] = []
+    if settings.ANTIBOT:
+        limits = settings.BOOKING_LINK_LOOKUP_LIMITS
+        counters = [throttle.Counter("link-ip", client_ip, limits["ip"])]
+        failed = [throttle.Counter("link-failed-ip", client_ip, limits["failed_ip"])]
+    window = _window_seconds()
+    wait = throttle.retry_after(counters + failed, window_seconds=window)
+    if wait:
+        raise TooManyAttempts(wait)
+    throttle.record(counters, window_seconds=window)
+    booking = booking_from_token(token)
+    if booking is None:
+        throttle.record(failed, window_seconds=window)
+    return booking
+
+
+def _code_key(booking: Booking) -> str:
+    return f"manage-code:{booking.pk}"
+
+
+def _code_digest(booking: Booking, code: str) -> str:
+    # Keyed by SECRET_KEY and the appointment: the cache never holds the code.
+    return salted_hmac(
+        "booking.manage-code", f"{booking.pk}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+def manage_code_issue(*, booking: Booking, now: datetime) -> bool:
+    """Sends a new 6-digit one-time code by SMS to the booking's mobile (valid
+    BOOKING_MANAGE_CODE_MINUTES, MANAGE_LIMIT tries, stored hashed; it replaces the
+    previous one). False when the day's codes are used up (nothing sent)."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    if not notices.booking_manage_code_notice(
+        booking_id=booking.pk, code=code, now=now
+    ):
+        return False
+    lifetime = settings.BOOKING_MANAGE_CODE_MINUTES * 60
+    key = _code_key(booking)
+    cache.set_many({key: _code_digest(booking, code), key + ":tries": 0}, lifetime)
+    return True
+
+
+def second_factor_check(*, booking: Booking, code: str, client_ip: str) -> None:
+    """Accepts the one-time code last sent to the booking's mobile, once. Tries are
+    limited per code (then it is void: ask for a new one), and wrong ones per IP and
+    appointment and per IP, always; no limit is per appointment alone, so someone
+    else's tries never lock out the holder of the link and the phone. Raises
+    TooManyAttempts (nothing compared) or SecondFactorMismatch (no live code, or the
     failure counted)."""
     counters = [
-        throttle.Counter("manage", str(booking.pk), MANAGE_LIMIT),
+        throttle.Counter("manage", f"{client_ip}:{booking.pk}", MANAGE_LIMIT),
         throttle.Counter("manage-ip", client_ip, MANAGE_IP_LIMIT),
     ]
     window = _window_seconds()
     wait = throttle.retry_after(counters, window_seconds=window)
     if wait:
         raise TooManyAttempts(wait)
-    if last_digits.strip() != booking.numero_etranger[-4:]:
-        throttle.record(counters, window_seconds=window)
-        raise SecondFactorMismatch
+    key = _code_key(booking)
+    digest = cache.get(key)
+    try:
+        # Counted atomically before comparing: parallel tries cannot exceed it.
+        tries = cache.incr(key + ":tries") if digest else MANAGE_LIMIT + 1
+    except ValueError:  # expired meanwhile
+        tries = MANAGE_LIMIT + 1
+    typed = "".join(code.split())
+    if tries <= MANAGE_LIMIT and constant_time_compare(
+        digest, _code_digest(booking, typed)
+    ):
+        cache.delete_many([key, key + ":tries"])  # single use
+        return
+    if tries >= MANAGE_LIMIT:
+        cache.delete_many([key, key + ":tries"])
+    throttle.record(counters, window_seconds=window)
+    raise SecondFactorMismatch

@@ -8,12 +8,12 @@ from datetime import datetime, time, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Booking, OutgoingMessage
+from booking.manage_links import short_path
+from booking.models import Booking, BookingEvent, OutgoingMessage
 from booking.phone import is_in_regions, region_of
 from booking.services.outbox import (
     enqueue_after_commit,
@@ -27,10 +27,94 @@ Status = OutgoingMessage.Status
 
 
 def short_manage_url(booking: Booking) -> str:
-    # Short enough for one SMS; the page behind it asks for the second factor.
-    return settings.PUBLIC_BASE_URL + reverse(
-        "booking_short_link", kwargs={"reference": booking.reference}
+    # Short enough for one SMS; it carries the booking's own random secret (never its
+    # reference), and the page behind it still asks for the second factor.
+    return settings.PUBLIC_BASE_URL + short_path(booking)
+
+
+def _sent_today(*, booking: Booking, kind: OutgoingMessage.Kind, now: datetime) -> int:
+    day_start = timezone.localtime(now).replace(
+        hour=0, minute=0, second=0, microsecond=0
     )
+    return booking.messages.filter(kind=kind, created_at__gte=day_start).count()
+
+
+def _limited_sms_write(
+    *, booking_id: int, kind: OutgoingMessage.Kind, limit: int, body, now: datetime
+) -> Booking | None:
+    """Writes one more SMS of this kind for the booking today unless ``limit`` are
+    already written (the booking's row locked, so two requests cannot both pass;
+    the day's numbered key is the backstop); the booking, or None when over."""
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update()
+            .select_related("slot__site")
+            .get(pk=booking_id)
+        )
+        count = _sent_today(booking=booking, kind=kind, now=now)
+        if count >= limit or booking.status != Booking.Status.CONFIRMED:
+            return None
+        day = timezone.localtime(now).strftime("%Y%m%d")
+        try:
+            with transaction.atomic():
+                message = OutgoingMessage.objects.create(
+                    idempotency_key=f"booking:{booking.pk}:{kind}:{day}:{count + 1}",
+                    kind=kind,
+                    booking=booking,
+                    to=booking.mobile,
+                    body=body(booking)[:160],
+                    send_after=now,
+                )
+        except IntegrityError:
+            return None
+        enqueue_after_commit([message.pk])
+    return booking
+
+
+def booking_link_resend(*, booking_id: int, now: datetime, by: str = "") -> bool:
+    """Sends the manage link again by SMS to the booking's own mobile (never to a
+        number the caller gives), at most BOOKING_LINK_RESENDS_PER_DAY times a day for the
+        applicant and BOOKING_LINK_RESENDS_PER_DAY_AGENT for agents (``by``, recorded in
+        the booking's trail); False when over the limit or the booking is no longer active
+    (nothing written)."""
+    limit = (
+        settings.BOOKING_LINK_RESENDS_PER_DAY_AGENT
+        if by
+        else settings.BOOKING_LINK_RESENDS_PER_DAY
+    )
+    with transaction.atomic():
+        booking = _limited_sms_write(
+            booking_id=booking_id,
+            kind=Kind.BOOKING_LINK_RESENT,
+            limit=limit,
+            body=lambda b: texts.booking_link_resent(
+                booking=b, url=short_manage_url(b)
+            ),
+            now=now,
+        )
+        if booking is None:
+            return False
+        if by:
+            BookingEvent.objects.create(
+                booking=booking, kind=BookingEvent.Kind.LINK_RESENT, actor=by
+            )
+    return True
+
+
+def booking_manage_code_notice(*, booking_id: int, code: str, now: datetime) -> bool:
+    """Sends the one-time code of the manage page by SMS to the booking's mobile, at
+    most BOOKING_MANAGE_CODES_PER_DAY times a day; False when over (nothing
+    written)."""
+    booking = _limited_sms_write(
+        booking_id=booking_id,
+        kind=Kind.BOOKING_MANAGE_CODE,
+        limit=settings.BOOKING_MANAGE_CODES_PER_DAY,
+        body=lambda b: texts.booking_manage_code(
+            booking=b, code=code, minutes=settings.BOOKING_MANAGE_CODE_MINUTES
+        ),
+        now=now,
+    )
+    return booking is not None
 
 
 def booking_notice(

@@ -75,3 +75,21 @@ def booking_cancelled(*, booking) -> str:
             "%(reference)s) est annulé."
         ) % {**_when(booking.slot.starts_at), "reference": booking.reference}
     return to_gsm7(text)
+
+
+def booking_link_resent(*, booking, url: str) -> str:
+    with translation.override(booking.language):
+        text = _(
+            "Préfecture du Loiret : lien pour gérer votre RDV du %(date)s à %(time)s : "
+            "%(url)s"
+        ) % {**_when(booking.slot.starts_at), "url": url}
+    return to_gsm7(text)
+
+
+def booking_manage_code(*, booking, code: str, minutes: int) -> str:
+    with translation.override(booking.language):
+        text = _(
+            "Préfecture du Loiret : code %(code)s pour modifier votre RDV. Valable "
+            "%(minutes)d minutes. Ne le donnez à personne."
+        ) % {"code": code, "minutes": minutes}
+    return to_gsm7(text)

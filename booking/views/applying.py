@@ -29,9 +29,11 @@ from booking.forms import (
     IdentityForm,
     SlotForm,
 )
-from booking.manage_links import manage_path
+from booking.manage_links import manage_path, mobile_hint
 from booking.models import Booking, Procedure
 from booking.services.identity import confirmation_attempt_record, identity_check
+from booking.services.notices import booking_link_resend
+from booking.views.second_factor_forms import HardProofIdentityForm
 from booking.web import calendar, flow
 from booking.web.network import client_ip
 
@@ -143,11 +145,33 @@ def too_many_attempts(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
+def _already_booked(request: HttpRequest, booking: Booking) -> HttpResponse:
+    """Never the reference: the manage link goes again to the booking's own mobile
+    (within its daily limit), and the page says where, masked."""
+    resent = booking_link_resend(booking_id=booking.pk, now=timezone.now())
+    return render(
+        request,
+        "booking/already_booked.html",
+        {"resent": resent, "mobile": mobile_hint(booking.mobile)},
+    )
+
+
+HARD_PROOF_NEEDED = gettext_lazy(
+    "De nombreux essais ont échoué récemment pour ce numéro étranger. Par sécurité, "
+    "une vérification anti-robot plus longue est nécessaire : attendez qu’elle soit "
+    "terminée (quelques secondes, JavaScript doit être activé), puis validez."
+)
+
+
 @require_http_methods(["GET", "POST"])
 @flow_required("procedure_id")
 def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
-    form = IdentityForm(request.POST or None)
+    form: IdentityForm = (
+        HardProofIdentityForm(request.POST)
+        if settings.ANTIBOT and "proof" in request.POST
+        else IdentityForm(request.POST or None)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         numero = data["numero_etranger"]
@@ -159,22 +183,31 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                 session_key=request.session.session_key or "",
                 client_ip=client_ip(request),
                 now=timezone.now(),
+                has_hard_proof=isinstance(form, HardProofIdentityForm)
+                and form.has_hard_proof,
             )
         except TooManyAttempts as refused:
             form.add_error(None, too_many_attempts(refused.wait_seconds))
         except IdentityMismatch:
             form.add_error(None, GENERIC_MISMATCH)
         else:
+            if checked.needs_proof:
+                form = HardProofIdentityForm(
+                    {k: v for k, v in request.POST.items() if k != "proof"}
+                )
+                form.is_valid()
+                form.add_error(None, HARD_PROOF_NEEDED)
+                return render(
+                    request,
+                    "booking/identity.html",
+                    {"form": form, "procedure": procedure},
+                )
             if numero != state.numero_etranger:  # another identity: not its place
                 state = _release_hold(request, state)
             if checked.redirect is not None:
                 return _outcome_page(request, checked.redirect, procedure)
             if checked.active_booking is not None:
-                return render(
-                    request,
-                    "booking/already_booked.html",
-                    {"booking": checked.active_booking},
-                )
+                return _already_booked(request, checked.active_booking)
             flow.save(
                 request,
                 state.with_changes(
@@ -318,9 +351,9 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                 existing = selectors.booking_get_by_reference(
                     reference=already.reference
                 )
-                return render(
-                    request, "booking/already_booked.html", {"booking": existing}
-                )
+                if existing is None:  # cancelled in between: start again
+                    return _start_again(request)
+                return _already_booked(request, existing)
             flow.clear(request)
             request.session["booked"] = booking.reference
             return redirect("booking:done")

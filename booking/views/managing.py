@@ -1,6 +1,7 @@
-"""Managing an appointment from the signed link sent to the applicant: a second
-factor first, then cancel or move, each a POST behind a confirmation page (link
-scanners must never change anything)."""
+"""Managing an appointment from the link sent to the applicant (it carries the
+booking's own random secret): a one-time code sent by SMS to the booking's mobile
+first, then cancel or move, each a POST behind a confirmation page (link scanners
+must never change anything, nor send a code)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,31 +24,43 @@ from booking.errors import (
     TooManyAttempts,
     TooManyHolds,
 )
-from booking.forms import SecondFactorForm, SlotForm
-from booking.manage_links import booking_from_token, manage_path
+from booking.forms import SlotForm
+from booking.manage_links import booking_from_token, manage_path, mobile_hint
 from booking.models import Booking
-from booking.services.identity import second_factor_check
+from booking.services.identity import (
+    manage_code_issue,
+    manage_link_lookup,
+    second_factor_check,
+)
 from booking.views.applying import TOO_MANY_HOLDS, too_many_attempts
+from booking.views.second_factor_forms import ManageCodeForm
 from booking.web.network import client_ip
 
 MANAGED = "managed_booking"
 
 
-def _managed(request: HttpRequest, token: str) -> Booking:
-    booking = booking_from_token(token)
-    if booking is None:
-        raise Http404
-    return booking
+def _second_factor_passed(request: HttpRequest, token: str) -> bool:
+    return request.session.get(MANAGED) == token
 
 
-def _second_factor_passed(request: HttpRequest, booking: Booking) -> bool:
-    return request.session.get(MANAGED) == booking.pk
+def _link_refused(request: HttpRequest, wait_seconds: int = 0) -> HttpResponse:
+    """The same answer for an unknown link, an old reference-based one and a
+    forged one (nothing tells them apart), or the wait when look-ups are over the
+    limit."""
+    return render(
+        request,
+        "booking/link_invalid.html",
+        {"wait": too_many_attempts(wait_seconds) if wait_seconds else ""},
+        status=429 if wait_seconds else 404,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
-    booking = _managed(request, token)
-    if _second_factor_passed(request, booking):
+    if _second_factor_passed(request, token):
+        booking = booking_from_token(token)
+        if booking is None:
+            raise Http404
         return render(
             request,
             "booking/manage.html",
@@ -58,34 +71,62 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 "moves_text": _moves_text(booking),
             },
         )
-    form = SecondFactorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            second_factor_check(
-                booking=booking,
-                last_digits=form.cleaned_data["last_digits"],
-                client_ip=client_ip(request),
-            )
-        except TooManyAttempts as refused:
-            form.add_error(None, too_many_attempts(refused.wait_seconds))
-        except SecondFactorMismatch:
-            form.add_error(
-                "last_digits",
+    try:
+        found = manage_link_lookup(token=token, client_ip=client_ip(request))
+    except TooManyAttempts as refused:
+        return _link_refused(request, refused.wait_seconds)
+    if found is None:
+        raise Http404
+    booking = found
+    form = ManageCodeForm()
+    sent = False
+    if request.method == "POST" and request.POST.get("send") == "1":
+        if manage_code_issue(booking=booking, now=timezone.now()):
+            sent = True
+        else:
+            messages.error(
+                request,
                 _(
-                    "Ces chiffres ne correspondent pas au numéro étranger du rendez-vous."
+                    "Vous avez déjà demandé plusieurs codes aujourd’hui : utilisez le "
+                    "dernier reçu, ou réessayez demain."
                 ),
             )
-        else:
-            request.session.cycle_key()
-            request.session[MANAGED] = booking.pk
-            return redirect("booking:manage", token=token)
-    return render(request, "booking/second_factor.html", {"form": form})
+    elif request.method == "POST":
+        form = ManageCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                second_factor_check(
+                    booking=booking,
+                    code=form.cleaned_data["code"],
+                    client_ip=client_ip(request),
+                )
+            except TooManyAttempts as refused:
+                form.add_error(None, too_many_attempts(refused.wait_seconds))
+            except SecondFactorMismatch:
+                form.add_error(
+                    "code",
+                    _(
+                        "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
+                        "dernier SMS reçu, ou demandez un nouveau code."
+                    ),
+                )
+            else:
+                request.session.cycle_key()
+                request.session[MANAGED] = token
+                return redirect("booking:manage", token=token)
+    return render(
+        request,
+        "booking/second_factor.html",
+        {"form": form, "sent": sent, "mobile": mobile_hint(booking.mobile)},
+    )
 
 
 def _manage_guard(request: HttpRequest, token: str) -> Booking | HttpResponse:
-    booking = _managed(request, token)
-    if not _second_factor_passed(request, booking):
+    if not _second_factor_passed(request, token):
         return redirect("booking:manage", token=token)
+    booking = booking_from_token(token)
+    if booking is None:
+        raise Http404
     return booking
 
 
@@ -229,10 +270,14 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_safe
-def short_link(request: HttpRequest, reference: str) -> HttpResponse:
-    """The short address sent by SMS: on to the signed manage page (which asks for
-    the second factor before showing anything)."""
-    booking = selectors.booking_get_by_reference(reference=reference.upper()[:8])
+def short_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The short address sent by SMS: on to the manage page (which asks for the
+    one-time code before showing anything). An old reference-based link, or any
+    unknown one, only says how to get a new link."""
+    try:
+        booking = manage_link_lookup(token=token, client_ip=client_ip(request))
+    except TooManyAttempts as refused:
+        return _link_refused(request, refused.wait_seconds)
     if booking is None:
-        raise Http404
+        return _link_refused(request)
     return redirect(manage_path(booking))

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from booking.manage_links import manage_path
-from booking.models import Hold
+from booking.models import Hold, OutgoingMessage
 from booking.views.applying import GENERIC_MISMATCH
 from tests.booking import flow
 from tests.factories import (
@@ -108,10 +108,13 @@ class Applicant:
         self.hold()
         return self.post("coordonnees/", {**CONTACT, **changes})
 
-    def second_factor(self, booking, digits: str) -> str:
-        response = self.client.post(
-            manage_path_in_english(booking), {"last_digits": digits}, follow=True
-        )
+    def second_factor(self, booking, code: str = "") -> str:
+        """Asks for the one-time code, then types ``code`` (or the right one)."""
+        path = manage_path_in_english(booking)
+        self.client.post(path, {"send": "1"})
+        sms = booking.messages.filter(kind=OutgoingMessage.Kind.BOOKING_MANAGE_CODE)
+        right = sms.order_by("-pk").first().body.split("code ")[1][:6]
+        response = self.client.post(path, {"code": code or right}, follow=True)
         return response.content.decode()
 
 
@@ -140,20 +143,22 @@ def already_booked(applicant: Applicant) -> str:
 
 
 def wrong_second_factor(applicant: Applicant) -> str:
-    return applicant.second_factor(BookingFactory(numero_etranger="2008006503"), "0000")
+    booking = BookingFactory(numero_etranger="2008006503")
+    return applicant.second_factor(booking, "000000")
 
 
 def too_many_second_factors(applicant: Applicant) -> str:
+    applicant.settings.BOOKING_MANAGE_CODES_PER_DAY = 100
     booking = BookingFactory(numero_etranger="2008006503")
     for _ in range(5):
-        applicant.second_factor(booking, "0000")
-    return applicant.second_factor(booking, "6503")
+        applicant.second_factor(booking, "000000")
+    return applicant.second_factor(booking)
 
 
 def too_late_to_cancel(applicant: Applicant) -> str:
     soon = SlotFactory(starts_at=timezone.now() + timedelta(hours=5))
     booking = BookingFactory(numero_etranger="2008006503", slot=soon)
-    applicant.second_factor(booking, "6503")
+    applicant.second_factor(booking)
     response = applicant.client.post(
         manage_path_in_english(booking) + "annuler/", follow=True
     )
@@ -217,14 +222,30 @@ SCENARIOS = {
         "adresse électronique n’est pas valide",
     ),
     "honeypot": (lambda a: a.details(website="x"), "n’a pas pu être traitée"),
-    "second-factor-wrong": (wrong_second_factor, "ne correspondent pas"),
+    "second-factor-wrong": (wrong_second_factor, "n’est pas le bon"),
     "second-factor-too-many": (too_many_second_factors, "Trop d’essais"),
     "too-late-to-change": (too_late_to_cancel, "trop tard"),
 }
 
 
+# New texts (issue 13) until the English catalogue has them: strict, so that the
+# marker goes as soon as they are translated.
+AWAITING_TRANSLATION = {"already-booked", "second-factor-wrong"}
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(strict=True, reason="awaiting translation"),
+        )
+        if name in AWAITING_TRANSLATION
+        else name
+        for name in SCENARIOS
+    ],
+)
 def test_applicant_errors_read_in_english(scenario, settings):
     act, french = SCENARIOS[scenario]
     page = act(Applicant(settings))

@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from booking import rules
 from booking.errors import IdentityMismatch, SecondFactorMismatch, TooManyAttempts
-from booking.models import TitleRecord
+from booking.models import OutgoingMessage, TitleRecord
 from booking.services.identity import (
     IdentityChecked,
     confirmation_attempt_record,
     identity_check,
+    manage_code_issue,
     second_factor_check,
 )
 from tests.factories import BookingFactory, TitleRecordFactory
@@ -31,7 +32,12 @@ def title():
 
 
 def check(
-    numero=NUMERO, valid_until=VALID_UNTIL, postal_code="45000", session="s1", ip="ip1"
+    numero=NUMERO,
+    valid_until=VALID_UNTIL,
+    postal_code="45000",
+    session="s1",
+    ip="ip1",
+    hard_proof=False,
 ):
     return identity_check(
         numero_etranger=numero,
@@ -40,6 +46,7 @@ def check(
         session_key=session,
         client_ip=ip,
         now=timezone.now(),
+        has_hard_proof=hard_proof,
     )
 
 
@@ -108,8 +115,12 @@ def test_identity_check_counts_failures_per_ip_and_per_numero(title, settings):
     for session in ("a", "b"):
         with pytest.raises(IdentityMismatch):
             check(postal_code="45100", session=session)
-    with pytest.raises(TooManyAttempts):
-        check(session="c", ip="ip2")  # same numéro
+    # Same numéro, another IP: nothing looked up without the harder proof...
+    assert check(session="c", ip="ip2") == IdentityChecked(NUMERO, needs_proof=True)
+    # ...wrong ones with it stay counted, the right one passes.
+    with pytest.raises(IdentityMismatch):
+        check(postal_code="45100", session="c", ip="ip2", hard_proof=True)
+    assert check(session="c", ip="ip3", hard_proof=True) == IdentityChecked(NUMERO)
     with pytest.raises(TooManyAttempts):
         check(numero="4500000000", session="d")  # same IP
 
@@ -157,31 +168,76 @@ def test_confirmation_attempts_are_not_limited_when_antibot_is_off(settings):
         confirm(has_proof=False)
 
 
-def test_second_factor_accepts_the_last_four_digits():
+def new_code(booking) -> str:
+    assert manage_code_issue(booking=booking, now=timezone.now())
+    sms = booking.messages.filter(kind=OutgoingMessage.Kind.BOOKING_MANAGE_CODE)
+    return sms.order_by("-pk").first().body.split("code ")[1][:6]
+
+
+def other_than(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_second_factor_accepts_the_last_code_once():
     booking = BookingFactory(numero_etranger=NUMERO)
-    second_factor_check(booking=booking, last_digits=" 6503 ", client_ip="ip1")
+    with pytest.raises(SecondFactorMismatch):  # no code asked yet
+        second_factor_check(booking=booking, code="6503", client_ip="ip1")
+    first = new_code(booking)
+    code = new_code(booking)  # replaces the first
     with pytest.raises(SecondFactorMismatch):
-        second_factor_check(booking=booking, last_digits="0503", client_ip="ip1")
+        second_factor_check(booking=booking, code=other_than(code), client_ip="ip1")
+    if first != code:
+        with pytest.raises(SecondFactorMismatch):
+            second_factor_check(booking=booking, code=first, client_ip="ip1")
+    second_factor_check(booking=booking, code=f" {code} ", client_ip="ip1")
+    with pytest.raises(SecondFactorMismatch):  # single use
+        second_factor_check(booking=booking, code=code, client_ip="ip1")
 
 
-def test_second_factor_is_limited_per_booking_even_when_antibot_is_off(settings):
+def test_a_code_is_void_after_five_tries_but_the_holder_is_not_locked_out(settings):
     settings.ANTIBOT = False
     booking = BookingFactory(numero_etranger=NUMERO)
+    code = new_code(booking)
     for ip in ("a", "b", "c", "d", "e"):
         with pytest.raises(SecondFactorMismatch):
-            second_factor_check(booking=booking, last_digits="0000", client_ip=ip)
+            second_factor_check(booking=booking, code=other_than(code), client_ip=ip)
+    with pytest.raises(SecondFactorMismatch):  # the code is void
+        second_factor_check(booking=booking, code=code, client_ip="f")
+    # No per-appointment lock: a new code passes, even from an IP that failed.
+    second_factor_check(booking=booking, code=new_code(booking), client_ip="a")
+
+
+def test_second_factor_is_limited_per_ip_and_appointment(settings):
+    settings.BOOKING_MANAGE_CODES_PER_DAY = 100
+    booking = BookingFactory(numero_etranger=NUMERO)
+    for _ in range(5):
+        with pytest.raises(SecondFactorMismatch):
+            second_factor_check(
+                booking=booking, code=other_than(new_code(booking)), client_ip="ip1"
+            )
+    code = new_code(booking)
     with pytest.raises(TooManyAttempts):
-        second_factor_check(booking=booking, last_digits="6503", client_ip="f")
-    other = BookingFactory(numero_etranger="4500000001")
-    second_factor_check(booking=other, last_digits="0001", client_ip="f")
+        second_factor_check(booking=booking, code=code, client_ip="ip1")
+    second_factor_check(booking=booking, code=code, client_ip="ip2")
 
 
-def test_second_factor_is_limited_per_ip_across_bookings():
+def test_second_factor_is_limited_per_ip_across_bookings(settings):
+    settings.BOOKING_MANAGE_CODES_PER_DAY = 100
     for n in range(30):
         booking = BookingFactory(numero_etranger=f"45000000{n:02d}")
         with pytest.raises(SecondFactorMismatch):
-            second_factor_check(booking=booking, last_digits="9999", client_ip="ip1")
+            second_factor_check(booking=booking, code="999999", client_ip="ip1")
     booking = BookingFactory(numero_etranger=NUMERO)
+    code = new_code(booking)
     with pytest.raises(TooManyAttempts):
-        second_factor_check(booking=booking, last_digits="6503", client_ip="ip1")
-    second_factor_check(booking=booking, last_digits="6503", client_ip="ip2")
+        second_factor_check(booking=booking, code=code, client_ip="ip1")
+    second_factor_check(booking=booking, code=code, client_ip="ip2")
+
+
+def test_codes_per_booking_and_day_are_capped(settings):
+    settings.BOOKING_MANAGE_CODES_PER_DAY = 2
+    booking = BookingFactory(numero_etranger=NUMERO)
+    new_code(booking)
+    new_code(booking)
+    assert not manage_code_issue(booking=booking, now=timezone.now())
+    assert booking.messages.count() == 2

@@ -1,4 +1,4 @@
-"""Managing an appointment from its signed link: second factor, cancel, move."""
+"""Managing an appointment from its link: the one-time code, cancel, move."""
 
 import re
 from datetime import timedelta
@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from booking.manage_links import manage_path
 from booking.models import Booking, BookingEvent, Hold, OutgoingMessage
 from booking.selectors import free_places
+from booking.sms import locmem
 from tests.booking.flow import CONTACT, hold
 from tests.factories import BookingFactory, SlotFactory
 
@@ -23,30 +24,50 @@ def booking():
 
 
 def trail(booking) -> tuple[list[tuple[str, str, dict]], list[str]]:
-    """What a change leaves behind: the booking's audit events and its SMS."""
+    """What a change leaves behind: the booking's audit events and its SMS (the
+    one-time codes asked to get in aside)."""
     events = booking.events.values_list("kind", "actor", "detail")
-    return list(events), list(booking.messages.values_list("kind", flat=True))
+    kinds = booking.messages.exclude(kind=OutgoingMessage.Kind.BOOKING_MANAGE_CODE)
+    return list(events), list(kinds.values_list("kind", flat=True))
 
 
-def unlock(client, booking) -> str:
-    path = manage_path(booking)
-    response = client.post(path, {"last_digits": "6503"})
-    assert response.status_code == 302
-    return path
+def code_sent(client, path, capture) -> str:
+    """Asks for the one-time code and reads it from the SMS the provider got."""
+    with capture(execute=True):
+        page = client.post(path, {"send": "1"}).content.decode()
+    assert "vient d’être envoyé par SMS au 06 •• •• •• 78" in page
+    return re.search(r"code (\d{6}) ", locmem.outbox[-1].body).group(1)
+
+
+@pytest.fixture
+def unlock(django_capture_on_commit_callbacks):
+    def unlock(client, booking) -> str:
+        path = manage_path(booking)
+        code = code_sent(client, path, django_capture_on_commit_callbacks)
+        response = client.post(path, {"code": code})
+        assert response.status_code == 302
+        return path
+
+    return unlock
 
 
 def test_link_shows_nothing_before_the_second_factor(client, booking):
     page = client.get(manage_path(booking)).content.decode()
-    assert "4 derniers chiffres" in page
+    assert "code à 6 chiffres" in page and "06 •• •• •• 78" in page
     assert booking.reference not in page and "Diallo" not in page
+    assert not booking.messages.exists()  # a GET (link scanner) sends no code
 
 
-def test_wrong_digits_are_refused_and_limited(client, booking):
+def test_wrong_codes_are_refused_and_limited(
+    client, booking, django_capture_on_commit_callbacks
+):
     path = manage_path(booking)
+    code = code_sent(client, path, django_capture_on_commit_callbacks)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(5):
-        page = client.post(path, {"last_digits": "0000"}).content.decode()
-        assert "ne correspondent pas" in page
-    page = client.post(path, {"last_digits": "6503"}).content.decode()
+        page = client.post(path, {"code": wrong}).content.decode()
+        assert "n’est pas le bon" in page
+    page = client.post(path, {"code": code}).content.decode()
     assert "Trop d’essais" in page
 
 
@@ -55,13 +76,15 @@ def test_forged_links_are_404(client, booking, token):
     assert client.get(f"/rendez-vous/gerer/{token}/").status_code == 404
 
 
-def test_the_link_does_not_work_in_another_session_without_the_digits(client, booking):
+def test_the_link_does_not_work_in_another_session_without_the_code(
+    client, booking, unlock
+):
     path = unlock(client, booking)
     assert booking.reference in client.get(path).content.decode()
     assert booking.reference not in Client().get(path).content.decode()
 
 
-def test_cancel_needs_a_post_behind_a_confirmation_page(client, booking):
+def test_cancel_needs_a_post_behind_a_confirmation_page(client, booking, unlock):
     path = unlock(client, booking)
     page = client.get(path + "annuler/").content.decode()
     assert "Annuler le rendez-vous ?" in page and 'method="post"' in page
@@ -90,7 +113,7 @@ def test_cancel_without_second_factor_is_refused(client, booking):
     assert trail(booking) == ([], [])
 
 
-def test_no_cancel_after_the_cutoff(client):
+def test_no_cancel_after_the_cutoff(client, unlock):
     soon = SlotFactory(starts_at=timezone.now() + timedelta(hours=5))
     booking = BookingFactory(numero_etranger="2008006503", slot=soon)
     path = unlock(client, booking)
@@ -101,7 +124,7 @@ def test_no_cancel_after_the_cutoff(client):
     assert trail(booking) == ([], [])
 
 
-def test_move_keeps_the_reference_and_needs_confirmation(client, booking):
+def test_move_keeps_the_reference_and_needs_confirmation(client, booking, unlock):
     old = booking.slot
     target = SlotFactory(
         procedure=booking.procedure,
@@ -133,7 +156,7 @@ def test_move_keeps_the_reference_and_needs_confirmation(client, booking):
         [OutgoingMessage.Kind.BOOKING_MOVED],
     )
     new_time = timezone.localtime(target.starts_at)  # Europe/Paris
-    sms = OutgoingMessage.objects.get()
+    sms = OutgoingMessage.objects.get(kind=OutgoingMessage.Kind.BOOKING_MOVED)
     assert f"RDV déplacé au {new_time:%d/%m} à {new_time:%H:%M}" in sms.body
     assert booking.reference in sms.body
     with translation.override("fr"):
@@ -143,7 +166,7 @@ def test_move_keeps_the_reference_and_needs_confirmation(client, booking):
     assert f"{new_day}, {new_time:%H:%M}" in page and old_day not in page
 
 
-def test_move_to_a_slot_of_another_procedure_is_refused(client, booking):
+def test_move_to_a_slot_of_another_procedure_is_refused(client, booking, unlock):
     old = booking.slot
     other = SlotFactory()
     path = unlock(client, booking)

@@ -33,12 +33,12 @@ def test_booking_writes_its_confirmation_sms_with_a_short_manage_link(client):
     assert message.kind == "booking_confirmed"
     assert (
         booking.reference in message.body
-        and f"/rdv/{booking.reference}/" in message.body
+        and f"/rdv/{booking.manage_token}/" in message.body
     )
     assert gsm7.is_gsm7(message.body) and gsm7.segments(message.body) == 1
     link = message.body.rsplit(" ", 1)[-1].removeprefix("http://127.0.0.1:8000")
     response = client.get(link, follow=True)
-    assert "4 derniers chiffres" in response.content.decode()
+    assert "code à 6 chiffres" in response.content.decode()
 
 
 def test_cancel_and_move_each_send_one_sms():
