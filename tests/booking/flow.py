@@ -1,9 +1,11 @@
 """The applicant's way through the booking flow over HTTP, one step after the other,
 for the tests that start at a later step (slots, details, confirmation)."""
 
+import re
 from datetime import date
 
-from booking.models import TitleRecord
+from booking.manage_links import manage_path
+from booking.models import OutgoingMessage, TitleRecord
 from tests.factories import TitleRecordFactory
 
 # What the applicant types: nine digits, the register holds ten (a leading 2).
@@ -41,3 +43,21 @@ def pass_identity(client, procedure, identity=IDENTITY):
 def hold(client, procedure, slot):
     pass_identity(client, procedure)
     return client.post("/rendez-vous/creneaux/", {"slot": slot.pk})
+
+
+def unlock_manage(client, booking) -> str:
+    """Opens the booking's manage page in ``client``'s session as its holder does: asks
+    for the one-time code, reads it from the outbox row the SMS was written to, types
+    it. Returns the manage path."""
+    path = manage_path(booking)
+    assert client.post(path, {"send": "1"}).status_code == 200
+    body = (
+        OutgoingMessage.objects.filter(
+            booking=booking, kind=OutgoingMessage.Kind.BOOKING_MANAGE_CODE
+        )
+        .latest("pk")
+        .body
+    )
+    code = re.search(r"code (\d{6}) ", body).group(1)
+    assert client.post(path, {"code": code}).status_code == 302
+    return path

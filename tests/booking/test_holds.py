@@ -11,9 +11,15 @@ from django.utils import timezone
 
 from booking import services
 from booking.errors import SlotFull, TooManyHolds
-from booking.manage_links import manage_path
 from booking.models import Booking, Hold
-from tests.booking.flow import CONTACT, IDENTITY, hold, pass_gate, pass_identity
+from tests.booking.flow import (
+    CONTACT,
+    IDENTITY,
+    hold,
+    pass_gate,
+    pass_identity,
+    unlock_manage,
+)
 from tests.factories import BookingFactory, SlotFactory, TitleRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -247,10 +253,7 @@ def test_a_booking_releases_every_hold_of_its_numero(renewal):
 
 def unlocked(booking) -> tuple[Client, str]:
     client = Client()
-    path = manage_path(booking)
-    response = client.post(path, {"last_digits": booking.numero_etranger[-4:]})
-    assert response.status_code == 302
-    return client, path + "deplacer/"
+    return client, unlock_manage(client, booking) + "deplacer/"
 
 
 def test_the_move_page_holds_one_place_per_booking(renewal):
