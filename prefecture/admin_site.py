@@ -205,7 +205,8 @@ class AgentAdminSite(admin.AdminSite):
         if grant is None:
             return self._enrolment_code(request, refused=bool(code_hash))
         device = totp_device_for_enrolment(user)
-        form = SecondFactorForm(request.POST if request.method == "POST" else None)
+        typed = request.method == "POST" and "code" in request.POST
+        form = SecondFactorForm(request.POST if typed else None)
         if form.is_valid():
             error = totp_check(device, form.cleaned_data["code"])
             if error is None:
@@ -235,7 +236,8 @@ class AgentAdminSite(admin.AdminSite):
     def _enrolment_code(self, request: HttpRequest, *, refused: bool) -> HttpResponse:
         """No device and no valid enrolment code: ask a superuser for one (no QR)."""
         user = cast(User, request.user)
-        form = EnrolmentCodeForm(request.POST if request.method == "POST" else None)
+        typed = request.method == "POST" and "enrolment_code" in request.POST
+        form = EnrolmentCodeForm(request.POST if typed else None)
         if refused:
             # The link or code presented earlier is no longer (or never was) valid.
             request.session.pop(ENROLMENT_SESSION_KEY, None)
