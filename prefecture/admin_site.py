@@ -2,16 +2,24 @@
 
 The password step is Django's own login (django-axes locks it after repeated failures);
 an agent who has passed it but not the code is "authenticated, not verified" and sees
-nothing of the admin but the code page. An agent without a device yet sets one up there,
-on first login (accounts are created by a superuser; there is no sign-up)."""
+nothing of the admin but the code page, for AGENT_SECOND_FACTOR_MINUTES at most. An agent
+without a device yet sets one up there, on first login (accounts are created by a
+superuser; there is no sign-up), with the single-use enrolment link or code a superuser
+issued (prefecture.admin, `manage.py totp_enrolment`): the password alone shows no QR."""
+
+import logging
+from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -20,13 +28,20 @@ from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
 
 from prefecture.two_factor import (
+    ENROLMENT_SESSION_KEY,
+    EnrolmentCodeInvalid,
+    enrolment_code_hash,
     is_verified_agent,
     totp_check,
     totp_device_confirmed,
     totp_device_for_enrolment,
+    totp_enrolment_complete,
+    totp_enrolment_grant_valid,
     totp_qr_svg,
     totp_secret,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class SecondFactorForm(forms.Form):
@@ -44,6 +59,22 @@ class SecondFactorForm(forms.Form):
             "Affiché par votre application d'authentification ; il change toutes les 30 secondes."
         ),
     )
+
+
+class EnrolmentCodeForm(forms.Form):
+    enrolment_code = forms.CharField(
+        label=_("Code d'enrôlement"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+        help_text=_("Les 20 lettres et chiffres donnés par le superutilisateur."),
+    )
+
+
+ENROLMENT_CODE_REFUSED = _(
+    "Ce lien ou ce code d'enrôlement n'est pas valable : inconnu, expiré, déjà "
+    "utilisé ou remplacé par un plus récent. Demandez-en un nouveau à un "
+    "superutilisateur."
+)
 
 
 def _awaiting_second_factor(request: HttpRequest) -> bool:
@@ -96,6 +127,10 @@ class AgentAdminSite(admin.AdminSite):
             return self._to_second_factor(request)
         response = super().login(request, extra_context)
         if request.method == "POST" and _awaiting_second_factor(request):
+            # Half logged in: minutes to type the code, not the default two weeks.
+            request.session.set_expiry(
+                timezone.now() + timedelta(minutes=settings.AGENT_SECOND_FACTOR_MINUTES)
+            )
             return self._to_second_factor(request)
         return response
 
@@ -107,8 +142,18 @@ class AgentAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("verification/", self.second_factor, name="second_factor"),
+            path("enrolement/<str:code>/", self.enrolment_link, name="totp_enrolment"),
             *super().get_urls(),
         ]
+
+    @method_decorator(never_cache)
+    def enrolment_link(self, request: HttpRequest, code: str) -> HttpResponse:
+        """The link a superuser sends: it keeps the code's hash in the session and
+        goes on to the code page (through the password when needed), where the code
+        is checked against the agent who logged in."""
+        if not is_verified_agent(request):
+            request.session[ENROLMENT_SESSION_KEY] = enrolment_code_hash(code)
+        return redirect(reverse("admin:second_factor", current_app=self.name))
 
     @method_decorator(never_cache)
     @method_decorator(csrf_protect)
@@ -121,33 +166,104 @@ class AgentAdminSite(admin.AdminSite):
                 if self.has_permission(request)
                 else reverse("admin:login", current_app=self.name)
             )
-        user = request.user
-        device = totp_device_confirmed(user)  # type: ignore[arg-type]
-        enrolling = device is None
+        device = totp_device_confirmed(request.user)  # type: ignore[arg-type]
         if device is None:
-            device = totp_device_for_enrolment(user)  # type: ignore[arg-type]
+            return self._enrolment(request)
         form = SecondFactorForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             error = totp_check(device, form.cleaned_data["code"])
             if error is None:
-                if enrolling:
-                    device.confirmed = True
-                    device.save(update_fields=["confirmed"])
-                otp_login(request, device)
-                return redirect(_next_url(request, index))
+                return self._verified(request, device)
             form.add_error("code", error)
         context = {
             **self.each_context(request),
-            "title": _("Mise en place de la double authentification")
-            if enrolling
-            else _("Code de vérification"),
+            "title": _("Code de vérification"),
             "form": form,
-            "enrolling": enrolling,
+            "enrolling": False,
             "next": _next_url(request, index),
-            "secret": totp_secret(device) if enrolling else "",
-            "qr_svg": totp_qr_svg(device) if enrolling else "",
         }
         return TemplateResponse(request, "admin/second_factor.html", context)
+
+    def _verified(self, request: HttpRequest, device) -> HttpResponse:
+        otp_login(request, device)
+        request.session.cycle_key()  # a new session id for the full privileges
+        request.session.set_expiry(settings.AGENT_IDLE_MINUTES * 60)
+        return redirect(
+            _next_url(request, reverse("admin:index", current_app=self.name))
+        )
+
+    def _enrolment(self, request: HttpRequest) -> HttpResponse:
+        """First set-up of the agent's app: only with a valid enrolment code."""
+        user = cast(User, request.user)  # past the password: not anonymous
+        now = timezone.now()
+        code_hash: str = request.session.get(ENROLMENT_SESSION_KEY, "")
+        grant = (
+            totp_enrolment_grant_valid(user=user, code_hash=code_hash, now=now)
+            if code_hash
+            else None
+        )
+        if grant is None:
+            return self._enrolment_code(request, refused=bool(code_hash))
+        device = totp_device_for_enrolment(user)
+        typed = request.method == "POST" and "code" in request.POST
+        form = SecondFactorForm(request.POST if typed else None)
+        if form.is_valid():
+            error = totp_check(device, form.cleaned_data["code"])
+            if error is None:
+                try:
+                    totp_enrolment_complete(
+                        user=user,
+                        device=device,
+                        code_hash=code_hash,
+                        now=now,
+                    )
+                except EnrolmentCodeInvalid:
+                    return redirect(request.get_full_path())
+                del request.session[ENROLMENT_SESSION_KEY]
+                return self._verified(request, device)
+            form.add_error("code", error)
+        context = {
+            **self.each_context(request),
+            "title": _("Mise en place de la double authentification"),
+            "form": form,
+            "enrolling": True,
+            "next": _next_url(request, reverse("admin:index", current_app=self.name)),
+            "secret": totp_secret(device),
+            "qr_svg": totp_qr_svg(device),
+        }
+        return TemplateResponse(request, "admin/second_factor.html", context)
+
+    def _enrolment_code(self, request: HttpRequest, *, refused: bool) -> HttpResponse:
+        """No device and no valid enrolment code: ask a superuser for one (no QR)."""
+        user = cast(User, request.user)
+        typed = request.method == "POST" and "enrolment_code" in request.POST
+        form = EnrolmentCodeForm(request.POST if typed else None)
+        if refused:
+            # The link or code presented earlier is no longer (or never was) valid.
+            request.session.pop(ENROLMENT_SESSION_KEY, None)
+            logger.warning("TOTP enrolment code refused for %s", user.get_username())
+        if form.is_valid():
+            code_hash = enrolment_code_hash(form.cleaned_data["enrolment_code"])
+            if totp_enrolment_grant_valid(
+                user=user,
+                code_hash=code_hash,
+                now=timezone.now(),
+            ):
+                request.session[ENROLMENT_SESSION_KEY] = code_hash
+                logger.info("TOTP enrolment code presented by %s", user.get_username())
+                return redirect(request.get_full_path())
+            logger.warning("TOTP enrolment code refused for %s", user.get_username())
+            form.add_error("enrolment_code", ENROLMENT_CODE_REFUSED)
+        context = {
+            **self.each_context(request),
+            "title": _("Double authentification à mettre en place"),
+            "form": form,
+            "enrolment_hours": settings.AGENT_TOTP_ENROLMENT_HOURS,
+            "refused": refused and not form.is_bound,
+            "refused_message": ENROLMENT_CODE_REFUSED,
+            "next": _next_url(request, reverse("admin:index", current_app=self.name)),
+        }
+        return TemplateResponse(request, "admin/totp_enrolment_code.html", context)
 
 
 def lockout_response(

@@ -1,11 +1,17 @@
+from datetime import timedelta
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
+
+from prefecture.two_factor import is_verified_agent
 
 
 class AgentIdleTimeoutMiddleware:
     """An agent's session ends after AGENT_IDLE_MINUTES without a request: each request
     pushes the expiry forward (a sliding window kept in the session store, so every web
-    process applies it). Applicants' sessions keep the default age."""
+    process applies it). Between the password and the code, the session ends at most
+    AGENT_SECOND_FACTOR_MINUTES after the password, however many requests come.
+    Applicants' sessions keep the default age."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -13,7 +19,14 @@ class AgentIdleTimeoutMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
-            request.session.set_expiry(settings.AGENT_IDLE_MINUTES * 60)
+            if is_verified_agent(request):
+                request.session.set_expiry(settings.AGENT_IDLE_MINUTES * 60)
+            else:
+                deadline = timezone.now() + timedelta(
+                    minutes=settings.AGENT_SECOND_FACTOR_MINUTES
+                )
+                if request.session.get_expiry_date() > deadline:
+                    request.session.set_expiry(deadline)
         return self.get_response(request)
 
 

@@ -231,6 +231,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "prefecture.admin_site.lockout_response"
 OTP_TOTP_ISSUER = "Préfecture du Loiret"
 AGENT_IDLE_MINUTES = env.int("AGENT_IDLE_MINUTES", default=30)
+# Between the password and the code, the session lives this long (not sliding).
+AGENT_SECOND_FACTOR_MINUTES = env.int("AGENT_SECOND_FACTOR_MINUTES", default=10)
+# A first TOTP set-up needs a single-use code issued by a superuser, valid this long.
+AGENT_TOTP_ENROLMENT_HOURS = env.int("AGENT_TOTP_ENROLMENT_HOURS", default=24)
 
 # --- static files, served by WhiteNoise (no CDN: the DSFR ships with django-dsfr).
 STATIC_URL = "/static/"

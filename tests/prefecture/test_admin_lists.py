@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dsfr.models import DsfrConfig
 
 from booking.models import ClosureDay, OpeningSchedule, OutgoingMessage
+from prefecture.two_factor import totp_enrolment_issue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,9 @@ MAKERS = {
     ),
     "otp_totp.TOTPDevice": lambda i: TOTPDevice.objects.create(
         user=_user(i), name="app"
+    ),
+    "prefecture.TotpEnrolmentGrant": lambda i: totp_enrolment_issue(
+        user=User.objects.create_user(f"agent-{i}", is_staff=True), by=None, now=_now()
     ),
     "axes.AccessAttempt": lambda i: _attempt(
         AccessAttempt,
@@ -93,6 +97,7 @@ PINNED = {
     "auth.User": 10,
     "dsfr.DsfrConfig": 9,
     "otp_totp.TOTPDevice": 9,
+    "prefecture.TotpEnrolmentGrant": 9,
     "axes.AccessAttempt": 12,
     "axes.AccessLog": 12,
     "axes.AccessFailureLog": 12,

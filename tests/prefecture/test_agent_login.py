@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from prefecture.two_factor import totp_now
+from prefecture.two_factor import totp_enrolment_issue, totp_now
 from tests.agents import login_agent
 from tests.factories import QuestionFactory
 
@@ -47,6 +47,8 @@ def test_the_password_alone_opens_nothing(client, agent):
 
 
 def test_first_login_sets_up_the_app_then_opens_the_admin(client, agent):
+    code, _grant = totp_enrolment_issue(user=agent, by=None, now=timezone.now())
+    client.get(f"/admin/enrolement/{code}/")  # the link a superuser handed over
     sign_in(client, agent.username)
     setup = client.get("/admin/verification/?next=/admin/booking/booking/")
     html = setup.content.decode()
