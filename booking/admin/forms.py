@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booking.forms import MobileField, NumeroEtrangerField
+from booking.forms import MobileField, NameField, NumeroEtrangerField
 from booking.models import Booking, Card
 
 
@@ -27,6 +27,9 @@ AGENT_MOBILE_ERRORS = {
 
 
 class CardForm(forms.ModelForm):
+    # The delivery list may leave a name out (a holder without a prénom).
+    last_name = NameField(label=_("nom"), required=False)
+    first_name = NameField(label=_("prénom"), required=False)
     mobile = MobileField(
         label=_("téléphone portable"), error_messages=AGENT_MOBILE_ERRORS
     )
@@ -65,6 +68,9 @@ CONTACT_FIELDS = [
 class BookingChangeForm(forms.ModelForm):
     """The applicant's contact details, and the agenda's "flag" action: the flag and
     the note are written by `booking_flag_numero`, with its audit event."""
+
+    last_name = NameField(label=_("nom"))
+    first_name = NameField(label=_("prénom"))
 
     mobile = MobileField(
         label=_("téléphone portable"), error_messages=AGENT_MOBILE_ERRORS
