@@ -73,7 +73,7 @@ def _sms_write(
             "kind": kind,
             "booking": booking,
             "to": booking.mobile,
-            "body": body[:160],
+            "body": body,  # one segment, link whole: texts builds it so
             "send_after": first_sending_time(now),
         },
     )
