@@ -103,6 +103,28 @@ class MobileField(NormalisedField):
         return normalize_mobile(value)
 
 
+class NameField(NormalisedField):
+    """A nom or prénom as the title of residence writes it (``rules.normalize_name``):
+    Latin letters with their accents, spaces, hyphens and apostrophes; ``invalid``
+    for digits, other signs, line breaks or another script."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Écrivez le nom comme sur le titre de séjour, en lettres latines (accents "
+            "compris) : seuls l’espace, le trait d’union et l’apostrophe sont acceptés, "
+            "sans chiffres ni autres signes."
+        ),
+    }
+    refusals = ((rules.InvalidName, "invalid"),)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", rules.NAME_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def normalise(self, value: str) -> str:
+        return rules.normalize_name(value)
+
+
 def _helper(submit_label, *layout) -> FormHelper:
     helper = FormHelper()
     helper.form_method = "post"
@@ -220,15 +242,13 @@ class SlotForm(forms.Form):
 
 
 class ContactForm(DsfrForm):
-    last_name = forms.CharField(
+    last_name = NameField(
         label=_("Nom"),
-        max_length=150,
         error_messages={"required": _("Saisissez votre nom.")},
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    first_name = forms.CharField(
+    first_name = NameField(
         label=_("Prénom"),
-        max_length=150,
         error_messages={"required": _("Saisissez votre prénom.")},
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )

@@ -4,6 +4,7 @@ Each docstring states the rule in one sentence; ``now`` is always passed in.
 """
 
 import re
+import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -192,3 +193,54 @@ def parse_day(text: str) -> date | None:
         return date.fromisoformat(text[:10]) if len(text) == 10 else None
     except ValueError:
         return None
+
+
+class InvalidName(ValueError):
+    """The text is not a person's name as a title of residence writes it."""
+
+
+NAME_MAX_LENGTH = 80
+_APOSTROPHES = "'’ʼ‘`´"
+_HYPHENS = "-‐‑"
+_NAME_SHAPE = re.compile(r"L+(?:[ '-]L+)*")
+
+
+def _is_latin_letter(char: str) -> bool:
+    return unicodedata.category(char).startswith("L") and unicodedata.name(
+        char, ""
+    ).startswith("LATIN ")
+
+
+def normalize_name(raw: str) -> str:
+    """A name (nom or prénom) is written as on the title of residence: 1 to 80 Latin
+    letters, accents included, in words joined by one space, hyphen or apostrophe;
+    no digits, no other signs, no line breaks. Spaces are tidied, apostrophes and
+    hyphens made plain; raises InvalidName otherwise."""
+    text = unicodedata.normalize("NFKC", raw or "").strip(" ")
+    text = "".join(
+        "'" if char in _APOSTROPHES else "-" if char in _HYPHENS else char
+        for char in text
+    )
+    text = re.sub(r" *([-']) *", r"\1", re.sub(r" {2,}", " ", text))
+    shape = []
+    for index, char in enumerate(text):
+        if _is_latin_letter(char):
+            shape.append("L")
+        elif unicodedata.category(char) == "Mn" and index and shape[-1] == "L":
+            shape.append("L")  # a combining accent on the letter before it
+        elif char in " '-":
+            shape.append(char)
+        else:
+            raise InvalidName(raw)
+    if len(text) > NAME_MAX_LENGTH or not _NAME_SHAPE.fullmatch("".join(shape)):
+        raise InvalidName(raw)
+    return unicodedata.normalize("NFC", text)
+
+
+def is_plausible_name(raw: str) -> bool:
+    """A name is plausible when ``normalize_name`` accepts it."""
+    try:
+        normalize_name(raw)
+    except InvalidName:
+        return False
+    return True

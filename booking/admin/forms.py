@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booking.forms import MobileField, NumeroEtrangerField
-from booking.models import Booking, Card
+from booking.forms import MobileField, NameField, NumeroEtrangerField
+from booking.models import Booking, Card, Site
+from booking.services.sites import site_sms_name_length, site_sms_name_room
 
 
 class CsvUploadForm(forms.Form):
@@ -27,6 +28,9 @@ AGENT_MOBILE_ERRORS = {
 
 
 class CardForm(forms.ModelForm):
+    # The delivery list may leave a name out (a holder without a prénom).
+    last_name = NameField(label=_("nom"), required=False)
+    first_name = NameField(label=_("prénom"), required=False)
     mobile = MobileField(
         label=_("téléphone portable"), error_messages=AGENT_MOBILE_ERRORS
     )
@@ -66,6 +70,9 @@ class BookingChangeForm(forms.ModelForm):
     """The applicant's contact details, and the agenda's "flag" action: the flag and
     the note are written by `booking_flag_numero`, with its audit event."""
 
+    last_name = NameField(label=_("nom"))
+    first_name = NameField(label=_("prénom"))
+
     mobile = MobileField(
         label=_("téléphone portable"), error_messages=AGENT_MOBILE_ERRORS
     )
@@ -85,3 +92,48 @@ class BookingChangeForm(forms.ModelForm):
     class Meta:
         model = Booking
         fields = CONTACT_FIELDS
+
+
+class SiteForm(forms.ModelForm):
+    """A site whose name cannot fit an SMS whole (with the longest manage link, in
+    every language) is refused: its SMS name must be short enough, or its name when
+    it has no SMS name."""
+
+    class Meta:
+        model = Site
+        fields = "__all__"  # noqa: DJ007 - the admin's whole site, as before
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.room = site_sms_name_room()
+        if "sms_name" in self.fields:
+            self.fields["sms_name"].help_text = _(
+                "%(count)d caractères au plus : chaque SMS tient en 160 caractères, "
+                "avec le lien de gestion du rendez-vous."
+            ) % {"count": self.room}
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        sms_name = cleaned.get("sms_name") or ""
+        length = site_sms_name_length(name=cleaned.get("name") or "", sms_name=sms_name)
+        if length <= self.room:
+            return cleaned
+        if sms_name:
+            message = _(
+                "Ce nom court ne tient pas dans un SMS avec le lien de gestion du "
+                "rendez-vous : %(count)d caractères au plus (il en compte %(length)d)."
+            )
+        else:
+            message = _(
+                "Le nom du lieu ne tient pas dans un SMS avec le lien de gestion du "
+                "rendez-vous : indiquez un nom court de %(count)d caractères au plus."
+            )
+        self.add_error(
+            "sms_name",
+            forms.ValidationError(
+                message,
+                code="too_long_for_sms",
+                params={"count": self.room, "length": length},
+            ),
+        )
+        return cleaned

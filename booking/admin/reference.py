@@ -13,7 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from booking import services
 from booking.admin.base import AgentPagesMixin
-from booking.admin.forms import CsvUploadForm
+from booking.admin.forms import CsvUploadForm, SiteForm
 from booking.models import (
     ClosureDay,
     OpeningSchedule,
@@ -28,6 +28,7 @@ from booking.services.register import titles_import
 
 @admin.register(Site)
 class SiteAdmin(SimpleHistoryAdmin):
+    form = SiteForm
     list_display = ["name", "position", "is_active"]
     list_editable = ["position", "is_active"]
 

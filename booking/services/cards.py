@@ -212,8 +212,8 @@ def _site_for(name: str, sites: list[Site]) -> Site:
 def _parse(cells: Cells, sites: list[Site]) -> Card:
     return Card(
         numero_etranger=cells.numero_etranger(),
-        last_name=cells.text("nom", max_length=150),
-        first_name=cells.text("prenom", max_length=150),
+        last_name=cells.name("nom"),
+        first_name=cells.name("prenom"),
         mobile=cells.mobile(),
         site=_site_for(cells.text("site"), sites),
     )

@@ -69,6 +69,23 @@ class Cells:
                 % {"column": column}
             ) from None
 
+    def name(self, column: str) -> str:
+        """A nom or prénom as the title writes it (``rules.normalize_name``); ''
+        when the cell is empty."""
+        value = self.text(column)
+        if not value:
+            return ""
+        try:
+            return rules.normalize_name(value)
+        except rules.InvalidName:
+            raise BadCell(
+                _(
+                    "%(column)s : lettres latines, espaces, traits d’union et "
+                    "apostrophes seulement (%(max)d caractères au plus)"
+                )
+                % {"column": column, "max": rules.NAME_MAX_LENGTH}
+            ) from None
+
     def mobile(self, column: str = "telephone", *, optional: bool = False) -> str:
         """A mobile number as E.164 ('' for an empty optional cell)."""
         value = self.text(column)

@@ -62,7 +62,7 @@ def _limited_sms_write(
                     kind=kind,
                     booking=booking,
                     to=booking.mobile,
-                    body=body(booking)[:160],
+                    body=body(booking),  # texts keep it to one segment
                     send_after=now,
                 )
         except IntegrityError:
@@ -182,7 +182,7 @@ def _sms_write(
                 "kind": kind,
                 "booking": booking,
                 "to": booking.mobile,
-                "body": body[:160],
+                "body": body,  # one segment, link whole: texts builds it so
                 "send_after": first_sending_time(now),
                 "status": Status.REFUSED if refusal else Status.PENDING,
                 "last_error": refusal,

@@ -35,3 +35,22 @@ def sms_backend_is_known(app_configs, **kwargs):
     if settings.SMS_BACKEND == "brevo" and not settings.BREVO_API_KEY:
         return [Error("SMS_BACKEND=brevo needs BREVO_API_KEY.", id="booking.E003")]
     return []
+
+
+@register()
+def sms_texts_fit(app_configs, **kwargs):
+    """Every SMS keeps its link whole: PUBLIC_BASE_URL must leave room for the
+    site's name."""
+    from booking.sms.texts import SITE_NAME_MIN_ROOM, site_name_room
+
+    room = site_name_room()
+    if room >= SITE_NAME_MIN_ROOM:
+        return []
+    return [
+        Error(
+            f"PUBLIC_BASE_URL {settings.PUBLIC_BASE_URL!r} is too long for one SMS: "
+            f"it leaves {room} characters for a site's name "
+            f"(at least {SITE_NAME_MIN_ROOM} needed).",
+            id="booking.E010",
+        )
+    ]

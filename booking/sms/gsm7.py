@@ -11,6 +11,7 @@ BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 EXTENSION = set("^{}\\[~]|€\f")  # two septets each (escape + character)
+SEGMENT_SEPTETS = 160  # one SMS; 153 each when concatenated
 
 REPLACEMENTS = {
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
@@ -50,4 +51,4 @@ def septets(text: str) -> int:
 def segments(text: str) -> int:
     """Number of SMS segments: 160 septets for one, 153 each when concatenated."""
     length = septets(text)
-    return 1 if length <= 160 else -(-length // 153)
+    return 1 if length <= SEGMENT_SEPTETS else -(-length // 153)

@@ -1,59 +1,160 @@
 """The SMS texts, one per kind and language: GSM-7 only, one segment (160 characters),
-and no more personal data than needed (lock screens show them)."""
+and no more personal data than needed (lock screens show them): no name, nothing the
+applicant typed, and the préfecture's own words first.
 
+One segment by construction: the link is never cut. When a text is too long, an
+optional word goes first (the reference, which the link's page shows), then the
+site's name is shortened; the admin refuses a site's SMS name longer than
+``site_name_room()``, so that the shortening is only a safety net."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from booking.sms.gsm7 import to_gsm7
+from booking.sms.gsm7 import SEGMENT_SEPTETS, septets, to_gsm7
+
+# The manage link's path at its longest: /rdv/<token>/, a token of at most 32
+# URL-safe characters.
+MANAGE_TOKEN_MAX_LENGTH = 32
+# The shortest room for a site's name that a sane PUBLIC_BASE_URL leaves (the system
+# check's floor): the longest production address leaves 24.
+SITE_NAME_MIN_ROOM = 16
+
+
+class SmsTooLong(ValueError):
+    """The link and the fixed words alone do not fit in one SMS (PUBLIC_BASE_URL far
+    too long: the system check says so at start-up)."""
+
+
+CARD_READY = gettext_noop(
+    "Préfecture du Loiret : votre titre de séjour est disponible à %(site)s. "
+    "Retrait du lundi au vendredi de 9h à 12h, avec ce SMS."
+)
+CARD_REMINDER = gettext_noop(
+    "Préfecture du Loiret : rappel, votre titre de séjour vous attend à "
+    "%(site)s, du lundi au vendredi de 9h à 12h."
+)
+
+# Each appointment kind: with its reference first, then without.
+CONFIRMED = (
+    gettext_noop(
+        "Préfecture du Loiret : RDV confirmé le %(date)s à %(time)s, %(site)s. "
+        "Réf. %(reference)s. Gérer : %(url)s"
+    ),
+    gettext_noop(
+        "Préfecture du Loiret : RDV confirmé le %(date)s à %(time)s, %(site)s. "
+        "Gérer : %(url)s"
+    ),
+)
+REMINDER = (
+    gettext_noop(
+        "Préfecture du Loiret : rappel, RDV le %(date)s à %(time)s, %(site)s. "
+        "Réf. %(reference)s. Gérer : %(url)s"
+    ),
+    gettext_noop(
+        "Préfecture du Loiret : rappel, RDV le %(date)s à %(time)s, %(site)s. "
+        "Gérer : %(url)s"
+    ),
+)
+MOVED = (
+    gettext_noop(
+        "Préfecture du Loiret : RDV déplacé au %(date)s à %(time)s, %(site)s. "
+        "Réf. %(reference)s. Gérer : %(url)s"
+    ),
+    gettext_noop(
+        "Préfecture du Loiret : RDV déplacé au %(date)s à %(time)s, %(site)s. "
+        "Gérer : %(url)s"
+    ),
+)
+CANCELLED = gettext_noop(
+    "Préfecture du Loiret : votre RDV du %(date)s à %(time)s (réf. %(reference)s) "
+    "est annulé."
+)
+
+# Every text that names a site, with the values of its other fields at their longest.
+_WITH_SITE = ((CARD_READY,), (CARD_REMINDER,), CONFIRMED, REMINDER, MOVED)
+
+
+def _shorten(site: str, room: int) -> str:
+    """The site's name cut to ``room`` septets, without a dangling space or sign."""
+    kept = ""
+    for char in site:
+        if septets(kept + char) > room:
+            break
+        kept += char
+    return kept.rstrip(" ,.;:-'(")
+
+
+def _fit(templates: Sequence[str], *, site: str, language: str, **values: str) -> str:
+    """The first template (in ``language``, in GSM-7) in which everything fits one
+    segment; else the last one with the site's name shortened; never another value
+    (the link) cut. Raises SmsTooLong when even that cannot fit."""
+    site = to_gsm7(site)
+    with translation.override(language):
+        for template in templates:
+            text = to_gsm7(_(template) % {**values, "site": site})
+            if septets(text) <= SEGMENT_SEPTETS:
+                return text
+        template = _(templates[-1])
+        room = SEGMENT_SEPTETS - septets(to_gsm7(template % {**values, "site": ""}))
+        text = to_gsm7(template % {**values, "site": _shorten(site, room)})
+    if septets(text) > SEGMENT_SEPTETS:
+        raise SmsTooLong(templates[-1])
+    return text
+
+
+def longest_manage_url() -> str:
+    """The manage link at its longest under PUBLIC_BASE_URL (the SMS's budget)."""
+    return f"{settings.PUBLIC_BASE_URL}/rdv/{'x' * MANAGE_TOKEN_MAX_LENGTH}/"
+
+
+def site_name_room() -> int:
+    """How many septets a site's SMS name may have so that every SMS keeps it whole,
+    in every language, with the longest date, time, reference and manage link."""
+    longest = {
+        "date": "28/12",
+        "time": "23:59",
+        "reference": "X" * 8,
+        "url": longest_manage_url(),
+        "site": "",
+    }
+    rooms = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for templates in _WITH_SITE:
+                empty = to_gsm7(_(templates[-1]) % longest)
+                rooms.append(SEGMENT_SEPTETS - septets(empty))
+    return min(rooms)
 
 
 def card_ready(*, site: str, language: str) -> str:
-    with translation.override(language):
-        text = _(
-            "Préfecture du Loiret : votre titre de séjour est disponible à %(site)s. "
-            "Retrait du lundi au vendredi de 9h à 12h, avec ce SMS."
-        ) % {"site": site}
-    return to_gsm7(text)
+    return _fit((CARD_READY,), site=site, language=language)
 
 
 def card_reminder(*, site: str, language: str) -> str:
-    with translation.override(language):
-        text = _(
-            "Préfecture du Loiret : rappel, votre titre de séjour vous attend à "
-            "%(site)s, du lundi au vendredi de 9h à 12h."
-        ) % {"site": site}
-    return to_gsm7(text)
+    return _fit((CARD_REMINDER,), site=site, language=language)
 
 
-CONFIRMED = gettext_noop(
-    "Préfecture du Loiret : RDV confirmé le %(date)s à %(time)s, %(site)s. "
-    "Réf. %(reference)s. Gérer : %(url)s"
-)
-REMINDER = gettext_noop(
-    "Préfecture du Loiret : rappel, RDV le %(date)s à %(time)s, %(site)s. "
-    "Réf. %(reference)s. Gérer : %(url)s"
-)
-MOVED = gettext_noop(
-    "Préfecture du Loiret : RDV déplacé au %(date)s à %(time)s, %(site)s. "
-    "Réf. %(reference)s. Gérer : %(url)s"
-)
-
-
-def _when(starts_at) -> dict[str, str]:
-    local = timezone.localtime(starts_at)
+def _when(starts_at: datetime) -> dict[str, str]:
+    """The day and the time in the préfecture's time (TIME_ZONE), whatever time zone
+    is active."""
+    local = timezone.localtime(starts_at, timezone.get_default_timezone())
     return {"date": local.strftime("%d/%m"), "time": local.strftime("%H:%M")}
 
 
-def _appointment(template: str, *, booking, url: str) -> str:
-    with translation.override(booking.language):
-        text = _(template) % {
-            **_when(booking.slot.starts_at),
-            "site": booking.slot.site.short_name,
-            "reference": booking.reference,
-            "url": url,
-        }
-    return to_gsm7(text)
+def _appointment(templates: Sequence[str], *, booking, url: str) -> str:
+    return _fit(
+        templates,
+        site=booking.slot.site.short_name,
+        language=booking.language,
+        reference=booking.reference,
+        url=url,
+        **_when(booking.slot.starts_at),
+    )
 
 
 def booking_confirmed(*, booking, url: str) -> str:
@@ -70,10 +171,10 @@ def booking_moved(*, booking, url: str) -> str:
 
 def booking_cancelled(*, booking) -> str:
     with translation.override(booking.language):
-        text = _(
-            "Préfecture du Loiret : votre RDV du %(date)s à %(time)s (réf. "
-            "%(reference)s) est annulé."
-        ) % {**_when(booking.slot.starts_at), "reference": booking.reference}
+        text = _(CANCELLED) % {
+            **_when(booking.slot.starts_at),
+            "reference": booking.reference,
+        }
     return to_gsm7(text)
 
 

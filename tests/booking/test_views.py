@@ -600,7 +600,7 @@ def test_a_slot_that_is_not_open_gives_a_message_and_the_list_again(
         ("mobile", "", "Saisissez votre numéro de téléphone portable"),
         ("email", "awa@", "adresse électronique n’est pas valide"),
         ("last_name", "", "Saisissez votre nom"),
-        ("last_name", "x" * 151, "150"),
+        ("last_name", "x" * 81, "au plus 80 caractères"),
     ],
 )
 def test_contact_errors_keep_everything_typed_correctly(
