@@ -102,7 +102,24 @@ def test_every_sms_kind_has_a_text_under_test():
         *APPOINTMENT_TEXTS,
         *CARD_TEXTS,
         OutgoingMessage.Kind.BOOKING_CANCELLED,
+        OutgoingMessage.Kind.BOOKING_LINK_RESENT,
+        OutgoingMessage.Kind.BOOKING_MANAGE_CODE,
     }
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_resent_link_and_the_manage_code_fit_one_segment(settings, language):
+    settings.PUBLIC_BASE_URL = PRODUCTION_URL
+    booking = a_booking(site=SITE_WORDS, language=language)
+    url = longest_link()
+    resent = texts.booking_link_resent(booking=booking, url=url)
+    code = texts.booking_manage_code(booking=booking, code="123456", minutes=10)
+    for body in (resent, code):
+        assert gsm7.is_gsm7(body)
+        assert gsm7.segments(body) == 1, (len(body), body)
+        assert body.startswith(("Préfecture du Loiret", "Prefecture du Loiret"))
+    assert resent.endswith(" " + url)
+    assert "123456" in code
 
 
 def test_the_production_address_leaves_room_for_a_real_site_name(settings):
