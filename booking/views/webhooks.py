@@ -34,8 +34,10 @@ def sms_receipt(request: HttpRequest, secret: str) -> JsonResponse:
         payload = json.loads(request.body)
         provider_id = str(payload["messageId"])
         status = str(payload["msg_status"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return JsonResponse({"detail": "expected messageId and msg_status"}, status=400)
+    if not (provider_id.isprintable() and status.isprintable()):
+        return JsonResponse({"detail": "control character"}, status=400)
     try:
         new_status = receipt_apply(
             provider_id=provider_id[:64], provider_status=status, now=timezone.now()
