@@ -111,8 +111,10 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
             day = date.fromisoformat(request.GET.get("day", ""))
         except ValueError:
             day = timezone.localdate()
+        site = request.GET.get("site", "")
+        # ASCII digits only ("²".isdigit() is true) and few enough for an integer column
         site_id = (
-            int(request.GET["site"]) if request.GET.get("site", "").isdigit() else None
+            int(site) if site.isascii() and site.isdigit() and len(site) < 10 else None
         )
         query = request.GET.get("q", "").replace("\x00", "").strip()[:80]
         bookings = selectors.booking_list_for_day(site_id=site_id, day=day, query=query)
