@@ -26,6 +26,7 @@ from booking.models import (
     Booking,
     BookingEvent,
 )
+from booking.services.csv_rows import safe_cell
 
 
 class BookingEventInline(AuditTrailInline):
@@ -208,15 +209,14 @@ def agenda_csv(bookings, day: date) -> HttpResponse:
         ["heure", "lieu", "demarche", "reference", "nom", "prenom", "statut"]
     )
     for booking in bookings:
-        writer.writerow(
-            [
-                timezone.localtime(booking.slot.starts_at).strftime("%H:%M"),
-                booking.slot.site.name,
-                booking.procedure.name_fr,
-                booking.reference,
-                booking.last_name,
-                booking.first_name,
-                booking.status,
-            ]
-        )
+        cells = [
+            timezone.localtime(booking.slot.starts_at).strftime("%H:%M"),
+            booking.slot.site.name,
+            booking.procedure.name_fr,
+            booking.reference,
+            booking.last_name,
+            booking.first_name,
+            booking.status,
+        ]
+        writer.writerow([safe_cell(cell) for cell in cells])
     return response
