@@ -1,5 +1,8 @@
 """The provider's delivery-receipt webhook: authenticated by a shared secret (in the
-URL given to Brevo, or as a bearer token), 4xx for anything forged or unknown."""
+URL given to Brevo, or as a bearer token), compared in constant time; 4xx for
+anything forged or unknown. Brevo takes the receipts' address per message and sends
+no header of ours, hence the secret in the URL: the logs redact it
+(prefecture/log_redaction.py)."""
 
 import json
 
