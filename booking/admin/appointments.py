@@ -26,6 +26,7 @@ from booking.models import (
     Booking,
     BookingEvent,
 )
+from booking.services.csv_rows import safe_cell
 from booking.services.notices import booking_link_resend
 
 
@@ -113,8 +114,10 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
             day = date.fromisoformat(request.GET.get("day", ""))
         except ValueError:
             day = timezone.localdate()
+        site = request.GET.get("site", "")
+        # ASCII digits only ("²".isdigit() is true) and few enough for an integer column
         site_id = (
-            int(request.GET["site"]) if request.GET.get("site", "").isdigit() else None
+            int(site) if site.isascii() and site.isdigit() and len(site) < 10 else None
         )
         query = request.GET.get("q", "").replace("\x00", "").strip()[:80]
         bookings = selectors.booking_list_for_day(site_id=site_id, day=day, query=query)
@@ -225,15 +228,14 @@ def agenda_csv(bookings, day: date) -> HttpResponse:
         ["heure", "lieu", "demarche", "reference", "nom", "prenom", "statut"]
     )
     for booking in bookings:
-        writer.writerow(
-            [
-                timezone.localtime(booking.slot.starts_at).strftime("%H:%M"),
-                booking.slot.site.name,
-                booking.procedure.name_fr,
-                booking.reference,
-                booking.last_name,
-                booking.first_name,
-                booking.status,
-            ]
-        )
+        cells = [
+            timezone.localtime(booking.slot.starts_at).strftime("%H:%M"),
+            booking.slot.site.name,
+            booking.procedure.name_fr,
+            booking.reference,
+            booking.last_name,
+            booking.first_name,
+            booking.status,
+        ]
+        writer.writerow([safe_cell(cell) for cell in cells])
     return response

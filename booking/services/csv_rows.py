@@ -1,4 +1,5 @@
-"""Reading the CSV files agents upload (UTF-8, comma, header row), and their cells.
+"""Reading the CSV files agents upload (UTF-8, comma, header row), and their cells;
+writing a cell of the CSV files agents download.
 
 Both imports (the register of titles, the delivery list from production) read their
 cells here, so a cell means the same thing and is refused with the same words in both.
@@ -17,6 +18,9 @@ from booking import rules
 from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV
+# injection"): =HYPERLINK(...), +cmd|..., @SUM(...), and a tab or CR before one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CsvFileError(ValueError):
@@ -102,6 +106,13 @@ class Cells:
             raise BadCell(
                 _("%(column)s : numéro de portable invalide") % {"column": column}
             ) from None
+
+
+def safe_cell(value: object) -> str:
+    """The value as a cell of an exported CSV: text a spreadsheet could run as a
+    formula gets a leading apostrophe, so it shows as typed and runs nothing."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_rows(

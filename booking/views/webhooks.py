@@ -1,5 +1,8 @@
 """The provider's delivery-receipt webhook: authenticated by a shared secret (in the
-URL given to Brevo, or as a bearer token), 4xx for anything forged or unknown."""
+URL given to Brevo, or as a bearer token), compared in constant time; 4xx for
+anything forged or unknown. Brevo takes the receipts' address per message and sends
+no header of ours, hence the secret in the URL: the logs redact it
+(prefecture/log_redaction.py)."""
 
 import json
 
@@ -34,8 +37,10 @@ def sms_receipt(request: HttpRequest, secret: str) -> JsonResponse:
         payload = json.loads(request.body)
         provider_id = str(payload["messageId"])
         status = str(payload["msg_status"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return JsonResponse({"detail": "expected messageId and msg_status"}, status=400)
+    if not (provider_id.isprintable() and status.isprintable()):
+        return JsonResponse({"detail": "control character"}, status=400)
     try:
         new_status = receipt_apply(
             provider_id=provider_id[:64], provider_status=status, now=timezone.now()
