@@ -26,6 +26,7 @@ from booking.errors import (
 from booking.forms import (
     ContactForm,
     GateForm,
+    HardProofIdentityForm,
     IdentityForm,
     SlotForm,
 )
@@ -33,7 +34,6 @@ from booking.manage_links import manage_path, mobile_hint
 from booking.models import Booking, Procedure
 from booking.services.identity import confirmation_attempt_record, identity_check
 from booking.services.notices import booking_link_resend
-from booking.views.second_factor_forms import HardProofIdentityForm
 from booking.web import calendar, flow
 from booking.web.network import client_ip
 

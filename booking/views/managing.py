@@ -24,7 +24,7 @@ from booking.errors import (
     TooManyAttempts,
     TooManyHolds,
 )
-from booking.forms import SlotForm
+from booking.forms import ManageCodeForm, SlotForm
 from booking.manage_links import booking_from_token, manage_path, mobile_hint
 from booking.models import Booking
 from booking.services.identity import (
@@ -33,7 +33,6 @@ from booking.services.identity import (
     second_factor_check,
 )
 from booking.views.applying import TOO_MANY_HOLDS, too_many_attempts
-from booking.views.second_factor_forms import ManageCodeForm
 from booking.web.network import client_ip
 
 MANAGED = "managed_booking"

@@ -1,8 +1,13 @@
 """The applicant's way through the booking flow over HTTP, one step after the other,
 for the tests that start at a later step (slots, details, confirmation)."""
 
+import base64
+import html as html_lib
+import json
 import re
 from datetime import date
+
+import altcha
 
 from booking.manage_links import manage_path
 from booking.models import OutgoingMessage, TitleRecord
@@ -61,3 +66,21 @@ def unlock_manage(client, booking) -> str:
     code = re.search(r"code (\d{6}) ", body).group(1)
     assert client.post(path, {"code": code}).status_code == 302
     return path
+
+
+def solved_proof(page: str) -> str:
+    """What the browser's worker sends: the challenge solved by brute force."""
+    raw = re.search(r'challengejson="([^"]+)"', page).group(1)
+    challenge = json.loads(html_lib.unescape(raw))
+    solution = altcha.solve_challenge(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"],
+        challenge["max_number"],
+    )  # fmt: skip
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()

@@ -1,15 +1,11 @@
 """Proof of work on the confirmation step (ALTCHA, self-hosted)."""
 
 import base64
-import html as html_lib
-import json
-import re
 
-import altcha
 import pytest
 
 from booking.models import Booking
-from tests.booking.flow import CONTACT, hold
+from tests.booking.flow import CONTACT, hold, solved_proof
 from tests.factories import ProcedureFactory, SlotFactory, TitleRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,24 +20,6 @@ def ready(client):
     return client
 
 
-def solved_payload(page: str) -> str:
-    """What the browser's worker sends: the challenge solved by brute force."""
-    raw = re.search(r'challengejson="([^"]+)"', page).group(1)
-    challenge = json.loads(html_lib.unescape(raw))
-    solution = altcha.solve_challenge(
-        challenge["challenge"], challenge["salt"], challenge["algorithm"],
-        challenge["max_number"],
-    )  # fmt: skip
-    payload = {
-        "algorithm": challenge["algorithm"],
-        "challenge": challenge["challenge"],
-        "number": solution.number,
-        "salt": challenge["salt"],
-        "signature": challenge["signature"],
-    }
-    return base64.b64encode(json.dumps(payload).encode()).decode()
-
-
 def test_the_confirmation_page_carries_a_self_hosted_challenge(ready):
     page = ready.get("/rendez-vous/coordonnees/").content.decode()
     assert "<altcha-widget" in page and "challengejson=" in page
@@ -50,13 +28,13 @@ def test_the_confirmation_page_carries_a_self_hosted_challenge(ready):
 
 def test_a_solved_challenge_books(ready):
     page = ready.get("/rendez-vous/coordonnees/").content.decode()
-    ready.post("/rendez-vous/coordonnees/", {**CONTACT, "proof": solved_payload(page)})
+    ready.post("/rendez-vous/coordonnees/", {**CONTACT, "proof": solved_proof(page)})
     assert Booking.objects.count() == 1
 
 
 def test_a_replayed_or_forged_proof_is_refused_and_input_kept(ready):
     page = ready.get("/rendez-vous/coordonnees/").content.decode()
-    proof = solved_payload(page)
+    proof = solved_proof(page)
     ready.post("/rendez-vous/coordonnees/", {**CONTACT, "proof": proof, "mobile": "12"})
     replay = ready.post("/rendez-vous/coordonnees/", {**CONTACT, "proof": proof})
     assert "vérification anti-robot a échoué" in replay.content.decode()

@@ -228,24 +228,8 @@ SCENARIOS = {
 }
 
 
-# New texts (issue 13) until the English catalogue has them: strict, so that the
-# marker goes as soon as they are translated.
-AWAITING_TRANSLATION = {"already-booked", "second-factor-wrong"}
-
-
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "scenario",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(strict=True, reason="awaiting translation"),
-        )
-        if name in AWAITING_TRANSLATION
-        else name
-        for name in SCENARIOS
-    ],
-)
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_applicant_errors_read_in_english(scenario, settings):
     act, french = SCENARIOS[scenario]
     page = act(Applicant(settings))
@@ -288,9 +272,21 @@ APPLICANT_ERRORS = [
     "Cette adresse électronique n’est pas valide. Format attendu : nom@domaine.fr",
     "Votre demande n’a pas pu être traitée. Réessayez.",
     "La vérification anti-robot a échoué ou a expiré : rechargez la page et réessayez.",
-    "Saisissez les 4 derniers chiffres de votre numéro étranger.",
-    "Saisissez 4 chiffres, par exemple 6503.",
-    "Ces chiffres ne correspondent pas au numéro étranger du rendez-vous.",
+    "Saisissez le code à 6 chiffres reçu par SMS.",
+    "Saisissez les 6 chiffres du code, par exemple 123456.",
+    "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le dernier SMS reçu, "
+    "ou demandez un nouveau code.",
+    "Vous avez déjà demandé plusieurs codes aujourd’hui : utilisez le dernier reçu, "
+    "ou réessayez demain.",
+    "Trop de créneaux sont déjà réservés en ce moment depuis votre connexion. "
+    "Réessayez dans quelques minutes ou terminez une réservation en cours.",
+    "Nous n’envoyons de SMS qu’aux numéros de portable français (métropole et "
+    "outre-mer). Indiquez un numéro français, ou gardez celui-ci et indiquez votre "
+    "adresse électronique : vous y recevrez la confirmation et le lien pour gérer "
+    "votre rendez-vous.",
+    "Écrivez le nom comme sur le titre de séjour, en lettres latines (accents "
+    "compris) : seuls l’espace, le trait d’union et l’apostrophe sont acceptés, sans "
+    "chiffres ni autres signes.",
     "Il est trop tard pour modifier ce rendez-vous en ligne (moins de %(hours)d "
     "heures avant). Contactez l’accueil de la préfecture.",
     "Ce rendez-vous n’est plus actif.",

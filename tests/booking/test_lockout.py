@@ -3,40 +3,20 @@ an appointment never stop the person who has the right entry, or the link and th
 code."""
 
 import base64
-import html as html_lib
 import json
 import re
 
-import altcha
 import pytest
 from django.test import Client
 
 from booking.manage_links import manage_path
 from booking.models import OutgoingMessage
-from tests.booking.flow import IDENTITY, pass_gate
+from tests.booking.flow import IDENTITY, pass_gate, solved_proof
 from tests.factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
 
 WRONG_DATE = {**IDENTITY, "valid_until": "30/03/2028"}
-
-
-def solved(page: str) -> str:
-    """The page's proof-of-work challenge solved by brute force, as the browser does."""
-    raw = re.search(r'challengejson="([^"]+)"', page).group(1)
-    challenge = json.loads(html_lib.unescape(raw))
-    solution = altcha.solve_challenge(
-        challenge["challenge"], challenge["salt"], challenge["algorithm"],
-        challenge["max_number"],
-    )  # fmt: skip
-    payload = {
-        "algorithm": challenge["algorithm"],
-        "challenge": challenge["challenge"],
-        "number": solution.number,
-        "salt": challenge["salt"],
-        "signature": challenge["signature"],
-    }
-    return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
 def five_fresh_sessions_type_wrong_dates(renewal) -> None:
@@ -57,7 +37,7 @@ def test_others_failures_do_not_lock_the_holder_out_of_the_identity_step(
     assert "vérification anti-robot plus longue" in page  # not "Trop d’essais"
     assert "max_number&quot;: 2000000" in page or "2000000" in page
     response = holder.post(
-        "/rendez-vous/identite/", {**IDENTITY, "proof": solved(page)}
+        "/rendez-vous/identite/", {**IDENTITY, "proof": solved_proof(page)}
     )
     assert response.status_code == 302 and response["Location"].endswith("/creneaux/")
     assert holder.get("/rendez-vous/creneaux/").status_code == 200
@@ -73,11 +53,11 @@ def test_past_the_limit_wrong_entries_stay_counted_even_with_the_proof(
     page = guesser.post("/rendez-vous/identite/", WRONG_DATE).content.decode()
     for _ in range(2):
         page = guesser.post(
-            "/rendez-vous/identite/", {**WRONG_DATE, "proof": solved(page)}
+            "/rendez-vous/identite/", {**WRONG_DATE, "proof": solved_proof(page)}
         ).content.decode()
         assert "Nous ne trouvons pas" in page
     page = guesser.post(
-        "/rendez-vous/identite/", {**IDENTITY, "proof": solved(page)}
+        "/rendez-vous/identite/", {**IDENTITY, "proof": solved_proof(page)}
     ).content.decode()
     assert "Trop d’essais" in page  # the guesser's own session is spent
 
