@@ -350,8 +350,15 @@ class ManageCodeForm(DsfrForm):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, by_email: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if by_email:  # a mobile that gets no SMS: the code came by e-mail
+            code = self.fields["code"]
+            # The bound field too: DsfrBaseForm has bound it already.
+            code.label = self["code"].label = _("Code reçu par courriel")
+            code.error_messages["required"] = _(
+                "Saisissez le code à 6 chiffres reçu par courriel."
+            )
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.add_input(Submit("submit", _("Accéder à mon rendez-vous")))

@@ -46,3 +46,10 @@ def mobile_hint(number: str) -> str:
             national = "0" + number[len(prefix) :]
             return f"{national[:2]} {dot * 2} {dot * 2} {dot * 2} {national[-2:]}"
     return f"{number[:3]} {dot * 4} {number[-2:]}"
+
+
+def email_hint(address: str, *, mask: str = "\u2022" * 3) -> str:
+    """Where an e-mail went, without giving the address away: its first letter and
+    its domain, "a•••@example.org"."""
+    local, at, domain = address.rpartition("@")
+    return (local[:1] + mask + at + domain) if at else mask

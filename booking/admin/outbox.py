@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking import services
+from booking.manage_links import email_hint
 from booking.models import (
     OutgoingMessage,
 )
@@ -15,8 +16,7 @@ from booking.phone import masked
 
 def masked_email(address: str) -> str:
     """An address fit for an agent's list: its first letter and its domain."""
-    local, at, domain = address.rpartition("@")
-    return (local[:1] + "***" + at + domain) if at else "***"
+    return email_hint(address, mask="***")
 
 
 @admin.register(OutgoingMessage)

@@ -24,6 +24,16 @@ class OutgoingMessage(models.Model):
         )
         BOOKING_LINK_RESENT = "booking_link_resent", _("lien de gestion renvoyé")
         BOOKING_MANAGE_CODE = "booking_manage_code", _("code de confirmation")
+        # The same two by e-mail, for a booking whose mobile is outside
+        # SMS_ALLOWED_REGIONS (rendered when sent; the code's row holds the code).
+        BOOKING_LINK_RESENT_EMAIL = (
+            "booking_link_email",
+            _("lien de gestion renvoyé par courriel"),
+        )
+        BOOKING_MANAGE_CODE_EMAIL = (
+            "booking_code_email",
+            _("code de confirmation par courriel"),
+        )
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")

@@ -1,5 +1,6 @@
-"""The only code that sends e-mail: the appointment confirmation, rendered when it is
-sent (in the booking's language), through Django's mailer. Like ``sms/``, it raises
+"""The only code that sends e-mail: the appointment confirmation, and the manage link
+and one-time code of a booking whose mobile gets no SMS, rendered when sent (in the
+booking's language), through Django's mailer. Like ``sms/``, it raises
 ``EmailTransientError`` (retry later) or ``EmailPermanentError`` (record, do not retry);
 their text never holds the address."""
 
@@ -11,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from booking.manage_links import manage_path
-from booking.models import Booking
+from booking.models import Booking, OutgoingMessage
 
 
 class EmailTransientError(Exception):
@@ -22,25 +23,48 @@ class EmailPermanentError(Exception):
     """The mail server will never take this message (recipient refused)."""
 
 
-def confirmation_render(booking: Booking) -> tuple[str, str]:
-    """The confirmation e-mail's subject and body, in the booking's language."""
+Kind = OutgoingMessage.Kind
+# Each e-mail kind's templates: booking/email/<name>.txt and <name>_subject.txt.
+TEMPLATES = {
+    Kind.BOOKING_CONFIRMED_EMAIL: "confirmation",
+    Kind.BOOKING_LINK_RESENT_EMAIL: "link_resent",
+    Kind.BOOKING_MANAGE_CODE_EMAIL: "manage_code",
+}
+
+
+def booking_email_render(
+    *, booking: Booking, kind: str, code: str = ""
+) -> tuple[str, str]:
+    """The subject and body of one of the booking's e-mails (``kind``), in the
+    booking's language; ``code`` is the one-time code of a code e-mail."""
+    name = TEMPLATES[Kind(kind)]
     with translation.override(booking.language):
         context = {
             "booking": booking,
             "manage_url": settings.PUBLIC_BASE_URL + manage_path(booking),
+            "code": code,
+            "minutes": settings.BOOKING_MANAGE_CODE_MINUTES,
         }
-        subject = render_to_string("booking/email/confirmation_subject.txt", context)
-        body = render_to_string("booking/email/confirmation.txt", context)
+        subject = render_to_string(f"booking/email/{name}_subject.txt", context)
+        body = render_to_string(f"booking/email/{name}.txt", context)
     return " ".join(subject.split()), body
 
 
-def confirmation_send(*, booking_id: int, to: str) -> None:
-    """Sends the booking's confirmation e-mail to ``to``. Raises EmailTransientError
-    or EmailPermanentError."""
+def confirmation_render(booking: Booking) -> tuple[str, str]:
+    """The confirmation e-mail's subject and body, in the booking's language."""
+    return booking_email_render(booking=booking, kind=Kind.BOOKING_CONFIRMED_EMAIL)
+
+
+def booking_email_send(*, booking_id: int, kind: str, to: str, code: str = "") -> None:
+    """Sends one of the booking's e-mails (``kind``: see TEMPLATES) to ``to``. Raises
+    EmailTransientError or EmailPermanentError (never quoting the address or the
+    code)."""
+    if kind not in TEMPLATES:
+        raise EmailPermanentError(f"no e-mail of kind {kind}"[:100])
     booking = Booking.objects.select_related("slot__site", "procedure").get(
         pk=booking_id
     )
-    subject, body = confirmation_render(booking)
+    subject, body = booking_email_render(booking=booking, kind=kind, code=code)
     try:
         send_mail(subject, body, None, [to])
     except smtplib.SMTPRecipientsRefused as error:

@@ -157,23 +157,24 @@ def _code_digest(booking: Booking, code: str) -> str:
     ).hexdigest()
 
 
-def manage_code_issue(*, booking: Booking, now: datetime) -> bool:
-    """Sends a new 6-digit one-time code by SMS to the booking's mobile (valid
+def manage_code_issue(*, booking: Booking, now: datetime) -> notices.Sent:
+    """Sends a new 6-digit one-time code by SMS to the booking's mobile, or by e-mail
+    when the mobile is outside SMS_ALLOWED_REGIONS (valid
     BOOKING_MANAGE_CODE_MINUTES, MANAGE_LIMIT tries, stored hashed; it replaces the
-    previous one). False when the day's codes are used up (nothing sent)."""
+    previous one). Where it went; falsy when the day's codes are used up or the
+    holder cannot be reached (nothing sent)."""
     code = f"{secrets.randbelow(1_000_000):06d}"
-    if not notices.booking_manage_code_notice(
-        booking_id=booking.pk, code=code, now=now
-    ):
-        return False
+    sent = notices.booking_manage_code_notice(booking_id=booking.pk, code=code, now=now)
+    if not sent:
+        return sent
     lifetime = settings.BOOKING_MANAGE_CODE_MINUTES * 60
     key = _code_key(booking)
     cache.set_many({key: _code_digest(booking, code), key + ":tries": 0}, lifetime)
-    return True
+    return sent
 
 
 def second_factor_check(*, booking: Booking, code: str, client_ip: str) -> None:
-    """Accepts the one-time code last sent to the booking's mobile, once. Tries are
+    """Accepts the one-time code last sent to the booking's holder, once. Tries are
     limited per code (then it is void: ask for a new one), and wrong ones per IP and
     appointment and per IP, always; no limit is per appointment alone, so someone
     else's tries never lock out the holder of the link and the phone. Raises

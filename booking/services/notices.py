@@ -1,9 +1,12 @@
 """What the applicant is told about their appointment: the SMS (confirmation, reminder,
-move, cancellation) and the confirmation e-mail, written to the outbox in the same
-transaction as the change, one per (booking, kind), sent by the outbox's worker. The SMS
-are capped against SMS pumping (per booking and per number a day, French numbers
-only): one over a cap is recorded "refused" and never sent."""
+move, cancellation), the confirmation e-mail, the manage link sent again and the
+manage page's one-time code (by e-mail when the mobile is outside
+SMS_ALLOWED_REGIONS), written to the outbox in the same transaction as the change,
+sent by the outbox's worker. The SMS are capped against SMS pumping (per booking and
+per number a day, French numbers only): one over a cap is recorded "refused" and
+never sent."""
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from celery import shared_task
@@ -32,89 +35,138 @@ def short_manage_url(booking: Booking) -> str:
     return settings.PUBLIC_BASE_URL + short_path(booking)
 
 
-def _sent_today(*, booking: Booking, kind: OutgoingMessage.Kind, now: datetime) -> int:
+def _sent_today(
+    *, booking: Booking, kinds: tuple[OutgoingMessage.Kind, ...], now: datetime
+) -> int:
     day_start = timezone.localtime(now).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-    return booking.messages.filter(kind=kind, created_at__gte=day_start).count()
+    return booking.messages.filter(kind__in=kinds, created_at__gte=day_start).count()
 
 
-def _limited_sms_write(
-    *, booking_id: int, kind: OutgoingMessage.Kind, limit: int, body, now: datetime
-) -> Booking | None:
-    """Writes one more SMS of this kind for the booking today unless ``limit`` are
+@dataclass(frozen=True)
+class Sent:
+    """Where a message the applicant (or an agent) asked for went: its ``channel``
+    ("sms" or "email") and address ``to``. Nothing was written when ``channel`` is
+    empty (falsy): the day's limit was reached or the booking is no longer active,
+    or, ``unreachable``, its mobile is outside SMS_ALLOWED_REGIONS and it has no
+    e-mail address (the front desk is the way)."""
+
+    channel: str = ""
+    to: str = ""
+    unreachable: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.channel)
+
+
+def booking_route(booking: Booking) -> Sent:
+    """The way to the booking's holder for the manage link and the one-time code:
+    SMS to a mobile in SMS_ALLOWED_REGIONS, else e-mail to the booking's address
+    (the contact form asks for one with a foreign mobile), else none."""
+    if is_in_regions(booking.mobile, settings.SMS_ALLOWED_REGIONS):
+        return Sent(OutgoingMessage.Channel.SMS, booking.mobile)
+    if booking.email:
+        return Sent(OutgoingMessage.Channel.EMAIL, booking.email)
+    return Sent(unreachable=True)
+
+
+def _limited_write(
+    *,
+    booking_id: int,
+    kinds: tuple[OutgoingMessage.Kind, OutgoingMessage.Kind],
+    limit: int,
+    sms_body,
+    email_body: str = "",
+    now: datetime,
+) -> tuple[Booking | None, Sent]:
+    """Writes one more message of this kind for the booking today, by SMS (the first
+    of ``kinds``) or by e-mail (the second, rendered when sent; ``email_body`` is
+    all the row keeps) as booking_route says, unless ``limit`` of either are
     already written (the booking's row locked, so two requests cannot both pass;
-    the day's numbered key is the backstop); the booking, or None when over."""
+    the day's numbered key is the backstop). Never an SMS outside
+    SMS_ALLOWED_REGIONS."""
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update()
             .select_related("slot__site")
             .get(pk=booking_id)
         )
-        count = _sent_today(booking=booking, kind=kind, now=now)
-        if count >= limit or booking.status != Booking.Status.CONFIRMED:
-            return None
+        if booking.status != Booking.Status.CONFIRMED:
+            return None, Sent()
+        route = booking_route(booking)
+        if not route:
+            return None, route
+        count = _sent_today(booking=booking, kinds=kinds, now=now)
+        if count >= limit:
+            return None, Sent()
+        sms_kind, email_kind = kinds
+        kind = sms_kind if route.channel == OutgoingMessage.Channel.SMS else email_kind
         day = timezone.localtime(now).strftime("%Y%m%d")
         try:
             with transaction.atomic():
                 message = OutgoingMessage.objects.create(
                     idempotency_key=f"booking:{booking.pk}:{kind}:{day}:{count + 1}",
                     kind=kind,
+                    channel=route.channel,
                     booking=booking,
-                    to=booking.mobile,
-                    body=body(booking),  # texts keep it to one segment
+                    to=route.to,
+                    # texts keep an SMS to one segment
+                    body=sms_body(booking) if kind == sms_kind else email_body,
                     send_after=now,
                 )
         except IntegrityError:
-            return None
+            return None, Sent()
         enqueue_after_commit([message.pk])
-    return booking
+    return booking, route
 
 
-def booking_link_resend(*, booking_id: int, now: datetime, by: str = "") -> bool:
-    """Sends the manage link again by SMS to the booking's own mobile (never to a
-        number the caller gives), at most BOOKING_LINK_RESENDS_PER_DAY times a day for the
-        applicant and BOOKING_LINK_RESENDS_PER_DAY_AGENT for agents (``by``, recorded in
-        the booking's trail); False when over the limit or the booking is no longer active
-    (nothing written)."""
+def booking_link_resend(*, booking_id: int, now: datetime, by: str = "") -> Sent:
+    """Sends the manage link again to the booking's own mobile, or to its e-mail
+    address when the mobile is outside SMS_ALLOWED_REGIONS (never to an address the
+    caller gives), at most BOOKING_LINK_RESENDS_PER_DAY times a day for the applicant
+    and BOOKING_LINK_RESENDS_PER_DAY_AGENT for agents (``by``, recorded in the
+    booking's trail). Where it went; falsy when nothing was written (over the limit,
+    the booking no longer active, or no way to reach its holder)."""
     limit = (
         settings.BOOKING_LINK_RESENDS_PER_DAY_AGENT
         if by
         else settings.BOOKING_LINK_RESENDS_PER_DAY
     )
     with transaction.atomic():
-        booking = _limited_sms_write(
+        booking, sent = _limited_write(
             booking_id=booking_id,
-            kind=Kind.BOOKING_LINK_RESENT,
+            kinds=(Kind.BOOKING_LINK_RESENT, Kind.BOOKING_LINK_RESENT_EMAIL),
             limit=limit,
-            body=lambda b: texts.booking_link_resent(
+            sms_body=lambda b: texts.booking_link_resent(
                 booking=b, url=short_manage_url(b)
             ),
             now=now,
         )
-        if booking is None:
-            return False
-        if by:
+        if booking is not None and by:
             BookingEvent.objects.create(
                 booking=booking, kind=BookingEvent.Kind.LINK_RESENT, actor=by
             )
-    return True
+    return sent
 
 
-def booking_manage_code_notice(*, booking_id: int, code: str, now: datetime) -> bool:
-    """Sends the one-time code of the manage page by SMS to the booking's mobile, at
-    most BOOKING_MANAGE_CODES_PER_DAY times a day; False when over (nothing
-    written)."""
-    booking = _limited_sms_write(
+def booking_manage_code_notice(*, booking_id: int, code: str, now: datetime) -> Sent:
+    """Sends the one-time code of the manage page to the booking's mobile, or to its
+    e-mail address when the mobile is outside SMS_ALLOWED_REGIONS, at most
+    BOOKING_MANAGE_CODES_PER_DAY times a day. Where it went; falsy when nothing was
+    written (see booking_link_resend)."""
+    _, sent = _limited_write(
         booking_id=booking_id,
-        kind=Kind.BOOKING_MANAGE_CODE,
+        kinds=(Kind.BOOKING_MANAGE_CODE, Kind.BOOKING_MANAGE_CODE_EMAIL),
         limit=settings.BOOKING_MANAGE_CODES_PER_DAY,
-        body=lambda b: texts.booking_manage_code(
+        sms_body=lambda b: texts.booking_manage_code(
             booking=b, code=code, minutes=settings.BOOKING_MANAGE_CODE_MINUTES
         ),
+        # The e-mail is rendered when sent: its row keeps the code, as the SMS's does.
+        email_body=code,
         now=now,
     )
-    return booking is not None
+    return sent
 
 
 def booking_notice(

@@ -24,7 +24,7 @@ from booking.models import Booking, OutgoingMessage
 from booking.services.emails import (
     EmailPermanentError,
     EmailTransientError,
-    confirmation_send,
+    booking_email_send,
 )
 from booking.sms import Sms, SmsPermanentError, SmsTransientError, get_backend
 
@@ -165,9 +165,14 @@ def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]
 def _deliver(message: OutgoingMessage) -> str:
     """Hands the message over; returns the provider's id (none for e-mail)."""
     if message.channel == Channel.EMAIL:
-        if message.booking_id is None:  # the only e-mail is a booking's
-            raise EmailPermanentError("no booking to confirm")
-        confirmation_send(booking_id=message.booking_id, to=message.to)
+        if message.booking_id is None:  # every e-mail is a booking's
+            raise EmailPermanentError("no booking to write about")
+        booking_email_send(
+            booking_id=message.booking_id,
+            kind=message.kind,
+            to=message.to,
+            code=message.body,  # a code e-mail's code; empty for the others
+        )
         return ""
     sms = Sms(
         reference=message.idempotency_key,

@@ -30,10 +30,10 @@ from booking.forms import (
     IdentityForm,
     SlotForm,
 )
-from booking.manage_links import manage_path, mobile_hint
-from booking.models import Booking, Procedure
+from booking.manage_links import email_hint, manage_path, mobile_hint
+from booking.models import Booking, OutgoingMessage, Procedure
 from booking.services.identity import confirmation_attempt_record, identity_check
-from booking.services.notices import booking_link_resend
+from booking.services.notices import booking_link_resend, booking_route
 from booking.web import calendar, flow
 from booking.web.network import client_ip
 
@@ -146,13 +146,22 @@ def too_many_attempts(seconds: int) -> str:
 
 
 def _already_booked(request: HttpRequest, booking: Booking) -> HttpResponse:
-    """Never the reference: the manage link goes again to the booking's own mobile
-    (within its daily limit), and the page says where, masked."""
+    """Never the reference: the manage link goes again to the booking's own mobile,
+    or its e-mail address when the mobile gets no SMS (within its daily limit), and
+    the page says where, masked, or to see the front desk when there is no way."""
     resent = booking_link_resend(booking_id=booking.pk, now=timezone.now())
+    route = resent or booking_route(booking)
     return render(
         request,
         "booking/already_booked.html",
-        {"resent": resent, "mobile": mobile_hint(booking.mobile)},
+        {
+            "resent": bool(resent),
+            "unreachable": route.unreachable,
+            "mobile": mobile_hint(booking.mobile),
+            "email": email_hint(route.to)
+            if route.channel == OutgoingMessage.Channel.EMAIL
+            else "",
+        },
     )
 
 

@@ -1,7 +1,8 @@
 """Managing an appointment from the link sent to the applicant (it carries the
 booking's own random secret): a one-time code sent by SMS to the booking's mobile
-first, then cancel or move, each a POST behind a confirmation page (link scanners
-must never change anything, nor send a code)."""
+(by e-mail when the mobile gets no SMS) first, then cancel or move, each a POST
+behind a confirmation page (link scanners must never change anything, nor send a
+code)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,13 +26,19 @@ from booking.errors import (
     TooManyHolds,
 )
 from booking.forms import ManageCodeForm, SlotForm
-from booking.manage_links import booking_from_token, manage_path, mobile_hint
-from booking.models import Booking
+from booking.manage_links import (
+    booking_from_token,
+    email_hint,
+    manage_path,
+    mobile_hint,
+)
+from booking.models import Booking, OutgoingMessage
 from booking.services.identity import (
     manage_code_issue,
     manage_link_lookup,
     second_factor_check,
 )
+from booking.services.notices import booking_route
 from booking.views.applying import TOO_MANY_HOLDS, too_many_attempts
 from booking.web.network import client_ip
 
@@ -77,9 +84,13 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         raise Http404
     booking = found
-    form = ManageCodeForm()
+    route = booking_route(booking)
+    by_email = route.channel == OutgoingMessage.Channel.EMAIL
+    form = ManageCodeForm(by_email=by_email)
     sent = False
-    if request.method == "POST" and request.POST.get("send") == "1":
+    if route.unreachable:
+        pass  # no code can go anywhere: the page sends to the front desk
+    elif request.method == "POST" and request.POST.get("send") == "1":
         if manage_code_issue(booking=booking, now=timezone.now()):
             sent = True
         else:
@@ -91,7 +102,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 ),
             )
     elif request.method == "POST":
-        form = ManageCodeForm(request.POST)
+        form = ManageCodeForm(request.POST, by_email=by_email)
         if form.is_valid():
             try:
                 second_factor_check(
@@ -106,6 +117,11 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                     "code",
                     _(
                         "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
+                        "dernier courriel reçu, ou demandez un nouveau code."
+                    )
+                    if by_email
+                    else _(
+                        "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
                         "dernier SMS reçu, ou demandez un nouveau code."
                     ),
                 )
@@ -116,7 +132,13 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "booking/second_factor.html",
-        {"form": form, "sent": sent, "mobile": mobile_hint(booking.mobile)},
+        {
+            "form": form,
+            "sent": sent,
+            "mobile": mobile_hint(booking.mobile),
+            "email": email_hint(route.to) if by_email else "",
+            "unreachable": route.unreachable,
+        },
     )
 
 
