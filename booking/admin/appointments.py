@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -22,10 +23,7 @@ from booking.admin.base import (
 from booking.admin.forms import CONTACT_FIELDS, BookingChangeForm
 from booking.admin.statistics import StatisticsPageMixin
 from booking.errors import BookingError
-from booking.models import (
-    Booking,
-    BookingEvent,
-)
+from booking.models import Booking, BookingEvent, OutgoingMessage
 from booking.services.csv_rows import safe_cell
 from booking.services.notices import booking_link_resend
 
@@ -156,20 +154,29 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
                     booking_id=booking_id, by=agent, note=request.POST.get("note", "")
                 )
             elif action == "resend_link":
-                if not booking_link_resend(
+                sent = booking_link_resend(
                     booking_id=booking_id, now=timezone.now(), by=agent
-                ):
-                    self.message_user(
-                        request,
-                        _(
-                            "Lien non renvoyé : rendez-vous inactif, ou nombre "
-                            "d’envois du jour atteint."
-                        ),
-                        messages.ERROR,
+                )
+                refusal: str | Promise = ""
+                if sent.unreachable:
+                    refusal = _(
+                        "Lien non renvoyé : le portable n’est pas français et aucune "
+                        "adresse électronique n’a été donnée."
                     )
+                elif not sent:
+                    refusal = _(
+                        "Lien non renvoyé : rendez-vous inactif, ou nombre "
+                        "d’envois du jour atteint."
+                    )
+                if refusal:
+                    self.message_user(request, refusal, messages.ERROR)
                     return
                 self.message_user(
-                    request, _("Lien de gestion renvoyé par SMS."), messages.SUCCESS
+                    request,
+                    _("Lien de gestion renvoyé par SMS.")
+                    if sent.channel == OutgoingMessage.Channel.SMS
+                    else _("Lien de gestion renvoyé par courriel."),
+                    messages.SUCCESS,
                 )
                 return
             else:

@@ -17,6 +17,14 @@ from tests.factories import CardFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def any_hour_sends(settings):
+    # These tests run on the wall clock: at night (the SMS quiet hours) the SMS would
+    # wait for the morning and nothing would be published at all.
+    settings.SMS_QUIET_FROM = settings.SMS_QUIET_UNTIL
+
+
 APPLICANT = services.Applicant(
     numero_etranger="4500000001",
     last_name="Diallo",

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from booking.manage_links import manage_path
 from booking.models import Booking, OutgoingMessage
@@ -152,4 +153,16 @@ def test_without_an_email_nothing_is_sent_and_the_front_desk_is_the_way(
         page = client.post(path, {"send": "1"}).content.decode()
     assert "contactez l’accueil de la préfecture" in page
     assert not abroad.messages.exists() and mailoutbox == []
+    no_sms(abroad)
+
+
+def test_the_agenda_says_where_the_link_went_or_why_not(admin_client, abroad):
+    day = timezone.localtime(abroad.slot.starts_at).date()
+    agenda = f"/admin/booking/booking/agenda/?day={day:%Y-%m-%d}"
+    action = {"booking": abroad.pk, "do": "resend_link"}
+    page = admin_client.post(agenda, action, follow=True).content.decode()
+    assert "Lien de gestion renvoyé par courriel." in page
+    Booking.objects.filter(pk=abroad.pk).update(email="")
+    page = admin_client.post(agenda, action, follow=True).content.decode()
+    assert "le portable n’est pas français et aucune adresse" in page
     no_sms(abroad)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from booking.manage_links import manage_path
 from booking.models import Booking, OutgoingMessage
@@ -126,8 +127,6 @@ def test_the_sms_link_fits_one_segment_with_a_production_base_url(victim, settin
 
 
 def test_agents_resend_the_link_from_the_agenda(admin_client, victim):
-    from django.utils import timezone
-
     day = timezone.localtime(victim.slot.starts_at).date()
     response = admin_client.post(
         f"/admin/booking/booking/agenda/?day={day:%Y-%m-%d}",
