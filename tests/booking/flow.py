@@ -5,13 +5,14 @@ import base64
 import html as html_lib
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import altcha
 
+from booking import services
 from booking.manage_links import manage_path
 from booking.models import OutgoingMessage, TitleRecord
-from tests.factories import TitleRecordFactory
+from tests.factories import SlotFactory, TitleRecordFactory
 
 # What the applicant types: nine digits, the register holds ten (a leading 2).
 IDENTITY = {
@@ -84,3 +85,26 @@ def solved_proof(page: str) -> str:
         "signature": challenge["signature"],
     }
     return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+# --- service level: appointments made without the pages ---------------------------
+
+
+def applicant(numero: str, mobile: str = "+33612345678") -> services.Applicant:
+    """An applicant as the services take it (the contact step's cleaned data)."""
+    return services.Applicant(
+        numero_etranger=numero, last_name="Diallo", first_name="Awa", mobile=mobile
+    )
+
+
+def slots_after(booking, count: int) -> list:
+    """``count`` free slots of the booking's démarche, an hour apart, after its own."""
+    start = booking.slot.starts_at
+    return [
+        SlotFactory(
+            procedure=booking.procedure,
+            site=booking.slot.site,
+            starts_at=start + timedelta(hours=i + 1),
+        )
+        for i in range(count)
+    ]

@@ -20,6 +20,7 @@ from booking.models import Booking, BookingEvent, Hold, Slot
 from tests.booking.flow import (
     CONTACT,
     IDENTITY,
+    applicant,
     hold,
     pass_identity,
     registered_title,
@@ -33,15 +34,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def applicant(numero: str) -> services.Applicant:
-    return services.Applicant(
-        numero_etranger=numero,
-        last_name="Test",
-        first_name="Rush",
-        mobile="+33612345678",
-    )
 
 
 def race(calls) -> list:

@@ -15,6 +15,7 @@ from booking.models import Booking, Hold
 from tests.booking.flow import (
     CONTACT,
     IDENTITY,
+    applicant,
     hold,
     pass_gate,
     pass_identity,
@@ -40,15 +41,6 @@ def hold_for(slot, numero, *, ip="192.0.2.1", now=None):
         numero_etranger=numero,
         client_ip=ip,
         now=now or timezone.now(),
-    )
-
-
-def applicant(numero):
-    return services.Applicant(
-        numero_etranger=numero,
-        last_name="Diallo",
-        first_name="Awa",
-        mobile="+33612345678",
     )
 
 

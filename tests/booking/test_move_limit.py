@@ -3,7 +3,6 @@ applicant is told how many moves are left, and then that there are none."""
 
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -13,23 +12,10 @@ from django.utils import timezone
 from booking import services
 from booking.errors import MoveLimitReached
 from booking.models import Booking, BookingEvent, Hold, OutgoingMessage
-from tests.booking.flow import unlock_manage
+from tests.booking.flow import slots_after, unlock_manage
 from tests.factories import BookingFactory, SlotFactory
 
 MIGRATION = ("booking", "0011_moves_and_sms_caps")
-
-
-def slots_after(booking, count: int) -> list:
-    """``count`` free slots of the booking's démarche, an hour apart, after its own."""
-    start = booking.slot.starts_at
-    return [
-        SlotFactory(
-            procedure=booking.procedure,
-            site=booking.slot.site,
-            starts_at=start + timedelta(hours=i + 1),
-        )
-        for i in range(count)
-    ]
 
 
 def book(slot, numero="4500000001", mobile="+33612345678") -> Booking:

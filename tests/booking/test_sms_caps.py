@@ -13,7 +13,7 @@ from booking import services
 from booking.models import Booking, OutgoingMessage
 from booking.phone import FRENCH_REGIONS
 from booking.sms import locmem
-from tests.booking.flow import CONTACT, hold
+from tests.booking.flow import CONTACT, hold, slots_after
 from tests.factories import BookingFactory, CardFactory, SlotFactory
 
 Status = OutgoingMessage.Status
@@ -30,18 +30,6 @@ def book(slot, numero="4500000001", mobile=FRENCH_MOBILE) -> Booking:
         hold_token=f"t{numero}",
         now=timezone.now(),
     )
-
-
-def slots_after(booking, count: int) -> list:
-    start = booking.slot.starts_at
-    return [
-        SlotFactory(
-            procedure=booking.procedure,
-            site=booking.slot.site,
-            starts_at=start + timedelta(hours=i + 1),
-        )
-        for i in range(count)
-    ]
 
 
 def send_everything() -> None:
