@@ -6,11 +6,11 @@ BEGIN;
 SELECT id, capacity FROM booking_slot WHERE id = :slot FOR UPDATE;
 INSERT INTO booking_booking (reference, slot_id, procedure_id, numero_etranger,
     last_name, first_name, mobile, email, language, for_relative, status,
-    created_at, updated_at, suspicious_numero, agent_note)
+    created_at, updated_at, suspicious_numero, agent_note, move_count, manage_token)
 VALUES ((SELECT string_agg(substr('ABCDEFGHJKMNPQRSTVWXYZ23456789',
             1 + floor(random() * 30)::int, 1), '') FROM generate_series(1, 8)),
         :slot, :procedure, lpad(floor(random() * 1e10)::bigint::text, 10, '0'),
         'Bench', 'Bench', '+33600000000', '', 'fr', false, 'honoured',
-        now(), now(), false, '');
+        now(), now(), false, '', 0, substr(md5(random()::text || clock_timestamp()::text), 1, 22));
 UPDATE booking_slot SET capacity = capacity WHERE id = :slot;
 END;
