@@ -175,13 +175,17 @@ class AgentAdminSite(admin.AdminSite):
             if error is None:
                 return self._verified(request, device)
             form.add_error("code", error)
-        context = {
-            **self.each_context(request),
-            "title": _("Code de vérification"),
-            "form": form,
-            "enrolling": False,
-            "next": _next_url(request, index),
-        }
+        return self._code_page(
+            request,
+            form,
+            title=_("Code de vérification"),
+            next=_next_url(request, index),
+        )
+
+    def _code_page(self, request: HttpRequest, form, **context) -> TemplateResponse:
+        """The page asking for the app's 6-digit code (``enrolling``: with its QR)."""
+        context = {**self.each_context(request), "form": form, **context}
+        context.setdefault("enrolling", False)
         return TemplateResponse(request, "admin/second_factor.html", context)
 
     def _verified(self, request: HttpRequest, device) -> HttpResponse:
@@ -222,16 +226,15 @@ class AgentAdminSite(admin.AdminSite):
                 del request.session[ENROLMENT_SESSION_KEY]
                 return self._verified(request, device)
             form.add_error("code", error)
-        context = {
-            **self.each_context(request),
-            "title": _("Mise en place de la double authentification"),
-            "form": form,
-            "enrolling": True,
-            "next": _next_url(request, reverse("admin:index", current_app=self.name)),
-            "secret": totp_secret(device),
-            "qr_svg": totp_qr_svg(device),
-        }
-        return TemplateResponse(request, "admin/second_factor.html", context)
+        return self._code_page(
+            request,
+            form,
+            title=_("Mise en place de la double authentification"),
+            enrolling=True,
+            next=_next_url(request, reverse("admin:index", current_app=self.name)),
+            secret=totp_secret(device),
+            qr_svg=totp_qr_svg(device),
+        )
 
     def _enrolment_code(self, request: HttpRequest, *, refused: bool) -> HttpResponse:
         """No device and no valid enrolment code: ask a superuser for one (no QR)."""
