@@ -9,8 +9,6 @@ from booking.services.bookings import (
     booking_flag_numero,
     booking_move,
     booking_update_contact,
-    hold_place,
-    hold_release,
 )
 from booking.services.cards import (
     card_create,
@@ -19,6 +17,7 @@ from booking.services.cards import (
     card_update_contact,
     cards_remind,
 )
+from booking.services.holds import hold_place, hold_release
 from booking.services.notices import booking_notice, bookings_remind
 from booking.services.outbox import (
     message_send,

@@ -5,20 +5,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils.crypto import salted_hmac
 
-from booking import availability, rules
+from booking import rules
 from booking.errors import (
     AlreadyBooked,
     BookingError,
     MoveLimitReached,
     NotCancellable,
     SlotFull,
-    SlotNotBookable,
     TooLate,
-    TooManyHolds,
 )
 from booking.models import (
     Booking,
@@ -26,10 +23,11 @@ from booking.models import (
     Hold,
     OutgoingMessage,
     Procedure,
-    Slot,
 )
 from booking.selectors import free_places
 from booking.services.history import fields_update
+from booking.services.holds import holds_release, own_hold_token
+from booking.services.locks import slot_lock_bookable
 from booking.services.notices import booking_confirmation_notices, booking_notice
 
 APPLICANT = "usager"
@@ -44,127 +42,6 @@ class Applicant:
     email: str = ""
     language: str = "fr"
     for_relative: bool = False
-
-
-def _window(procedure: Procedure) -> rules.BookingWindow:
-    return rules.BookingWindow(
-        min_notice=timedelta(hours=procedure.min_notice_hours),
-        max_horizon=timedelta(days=procedure.max_horizon_days),
-    )
-
-
-def _lock_bookable_slot(*, slot_id: int, procedure: Procedure, now: datetime) -> Slot:
-    slot = (
-        Slot.objects.select_for_update()
-        .filter(pk=slot_id, procedure_id=procedure.slots_procedure_id)
-        .first()
-    )
-    if (
-        slot is None
-        or slot.published_at > now
-        or not rules.is_bookable(slot.starts_at, window=_window(procedure), now=now)
-    ):
-        raise SlotNotBookable(slot_id)
-    return slot
-
-
-def _hold_owner(*, numero_etranger: str, booking_id: int | None) -> Q:
-    if bool(numero_etranger) == (booking_id is not None):
-        raise ValueError("a hold has one owner: a numéro étranger or a booking")
-    if numero_etranger:
-        return Q(numero_etranger=numero_etranger)
-    return Q(booking_id=booking_id)
-
-
-def _ip_digest(client_ip: str) -> str:
-    # Salted with SECRET_KEY, like the throttle's counters: the database never holds
-    # the address, and a digest cannot be reversed by trying the 2^32 addresses.
-    return salted_hmac("booking.holds", client_ip, algorithm="sha256").hexdigest()
-
-
-def _serialise(*subjects: str) -> None:
-    """Waits for the other transactions on the same subjects (in this order, so two
-    of them never wait for each other), until the commit. PostgreSQL advisory locks:
-    a count of rows that do not exist yet (holds per address) cannot be row-locked.
-    SQLite runs one writer at a time anyway."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for subject in subjects:
-            digest = salted_hmac(
-                "booking.holds.lock", subject, algorithm="sha256"
-            ).digest()
-            key = int.from_bytes(digest[:8], "big", signed=True)
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
-def _holds_release(owner: Q) -> None:
-    """Deletes the owner's holds; a live one frees its place on the cached lists."""
-    deleted, _by_model = Hold.objects.filter(owner).delete()
-    if deleted:
-        availability.changed()
-
-
-def hold_release(*, token: str) -> None:
-    """Releases a hold at once (its flow was abandoned); nothing if it is gone."""
-    if token:
-        _holds_release(Q(token=token))
-
-
-def hold_place(
-    *,
-    slot_id: int,
-    procedure: Procedure,
-    client_ip: str,
-    now: datetime,
-    numero_etranger: str = "",
-    booking_id: int | None = None,
-) -> Hold:
-    """Keeps one place of the slot for BOOKING_HOLD_MINUTES for one owner: the numéro
-    étranger that passed the identity check, or the booking being moved. The owner's
-    previous hold is released in the same transaction, whatever the outcome (one hold
-    per owner; choosing again abandons the previous choice), and at most
-    BOOKING_HOLDS_PER_IP live holds are taken from one address (when ANTIBOT is on).
-    Raises SlotNotBookable, SlotFull or TooManyHolds."""
-    owner = _hold_owner(numero_etranger=numero_etranger, booking_id=booking_id)
-    ip_digest = _ip_digest(client_ip)
-    refused: BookingError
-    with transaction.atomic():
-        # Owner first, then address, then the slot row, then hold rows.
-        _serialise(f"owner:{numero_etranger}:{booking_id}", f"ip:{ip_digest}")
-        slot: Slot | None
-        try:
-            slot = _lock_bookable_slot(slot_id=slot_id, procedure=procedure, now=now)
-        except SlotNotBookable as error:
-            slot, refused = None, error
-        _holds_release(owner)
-        if slot is not None:
-            live_from_ip = Hold.objects.filter(ip_digest=ip_digest, expires_at__gt=now)
-            if settings.ANTIBOT and (
-                live_from_ip.count() >= settings.BOOKING_HOLDS_PER_IP
-            ):
-                refused = TooManyHolds()
-            elif free_places(slot, now=now) <= 0:
-                refused = SlotFull(slot_id)
-            else:
-                return Hold.objects.create(
-                    slot=slot,
-                    token=secrets.token_urlsafe(24),
-                    expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
-                    numero_etranger=numero_etranger,
-                    booking_id=booking_id,
-                    ip_digest=ip_digest,
-                )
-    # Raised after the commit: the previous hold stays released.
-    raise refused
-
-
-def _own_hold_token(token: str, owner: Q) -> str:
-    """``token`` if it names a hold of this owner, else "": a hold is never confirmed
-    under another identity (someone else's hold counts as a taken place)."""
-    if token and Hold.objects.filter(owner, token=token).exists():
-        return token
-    return ""
 
 
 def _new_reference() -> str:
@@ -211,7 +88,7 @@ def booking_create(
             )
         except BookingError:
             # A lost race or a refusal releases the applicant's hold at once.
-            _holds_release(Q(numero_etranger=applicant.numero_etranger))
+            holds_release(Q(numero_etranger=applicant.numero_etranger))
             raise
         except IntegrityError as error:
             # The partial unique index is the backstop when two requests of the
@@ -221,7 +98,7 @@ def booking_create(
                 status=Booking.Status.CONFIRMED,
             ).first()
             if active is not None:
-                _holds_release(Q(numero_etranger=applicant.numero_etranger))
+                holds_release(Q(numero_etranger=applicant.numero_etranger))
                 raise AlreadyBooked(active.reference) from error
             if not Booking.objects.filter(reference=reference).exists():
                 raise
@@ -238,14 +115,14 @@ def _booking_insert(
     hold_token: str,
     now: datetime,
 ) -> Booking:
-    slot = _lock_bookable_slot(slot_id=slot_id, procedure=procedure, now=now)
+    slot = slot_lock_bookable(slot_id=slot_id, procedure=procedure, now=now)
     _close_past_bookings(numero_etranger=applicant.numero_etranger, now=now)
     existing = Booking.objects.filter(
         numero_etranger=applicant.numero_etranger, status=Booking.Status.CONFIRMED
     ).first()
     if existing is not None:
         raise AlreadyBooked(existing.reference)
-    own_hold = _own_hold_token(hold_token, Q(numero_etranger=applicant.numero_etranger))
+    own_hold = own_hold_token(hold_token, Q(numero_etranger=applicant.numero_etranger))
     if free_places(slot, now=now, exclude_hold_token=own_hold) <= 0:
         raise SlotFull(slot_id)
     booking = Booking.objects.create(
@@ -316,7 +193,7 @@ def booking_move(
             booking_id=booking_id, slot_id=slot_id, hold_token=hold_token, now=now
         )
     finally:
-        _holds_release(Q(booking_id=booking_id))
+        holds_release(Q(booking_id=booking_id))
 
 
 def _booking_move(
@@ -328,14 +205,12 @@ def _booking_move(
         # re-checked by PostgreSQL against its old slot, and not found.
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         _ensure_changeable(booking, now=now)
-        slot = _lock_bookable_slot(
-            slot_id=slot_id, procedure=booking.procedure, now=now
-        )
+        slot = slot_lock_bookable(slot_id=slot_id, procedure=booking.procedure, now=now)
         if slot.pk == booking.slot_id:
             return booking
         if booking.move_count >= settings.BOOKING_MAX_MOVES:
             raise MoveLimitReached(booking.reference)
-        own_hold = _own_hold_token(hold_token, Q(booking_id=booking.pk))
+        own_hold = own_hold_token(hold_token, Q(booking_id=booking.pk))
         if free_places(slot, now=now, exclude_hold_token=own_hold) <= 0:
             raise SlotFull(slot_id)
         previous = booking.slot_id

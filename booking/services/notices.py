@@ -11,13 +11,14 @@ from datetime import datetime, time, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from booking.manage_links import short_path
 from booking.models import Booking, BookingEvent, OutgoingMessage
 from booking.phone import is_in_regions, region_of
+from booking.services.locks import advisory_lock
 from booking.services.outbox import (
     enqueue_after_commit,
     first_sending_time,
@@ -207,8 +208,6 @@ APPOINTMENT_SMS = (
     Kind.BOOKING_MOVED,
     Kind.BOOKING_CANCELLED,
 )
-# pg_advisory_xact_lock(class, key)'s class for "SMS to this number" (b"SMS\x00").
-_MOBILE_LOCK_CLASS = 0x534D5300
 
 
 def _sms_write(
@@ -249,12 +248,7 @@ def _lock_recipients(booking: Booking) -> None:
     write one after the other. (The number's lock is PostgreSQL's advisory lock; on
     the SQLite of development, the caps can be passed by concurrent writers.)"""
     list(Booking.objects.select_for_update().filter(pk=booking.pk).values_list("pk"))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                [_MOBILE_LOCK_CLASS, booking.mobile],
-            )
+    advisory_lock("sms-to", booking.mobile)
 
 
 def _sms_refusal(*, booking: Booking, now: datetime) -> str:
