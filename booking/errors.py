@@ -68,3 +68,32 @@ class TooManyAttempts(BookingError):
     def __init__(self, wait_seconds: int):
         super().__init__(wait_seconds)
         self.wait_seconds = wait_seconds
+
+
+class WaitingError(BookingError):
+    """Base class of the waiting list's refusals."""
+
+
+class AlreadyWaiting(WaitingError):
+    """This numéro étranger already has a live request on the waiting list."""
+
+    def __init__(self, status_token: str = ""):
+        super().__init__()
+        self.status_token = status_token
+
+
+class PreferencesTooNarrow(WaitingError):
+    """The preferences exclude every site or every half-day."""
+
+
+class OfferClosed(WaitingError):
+    """The offer was already answered, withdrawn or has expired; ``status`` says
+    which."""
+
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
+class RequestNotLive(WaitingError):
+    """The request has left the list (booked, withdrawn, expired or removed)."""

@@ -5,7 +5,7 @@ Each docstring states the rule in one sentence; ``now`` is always passed in.
 
 import re
 import unicodedata
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -244,3 +244,99 @@ def is_plausible_name(raw: str) -> bool:
     except InvalidName:
         return False
     return True
+
+
+# The waiting list (liste d'attente).
+
+# The half-days a person may say they cannot come: Monday to Friday, morning (before
+# noon, the préfecture's time) and afternoon. Bit ``weekday * 2 + afternoon`` of a
+# request's mask.
+HALF_DAY_CODES = tuple(
+    f"{day}-{part}"
+    for day in ("mon", "tue", "wed", "thu", "fri")
+    for part in ("am", "pm")
+)
+ALL_HALF_DAYS = (1 << len(HALF_DAY_CODES)) - 1
+
+
+def half_day_bit(starts_at: datetime, *, tz: tzinfo) -> int:
+    """A slot's half-day as a bit of the mask (morning before noon, the préfecture's
+    time); 0 on a weekend, which no preference excludes."""
+    local = starts_at.astimezone(tz)
+    if local.weekday() > 4:
+        return 0
+    return 1 << (local.weekday() * 2 + (local.time() >= time(12, 0)))
+
+
+def half_days_mask(codes: Iterable[str]) -> int:
+    """The mask of half-day codes ("mon-am"…); unknown codes are ignored."""
+    mask = 0
+    for code in codes:
+        if code in HALF_DAY_CODES:
+            mask |= 1 << HALF_DAY_CODES.index(code)
+    return mask
+
+
+def half_days_codes(mask: int) -> list[str]:
+    return [code for i, code in enumerate(HALF_DAY_CODES) if mask & (1 << i)]
+
+
+def is_waiting_compatible(
+    *,
+    site_id: int,
+    starts_at: datetime,
+    sites: Container[int],
+    unavailable: int,
+    before: datetime | None,
+    tz: tzinfo,
+) -> bool:
+    """A place fits a waiting request when its site is one the person can go to, its
+    half-day is not one they cannot come, and (for a person who already has an
+    appointment and asked for an earlier one) it starts before that appointment."""
+    return (
+        site_id in sites
+        and not unavailable & half_day_bit(starts_at, tz=tz)
+        and (before is None or starts_at < before)
+    )
+
+
+def urgency_key(
+    *, priority: int, title_valid_until: date, joined_at: datetime, pk: int
+) -> tuple:
+    """Places are offered in order of urgency: the agent's priority first (higher
+    first), then the title that expires first, then the earliest joined."""
+    return (-priority, title_valid_until, joined_at, pk)
+
+
+def decide_offer_deadline(
+    *,
+    now: datetime,
+    starts_at: datetime,
+    min_notice: timedelta,
+    offer_hours: int,
+    min_answer: timedelta,
+    quiet_from: time,
+    quiet_until: time,
+    tz: tzinfo,
+) -> datetime | None:
+    """An offer can be answered for ``offer_hours`` from the moment its SMS can be sent
+    (the quiet hours do not count toward it), and never later than the slot's minimum
+    notice; a place that leaves less than ``min_answer`` to answer is not offered
+    (None)."""
+    window_start = next_sending_time(
+        now, quiet_from=quiet_from, quiet_until=quiet_until, tz=tz
+    )
+    deadline = min(window_start + timedelta(hours=offer_hours), starts_at - min_notice)
+    if deadline - window_start < min_answer:
+        return None
+    return deadline
+
+
+def list_share_indices(count: int, percent: int) -> set[int]:
+    """Of a batch of ``count`` new slots in time order, the ``percent`` kept for the
+    waiting list (rounded up), spread evenly across the batch so that the list gets
+    mornings and afternoons, early and late days alike."""
+    reserved = min(count, -(-count * max(0, percent) // 100))
+    if reserved <= 0:
+        return set()
+    return {(i * count) // reserved for i in range(reserved)}

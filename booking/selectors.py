@@ -4,7 +4,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -19,6 +27,8 @@ from booking.models import (
     Site,
     Slot,
     TitleRecord,
+    WaitingOffer,
+    WaitingRequest,
 )
 
 
@@ -66,18 +76,12 @@ def site_list_active() -> QuerySet[Site]:
 def slot_list_open(
     *, procedure: Procedure, now: datetime, exclude_hold_token: str = ""
 ) -> QuerySet[Slot]:
-    """Slots of the démarche inside its booking window with at least one free place:
-    capacity minus confirmed bookings minus live holds (other than the caller's).
+    """Slots of the démarche offered for self-service (published, not kept for the
+    waiting list) inside its booking window with at least one free place: capacity
+    minus confirmed bookings, live holds (other than the caller's) and open offers.
     The places are counted per slot (correlated subqueries on indexed columns), so
     a page of the first slots stops after them: joining and grouping every slot of
     the window first took 75 ms at 5,000 slots (BENCHMARKS.md)."""
-    booked = (
-        Booking.objects.filter(slot=OuterRef("pk"), status=Booking.Status.CONFIRMED)
-        .order_by()
-        .values("slot")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     held = (
         Hold.objects.filter(slot=OuterRef("pk"), expires_at__gt=now)
         .exclude(token=exclude_hold_token)
@@ -90,17 +94,33 @@ def slot_list_open(
         Slot.objects.filter(
             procedure_id=procedure.slots_procedure_id,
             published_at__lte=now,
+            via_list=False,
             starts_at__gte=now + timedelta(hours=procedure.min_notice_hours),
             starts_at__lte=now + timedelta(days=procedure.max_horizon_days),
         )
         .select_related("site")
         .annotate(
-            booked=Coalesce(Subquery(booked), 0),
+            booked=Coalesce(Subquery(_confirmed()), 0),
             held=Coalesce(Subquery(held), 0),
+            offered=Coalesce(Subquery(_open_offers()), 0),
         )
-        .annotate(free=F("capacity") - F("booked") - F("held"))
+        .annotate(free=F("capacity") - F("booked") - F("held") - F("offered"))
         .filter(free__gt=0)
         .order_by("starts_at", "pk")
+    )
+
+
+def _open_offers(exclude_offer: int = 0) -> QuerySet:
+    """The slot's open waiting-list offers, counted (a correlated subquery)."""
+    return (
+        WaitingOffer.objects.filter(
+            slot=OuterRef("pk"), status=WaitingOffer.Status.OPEN
+        )
+        .exclude(pk=exclude_offer)
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
 
 
@@ -173,15 +193,41 @@ def slot_page(open_slots, *, first_day: date | None) -> SlotPage:
     return SlotPage(days, days[-1].day + timedelta(days=1))
 
 
-def free_places(slot: Slot, *, now: datetime, exclude_hold_token: str = "") -> int:
-    """Free places on a slot; call it with the slot row locked to act on the answer."""
-    booked = slot.bookings.filter(status=Booking.Status.CONFIRMED).count()
+def free_places(
+    slot: Slot, *, now: datetime, exclude_hold_token: str = "", exclude_offer: int = 0
+) -> int:
+    """Free places on a slot: capacity minus confirmed bookings, live holds and open
+    waiting-list offers (other than the caller's own hold or offer); call it with the
+    slot row locked to act on the answer. One query."""
     held = (
-        Hold.objects.filter(slot=slot, expires_at__gt=now)
+        Hold.objects.filter(slot=OuterRef("pk"), expires_at__gt=now)
         .exclude(token=exclude_hold_token)
-        .count()
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    return slot.capacity - booked - held
+    counts = (
+        Slot.objects.filter(pk=slot.pk)
+        .annotate(
+            booked=Coalesce(Subquery(_confirmed()), 0),
+            held=Coalesce(Subquery(held), 0),
+            offered=Coalesce(Subquery(_open_offers(exclude_offer)), 0),
+        )
+        .values("booked", "held", "offered")
+        .get()
+    )
+    return slot.capacity - counts["booked"] - counts["held"] - counts["offered"]
+
+
+def _confirmed() -> QuerySet:
+    return (
+        Booking.objects.filter(slot=OuterRef("pk"), status=Booking.Status.CONFIRMED)
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
 
 
 def booking_get_active(*, numero_etranger: str, now: datetime) -> Booking | None:
@@ -269,3 +315,56 @@ def booking_list_for_day(
         else:
             bookings = bookings.filter(numero_etranger=numero)
     return bookings.order_by("slot__starts_at", "last_name")
+
+
+@dataclass(frozen=True)
+class WaitingPlace:
+    position: int  # 1 = next to be offered a place that fits them both
+    waiting: int  # everyone waiting for the démarche
+
+
+def _competing(request: WaitingRequest) -> QuerySet[WaitingRequest]:
+    owner = request.procedure.slots_procedure_id
+    return WaitingRequest.objects.filter(
+        Q(procedure_id=owner) | Q(procedure__booking_procedure_id=owner),
+        status__in=WaitingRequest.LIVE,
+    )
+
+
+def waiting_place(request: WaitingRequest) -> WaitingPlace:
+    """Where a live request stands: how many of those who can take the same places
+    (a site in common) come before it in the order of urgency, and how many wait
+    for the démarche in all. Two queries."""
+    p, v, j = request.priority, request.title_valid_until, request.joined_at
+    before = (
+        Q(priority__gt=p)
+        | Q(priority=p, title_valid_until__lt=v)
+        | Q(priority=p, title_valid_until=v, joined_at__lt=j)
+        | Q(priority=p, title_valid_until=v, joined_at=j, pk__lt=request.pk)
+    )
+    competing = _competing(request)
+    ahead = (
+        competing.filter(before, sites__in=request.sites.all())
+        .exclude(pk=request.pk)
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    return WaitingPlace(position=ahead + 1, waiting=competing.count())
+
+
+def waiting_request_get_live(*, numero_etranger: str) -> WaitingRequest | None:
+    return (
+        WaitingRequest.objects.select_related("procedure")
+        .filter(numero_etranger=numero_etranger, status__in=WaitingRequest.LIVE)
+        .first()
+    )
+
+
+def waiting_offer_open(request: WaitingRequest) -> WaitingOffer | None:
+    """The request's open offer, if any."""
+    return (
+        request.offers.select_related("slot__site")
+        .filter(status=WaitingOffer.Status.OPEN)
+        .first()
+    )

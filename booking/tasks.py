@@ -19,6 +19,13 @@ def sweep_messages() -> int:
 
 
 @shared_task
+def offer_waiting_places() -> int:
+    """Every minute: closes unanswered offers and offers the free places to the
+    waiting list (places freed without a trigger: expired holds, publication)."""
+    return services.offers_sweep(now=timezone.now())
+
+
+@shared_task
 def send_reminders() -> int:
     """Hourly: the 48-hour appointment reminders and the card collection reminders."""
     now = timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import applying, managing
+from booking.views import applying, managing, waiting
 
 app_name = "booking"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("gerer/<str:token>/", managing.manage, name="manage"),
     path("gerer/<str:token>/annuler/", managing.cancel, name="cancel"),
     path("gerer/<str:token>/deplacer/", managing.move, name="move"),
+    path("liste/<str:token>/", waiting.status, name="waiting_status"),
+    path("offre/<str:token>/", waiting.offer, name="waiting_offer"),
 ]

@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.tasks.generate_slots",
         "schedule": crontab(hour=5, minute=40),
     },
+    "offer-waiting-places": {
+        "task": "booking.tasks.offer_waiting_places",
+        "schedule": 60.0,
+    },
     "send-reminders": {
         "task": "booking.tasks.send_reminders",
         "schedule": crontab(minute=5),
@@ -318,6 +322,17 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 )
 # Serves the `make bench` baseline views under /bench/; never on in production.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
+# --- waiting list (liste d'attente)
+# An offered place waits this long for an answer, counted from when its SMS can be
+# sent (quiet hours excluded), never past the slot's minimum notice.
+WAITING_OFFER_HOURS = env.int("WAITING_OFFER_HOURS", default=24)
+# A place leaving less than this to answer is not offered (self-service keeps it).
+WAITING_OFFER_MIN_MINUTES = env.int("WAITING_OFFER_MIN_MINUTES", default=60)
+# Declined or unanswered offers after which a request leaves the list (with an SMS).
+WAITING_MAX_MISSED = env.int("WAITING_MAX_MISSED", default=2)
+# Offers made by one run of the allocator at most (the next run goes on).
+WAITING_OFFERS_PER_RUN = env.int("WAITING_OFFERS_PER_RUN", default=1000)
 
 # --- booking
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=10)

@@ -122,3 +122,29 @@ class CardFactory(factory.django.DjangoModelFactory):
     first_name = "Awa"
     mobile = "+33612345678"
     site = factory.SubFactory(SiteFactory)
+
+
+from booking.models import WaitingRequest  # noqa: E402
+
+
+class WaitingRequestFactory(factory.django.DjangoModelFactory):
+    """A request on the waiting list; ``sites`` (a list) defaults to none: pass the
+    sites the person can go to."""
+
+    class Meta:
+        model = WaitingRequest
+        skip_postgeneration_save = True
+
+    numero_etranger = factory.Sequence(lambda n: f"47{n:08d}")
+    procedure = factory.SubFactory(ProcedureFactory)
+    last_name = "Diallo"
+    first_name = "Awa"
+    mobile = factory.Sequence(lambda n: f"+3361{n:07d}")
+    title_valid_until = _dt.date(2027, 6, 30)
+    joined_at = factory.LazyFunction(timezone.now)
+    status_changed_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def sites(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sites.set(extracted)

@@ -6,10 +6,12 @@ from booking.models.appointments import (
     Site,
     Slot,
     TitleRecord,
+    WaitingMode,
 )
 from booking.models.cards import Card, CardEvent
 from booking.models.messages import OutgoingMessage
 from booking.models.schedules import ClosureDay, OpeningSchedule
+from booking.models.waiting import WaitingEvent, WaitingOffer, WaitingRequest
 
 __all__ = [
     "Booking",
@@ -24,4 +26,8 @@ __all__ = [
     "Site",
     "Slot",
     "TitleRecord",
+    "WaitingEvent",
+    "WaitingMode",
+    "WaitingOffer",
+    "WaitingRequest",
 ]

@@ -53,6 +53,14 @@ class Site(Bilingual):
         return self.localized("opening_hours")
 
 
+class WaitingMode(models.TextChoices):
+    """How a démarche's places are given (see the README's waiting list)."""
+
+    DIRECT = "direct", _("libre choix (liste d'attente si rien n'est libre)")
+    LIST = "liste", _("liste d'attente (aucun créneau en libre choix)")
+    MIXED = "mixte", _("mixte (une part de chaque lot pour la liste)")
+
+
 class Procedure(Bilingual):
     """A démarche as the applicant names it, and the channel it goes through."""
 
@@ -97,6 +105,24 @@ class Procedure(Bilingual):
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     is_active = models.BooleanField(_("proposée"), default=True)
+    waiting_mode = models.CharField(
+        _("attribution des places"),
+        max_length=8,
+        choices=WaitingMode,
+        default=WaitingMode.DIRECT,
+        help_text=_(
+            "Libre choix : les usagers choisissent un créneau, la liste d'attente "
+            "reçoit les places libérées quand personne n'en trouve. Liste d'attente : "
+            "aucun créneau n'est affiché, chaque place est proposée par SMS dans "
+            "l'ordre d'urgence. Mixte : une part de chaque nouveau lot est réservée à "
+            "la liste. Changez-le avec l'action de la liste des démarches."
+        ),
+    )
+    waiting_share = models.PositiveSmallIntegerField(
+        _("part réservée à la liste d'attente (%)"),
+        default=0,
+        help_text=_("En mode mixte : part de chaque nouveau lot de créneaux."),
+    )
 
     history = HistoricalRecords()
 
@@ -111,6 +137,10 @@ class Procedure(Bilingual):
             ),
             models.CheckConstraint(
                 condition=Q(max_horizon_days__gt=0), name="booking_procedure_horizon"
+            ),
+            models.CheckConstraint(
+                condition=Q(waiting_share__lte=100),
+                name="booking_procedure_waiting_share",
             ),
         ]
 
@@ -144,6 +174,9 @@ class Slot(models.Model):
     ends_at = models.DateTimeField(_("fin"))
     capacity = models.PositiveSmallIntegerField(_("places"), default=1)
     published_at = models.DateTimeField(_("publié le"))
+    # Its places are offered through the waiting list only, never shown for
+    # self-service (a démarche in "liste" mode, or the "mixte" share).
+    via_list = models.BooleanField(_("réservé à la liste d'attente"), default=False)
 
     class Meta:
         ordering = ["starts_at", "pk"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.models.appointments import Booking
 from booking.models.cards import Card
+from booking.models.waiting import WaitingRequest
 
 
 class OutgoingMessage(models.Model):
@@ -34,6 +35,21 @@ class OutgoingMessage(models.Model):
             "booking_code_email",
             _("code de confirmation par courriel"),
         )
+        # The waiting list (kind waiting_offer: the contract's offer SMS).
+        WAITING_JOINED = "waiting_joined", _("inscription sur la liste d'attente")
+        WAITING_OFFER = "waiting_offer", _("place proposée (liste d'attente)")
+        WAITING_LEFT = "waiting_left", _("sortie de la liste d'attente")
+        WAITING_REMOVED = "waiting_removed", _("retrait de la liste par un agent")
+        WAITING_CODE = "waiting_code", _("code de la liste d'attente")
+        WAITING_JOINED_EMAIL = (
+            "waiting_joined_email",
+            _("inscription sur la liste d'attente par courriel"),
+        )
+        WAITING_OFFER_EMAIL = (
+            "waiting_offer_email",
+            _("place proposée par courriel"),
+        )
+        WAITING_CODE_EMAIL = "waiting_code_email", _("code de la liste par courriel")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
@@ -60,6 +76,13 @@ class OutgoingMessage(models.Model):
     )
     booking = models.ForeignKey(
         Booking,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    waiting_request = models.ForeignKey(
+        WaitingRequest,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -100,7 +123,9 @@ class OutgoingMessage(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(card__isnull=False) | Q(booking__isnull=False),
+                condition=Q(card__isnull=False)
+                | Q(booking__isnull=False)
+                | Q(waiting_request__isnull=False),
                 name="booking_message_has_subject",
             )
         ]

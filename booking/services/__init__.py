@@ -19,6 +19,13 @@ from booking.services.cards import (
 )
 from booking.services.holds import hold_place, hold_release
 from booking.services.notices import booking_notice, bookings_remind
+from booking.services.offers import (
+    offer_accept,
+    offer_decline,
+    offers_expire,
+    offers_make,
+    offers_sweep,
+)
 from booking.services.outbox import (
     message_send,
     messages_enqueue,
@@ -28,6 +35,13 @@ from booking.services.outbox import (
 )
 from booking.services.retention import personal_data_purge
 from booking.services.slots import slots_generate
+from booking.services.waiting import (
+    procedure_waiting_mode_set,
+    waiting_join,
+    waiting_priority_set,
+    waiting_remove,
+    waiting_withdraw,
+)
 
 __all__ = [
     "APPLICANT",
@@ -52,6 +66,16 @@ __all__ = [
     "messages_retry",
     "messages_send",
     "messages_sweep",
+    "offer_accept",
+    "offer_decline",
+    "offers_expire",
+    "offers_make",
+    "offers_sweep",
     "personal_data_purge",
+    "procedure_waiting_mode_set",
     "slots_generate",
+    "waiting_join",
+    "waiting_priority_set",
+    "waiting_remove",
+    "waiting_withdraw",
 ]

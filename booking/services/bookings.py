@@ -1,6 +1,5 @@
 """Every write of the booking flow: lock, re-check, write, enqueue after commit."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,7 +7,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from booking import rules
 from booking.errors import (
     AlreadyBooked,
     BookingError,
@@ -25,10 +23,12 @@ from booking.models import (
     Procedure,
 )
 from booking.selectors import free_places
+from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.history import fields_update
 from booking.services.holds import holds_release, own_hold_token
 from booking.services.locks import slot_lock_bookable
 from booking.services.notices import booking_confirmation_notices, booking_notice
+from booking.services.offers import offers_trigger, waiting_close_for_booking
 
 APPLICANT = "usager"
 
@@ -44,26 +44,6 @@ class Applicant:
     for_relative: bool = False
 
 
-def _new_reference() -> str:
-    return "".join(secrets.choice(rules.REFERENCE_ALPHABET) for _ in range(8))
-
-
-def _close_past_bookings(*, numero_etranger: str, now: datetime) -> None:
-    """A confirmed appointment whose time has passed is no longer active: it is closed
-    as a no-show (agents check in those who came)."""
-    past = Booking.objects.filter(
-        numero_etranger=numero_etranger,
-        status=Booking.Status.CONFIRMED,
-        slot__ends_at__lte=now,
-    )
-    for booking in past.select_for_update():
-        booking.status = Booking.Status.NO_SHOW
-        booking.save(update_fields=["status", "updated_at"])
-        BookingEvent.objects.create(
-            booking=booking, kind=BookingEvent.Kind.CLOSED, actor="système"
-        )
-
-
 def booking_create(
     *,
     slot_id: int,
@@ -76,7 +56,7 @@ def booking_create(
     per slot and one active booking per numéro étranger, whatever the race. Raises
     SlotNotBookable, SlotFull or AlreadyBooked; writes nothing then."""
     for _attempt in range(3):
-        reference = _new_reference()
+        reference = new_reference()
         try:
             return _booking_insert(
                 reference=reference,
@@ -116,7 +96,7 @@ def _booking_insert(
     now: datetime,
 ) -> Booking:
     slot = slot_lock_bookable(slot_id=slot_id, procedure=procedure, now=now)
-    _close_past_bookings(numero_etranger=applicant.numero_etranger, now=now)
+    close_past_bookings(numero_etranger=applicant.numero_etranger, now=now)
     existing = Booking.objects.filter(
         numero_etranger=applicant.numero_etranger, status=Booking.Status.CONFIRMED
     ).first()
@@ -144,6 +124,8 @@ def _booking_insert(
         actor=APPLICANT,
         detail={"slot": slot.pk},
     )
+    # Booked by themselves: off the waiting list (an offer open to them goes on).
+    waiting_close_for_booking(booking=booking, now=now)
     booking_confirmation_notices(booking=booking, now=now)
     return booking
 
@@ -172,6 +154,9 @@ def booking_cancel(*, booking_id: int, now: datetime, by: str = APPLICANT) -> Bo
         BookingEvent.objects.create(
             booking=booking, kind=BookingEvent.Kind.CANCELLED, actor=by
         )
+        # Nothing left to bring earlier; the freed place goes to the list first.
+        waiting_close_for_booking(booking=booking, now=now)
+        offers_trigger(procedure_id=booking.slot.procedure_id)
         booking_notice(
             booking=booking,
             kind=OutgoingMessage.Kind.BOOKING_CANCELLED,
@@ -214,6 +199,7 @@ def _booking_move(
         if free_places(slot, now=now, exclude_hold_token=own_hold) <= 0:
             raise SlotFull(slot_id)
         previous = booking.slot_id
+        offers_trigger(procedure_id=slot.procedure_id)  # the old place is free
         booking.slot = slot
         booking.move_count += 1
         booking.save(update_fields=["slot", "move_count", "updated_at"])

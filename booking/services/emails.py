@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from booking.manage_links import manage_path
-from booking.models import Booking, OutgoingMessage
+from booking.models import Booking, OutgoingMessage, WaitingRequest
+from booking.waiting_links import offer_path, status_path
 
 
 class EmailTransientError(Exception):
@@ -29,6 +30,12 @@ TEMPLATES = {
     Kind.BOOKING_CONFIRMED_EMAIL: "confirmation",
     Kind.BOOKING_LINK_RESENT_EMAIL: "link_resent",
     Kind.BOOKING_MANAGE_CODE_EMAIL: "manage_code",
+}
+# The waiting list's e-mails: booking/email/<name>.txt and <name>_subject.txt.
+WAITING_TEMPLATES = {
+    Kind.WAITING_JOINED_EMAIL: "waiting_joined",
+    Kind.WAITING_OFFER_EMAIL: "waiting_offer",
+    Kind.WAITING_CODE_EMAIL: "waiting_code",
 }
 
 
@@ -65,6 +72,41 @@ def booking_email_send(*, booking_id: int, kind: str, to: str, code: str = "") -
         pk=booking_id
     )
     subject, body = booking_email_render(booking=booking, kind=kind, code=code)
+    _send(subject, body, to)
+
+
+def waiting_email_render(
+    *, request: WaitingRequest, kind: str, code: str = ""
+) -> tuple[str, str]:
+    """The subject and body of one of the waiting list's e-mails, in the request's
+    language: the status link, or the place offered (its latest open offer)."""
+    name = WAITING_TEMPLATES[Kind(kind)]
+    offer = request.offers.select_related("slot__site").order_by("-pk").first()
+    with translation.override(request.language):
+        context = {
+            "request": request,
+            "offer": offer,
+            "status_url": settings.PUBLIC_BASE_URL + status_path(request),
+            "offer_url": settings.PUBLIC_BASE_URL + offer_path(offer) if offer else "",
+            "code": code,
+            "minutes": settings.BOOKING_MANAGE_CODE_MINUTES,
+        }
+        subject = render_to_string(f"booking/email/{name}_subject.txt", context)
+        body = render_to_string(f"booking/email/{name}.txt", context)
+    return " ".join(subject.split()), body
+
+
+def waiting_email_send(*, request_id: int, kind: str, to: str, code: str = "") -> None:
+    """Sends one of the waiting list's e-mails (see WAITING_TEMPLATES); raises as
+    booking_email_send."""
+    if kind not in WAITING_TEMPLATES:
+        raise EmailPermanentError(f"no e-mail of kind {kind}"[:100])
+    request = WaitingRequest.objects.select_related("procedure").get(pk=request_id)
+    subject, body = waiting_email_render(request=request, kind=kind, code=code)
+    _send(subject, body, to)
+
+
+def _send(subject: str, body: str, to: str) -> None:
     try:
         send_mail(subject, body, None, [to])
     except smtplib.SMTPRecipientsRefused as error:

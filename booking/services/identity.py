@@ -11,6 +11,7 @@ view and passed in as plain strings.
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,8 +22,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from booking import rules, selectors
 from booking.errors import IdentityMismatch, SecondFactorMismatch, TooManyAttempts
 from booking.manage_links import booking_from_token
-from booking.models import Booking
-from booking.services import notices, throttle
+from booking.models import Booking, WaitingOffer, WaitingRequest
+from booking.services import notices, throttle, waiting_notices
+from booking.waiting_links import offer_from_token, request_from_token
 
 MANAGE_LIMIT = 5  # wrong codes per IP and appointment, and per code
 MANAGE_IP_LIMIT = 30  # wrong codes per IP, whatever the appointment
@@ -129,6 +131,12 @@ def manage_link_lookup(*, token: str, client_ip: str) -> Booking | None:
     and the failed ones more tightly) when ANTIBOT is on. Raises TooManyAttempts
     (nothing looked up); None for an unknown or old-style link (the failure
     counted)."""
+    return _link_lookup(token, client_ip, booking_from_token)
+
+
+def _link_lookup[T](
+    token: str, client_ip: str, find: Callable[[str], T | None]
+) -> T | None:
     counters: list[throttle.Counter] = []
     failed: list[throttle.Counter] = []
     if settings.ANTIBOT:
@@ -140,21 +148,31 @@ def manage_link_lookup(*, token: str, client_ip: str) -> Booking | None:
     if wait:
         raise TooManyAttempts(wait)
     throttle.record(counters, window_seconds=window)
-    booking = booking_from_token(token)
-    if booking is None:
+    found = find(token)
+    if found is None:
         throttle.record(failed, window_seconds=window)
-    return booking
+    return found
 
 
-def _code_key(booking: Booking) -> str:
-    return f"manage-code:{booking.pk}"
+def _code_key(subject: str) -> str:
+    return f"manage-code:{subject}"
 
 
-def _code_digest(booking: Booking, code: str) -> str:
-    # Keyed by SECRET_KEY and the appointment: the cache never holds the code.
+def _code_digest(subject: str, code: str) -> str:
+    # Keyed by SECRET_KEY and the subject: the cache never holds the code.
     return salted_hmac(
-        "booking.manage-code", f"{booking.pk}:{code}", algorithm="sha256"
+        "booking.manage-code", f"{subject}:{code}", algorithm="sha256"
     ).hexdigest()
+
+
+def _code_store(subject: str, code: str) -> None:
+    lifetime = settings.BOOKING_MANAGE_CODE_MINUTES * 60
+    key = _code_key(subject)
+    cache.set_many({key: _code_digest(subject, code), key + ":tries": 0}, lifetime)
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
 
 
 def manage_code_issue(*, booking: Booking, now: datetime) -> notices.Sent:
@@ -163,13 +181,10 @@ def manage_code_issue(*, booking: Booking, now: datetime) -> notices.Sent:
     BOOKING_MANAGE_CODE_MINUTES, MANAGE_LIMIT tries, stored hashed; it replaces the
     previous one). Where it went; falsy when the day's codes are used up or the
     holder cannot be reached (nothing sent)."""
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    code = _new_code()
     sent = notices.booking_manage_code_notice(booking_id=booking.pk, code=code, now=now)
-    if not sent:
-        return sent
-    lifetime = settings.BOOKING_MANAGE_CODE_MINUTES * 60
-    key = _code_key(booking)
-    cache.set_many({key: _code_digest(booking, code), key + ":tries": 0}, lifetime)
+    if sent:
+        _code_store(str(booking.pk), code)
     return sent
 
 
@@ -180,15 +195,36 @@ def second_factor_check(*, booking: Booking, code: str, client_ip: str) -> None:
     else's tries never lock out the holder of the link and the phone. Raises
     TooManyAttempts (nothing compared) or SecondFactorMismatch (no live code, or the
     failure counted)."""
+    _code_check(str(booking.pk), code=code, client_ip=client_ip)
+
+
+def waiting_code_issue(*, request: WaitingRequest, now: datetime) -> str:
+    """The status page's one-time code, as for a manage link, to the request's mobile
+    (or e-mail); the channel used, "" when nothing was sent."""
+    code = _new_code()
+    channel = waiting_notices.waiting_code_notice(
+        request_id=request.pk, code=code, now=now
+    )
+    if channel:
+        _code_store(f"w{request.pk}", code)
+    return channel
+
+
+def waiting_code_check(*, request: WaitingRequest, code: str, client_ip: str) -> None:
+    """As second_factor_check, for a waiting request's status page."""
+    _code_check(f"w{request.pk}", code=code, client_ip=client_ip)
+
+
+def _code_check(subject: str, *, code: str, client_ip: str) -> None:
     counters = [
-        throttle.Counter("manage", f"{client_ip}:{booking.pk}", MANAGE_LIMIT),
+        throttle.Counter("manage", f"{client_ip}:{subject}", MANAGE_LIMIT),
         throttle.Counter("manage-ip", client_ip, MANAGE_IP_LIMIT),
     ]
     window = _window_seconds()
     wait = throttle.retry_after(counters, window_seconds=window)
     if wait:
         raise TooManyAttempts(wait)
-    key = _code_key(booking)
+    key = _code_key(subject)
     digest = cache.get(key)
     try:
         # Counted atomically before comparing: parallel tries cannot exceed it.
@@ -197,7 +233,7 @@ def second_factor_check(*, booking: Booking, code: str, client_ip: str) -> None:
         tries = MANAGE_LIMIT + 1
     typed = "".join(code.split())
     if tries <= MANAGE_LIMIT and constant_time_compare(
-        digest, _code_digest(booking, typed)
+        digest, _code_digest(subject, typed)
     ):
         cache.delete_many([key, key + ":tries"])  # single use
         return
@@ -205,3 +241,14 @@ def second_factor_check(*, booking: Booking, code: str, client_ip: str) -> None:
         cache.delete_many([key, key + ":tries"])
     throttle.record(counters, window_seconds=window)
     raise SecondFactorMismatch
+
+
+def waiting_link_lookup(*, token: str, client_ip: str) -> WaitingRequest | None:
+    """The request behind a status link, with look-ups limited per IP as for manage
+    links. Raises TooManyAttempts; None for an unknown link (the failure counted)."""
+    return _link_lookup(token, client_ip, request_from_token)
+
+
+def offer_link_lookup(*, token: str, client_ip: str) -> WaitingOffer | None:
+    """The offer behind an offer link, limited as above."""
+    return _link_lookup(token, client_ip, offer_from_token)

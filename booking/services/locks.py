@@ -33,11 +33,12 @@ def _window(procedure: Procedure) -> rules.BookingWindow:
 
 
 def slot_lock_bookable(*, slot_id: int, procedure: Procedure, now: datetime) -> Slot:
-    """The slot's row, locked, if the démarche offers it now (published, inside its
-    booking window); raises SlotNotBookable otherwise."""
+    """The slot's row, locked, if the démarche offers it now for self-service
+    (published, not kept for the waiting list, inside its booking window); raises
+    SlotNotBookable otherwise."""
     slot = (
         Slot.objects.select_for_update()
-        .filter(pk=slot_id, procedure_id=procedure.slots_procedure_id)
+        .filter(pk=slot_id, procedure_id=procedure.slots_procedure_id, via_list=False)
         .first()
     )
     if (

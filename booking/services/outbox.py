@@ -25,6 +25,7 @@ from booking.services.emails import (
     EmailPermanentError,
     EmailTransientError,
     booking_email_send,
+    waiting_email_send,
 )
 from booking.sms import Sms, SmsPermanentError, SmsTransientError, get_backend
 
@@ -164,8 +165,16 @@ def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]
 
 def _deliver(message: OutgoingMessage) -> str:
     """Hands the message over; returns the provider's id (none for e-mail)."""
+    if message.channel == Channel.EMAIL and message.waiting_request_id:
+        waiting_email_send(
+            request_id=message.waiting_request_id,
+            kind=message.kind,
+            to=message.to,
+            code=message.body,
+        )
+        return ""
     if message.channel == Channel.EMAIL:
-        if message.booking_id is None:  # every e-mail is a booking's
+        if message.booking_id is None:  # a booking's or a waiting request's
             raise EmailPermanentError("no booking to write about")
         booking_email_send(
             booking_id=message.booking_id,

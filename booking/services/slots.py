@@ -8,8 +8,9 @@ import holidays
 from django.db import transaction
 from django.utils import timezone
 
-from booking import availability
-from booking.models import ClosureDay, OpeningSchedule, Slot
+from booking import availability, rules
+from booking.models import ClosureDay, OpeningSchedule, Procedure, Slot, WaitingMode
+from booking.services.offers import offers_trigger
 
 NOON = time(12, 0)
 _random = secrets.SystemRandom()
@@ -77,7 +78,7 @@ def slots_generate(
             "site_id", "procedure_id", "starts_at"
         )
     )
-    new = []
+    new: list[Slot] = []
     for schedule in schedules:
         horizon = today + timedelta(days=schedule.procedure.max_horizon_days)
         published = publication_moment(
@@ -95,11 +96,32 @@ def slots_generate(
             ):
                 new += _day_slots(schedule, day, published, existing, closures, report)
             day += timedelta(days=1)
+    owners = {s.procedure_id: s.procedure for s in schedules}
+    for procedure_id, procedure in owners.items():
+        slots_via_list(
+            procedure=procedure,
+            slots=[s for s in new if s.procedure_id == procedure_id],
+        )
     with transaction.atomic():
         Slot.objects.bulk_create(new, ignore_conflicts=True)
         availability.changed()
+        for procedure_id in sorted({s.procedure_id for s in new}):
+            offers_trigger(procedure_id=procedure_id)  # the waiting list first
     report.created = len(new)
     return report
+
+
+def slots_via_list(*, procedure: Procedure, slots: list[Slot]) -> None:
+    """Marks a new batch of slots (before they are saved) as the démarche's mode
+    says: all kept for the waiting list ("liste"), none ("direct"), or its share
+    spread across the batch ("mixte")."""
+    if procedure.waiting_mode == WaitingMode.LIST:
+        for slot in slots:
+            slot.via_list = True
+    elif procedure.waiting_mode == WaitingMode.MIXED:
+        ordered = sorted(slots, key=lambda s: (s.starts_at, s.site_id))
+        for index in rules.list_share_indices(len(ordered), procedure.waiting_share):
+            ordered[index].via_list = True
 
 
 def _day_slots(schedule, day, published, existing, closures, report) -> list[Slot]:

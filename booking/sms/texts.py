@@ -194,3 +194,61 @@ def booking_manage_code(*, booking, code: str, minutes: int) -> str:
             "%(minutes)d minutes. Ne le donnez à personne."
         ) % {"code": code, "minutes": minutes}
     return to_gsm7(text)
+
+
+# The waiting list. The offer names the place and the answer's deadline; the link
+# opens the offer (Accept / Decline).
+WAITING_OFFER = gettext_noop(
+    "Préfecture du Loiret : RDV proposé le %(date)s à %(time)s, %(site)s. "
+    "Répondre avant %(deadline)s : %(url)s"
+)
+
+
+def waiting_joined(*, language: str, url: str) -> str:
+    with translation.override(language):
+        text = _(
+            "Préfecture du Loiret : inscription sur la liste d'attente "
+            "enregistrée. Suivi : %(url)s"
+        ) % {"url": url}
+    return to_gsm7(text)
+
+
+def waiting_offer(
+    *, site: str, starts_at: datetime, deadline: datetime, language: str, url: str
+) -> str:
+    local = timezone.localtime(deadline, timezone.get_default_timezone())
+    return _fit(
+        (WAITING_OFFER,),
+        site=site,
+        language=language,
+        url=url,
+        deadline=local.strftime("%d/%m %H:%M"),
+        **_when(starts_at),
+    )
+
+
+def waiting_left(*, language: str, missed: int, url: str) -> str:
+    with translation.override(language):
+        text = _(
+            "Préfecture du Loiret : %(missed)d offres sans réponse, vous quittez la "
+            "liste d'attente. Nouvelle demande : %(url)s"
+        ) % {"missed": missed, "url": url}
+    return to_gsm7(text)
+
+
+def waiting_removed(*, language: str) -> str:
+    with translation.override(language):
+        text = _(
+            "Préfecture du Loiret : votre demande a été retirée de la liste "
+            "d'attente par nos services. Renseignements à l'accueil."
+        )
+    return to_gsm7(text)
+
+
+def waiting_code(*, code: str, minutes: int, language: str) -> str:
+    with translation.override(language):
+        text = _(
+            "Préfecture du Loiret : code %(code)s pour votre demande en liste "
+            "d'attente. Valable %(minutes)d minutes. Ne le donnez à personne."
+        ) % {"code": code, "minutes": minutes}
+    return to_gsm7(text)

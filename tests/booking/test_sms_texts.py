@@ -94,14 +94,57 @@ def longest_link() -> str:
 
 
 def test_every_sms_kind_has_a_text_under_test():
-    sms_kinds = {kind for kind in OutgoingMessage.Kind if kind not in emails.TEMPLATES}
+    sms_kinds = {
+        kind
+        for kind in OutgoingMessage.Kind
+        if kind not in emails.TEMPLATES and kind not in emails.WAITING_TEMPLATES
+    }
     assert sms_kinds == {
         *APPOINTMENT_TEXTS,
         *CARD_TEXTS,
         OutgoingMessage.Kind.BOOKING_CANCELLED,
         OutgoingMessage.Kind.BOOKING_LINK_RESENT,
         OutgoingMessage.Kind.BOOKING_MANAGE_CODE,
+        *WAITING_TEXTS,
     }
+
+
+def waiting_link(prefix: str) -> str:
+    return f"{PRODUCTION_URL}/{prefix}/{secrets.token_urlsafe(16)}/"
+
+
+WAITING_TEXTS = {
+    OutgoingMessage.Kind.WAITING_JOINED: lambda language: texts.waiting_joined(
+        language=language, url=waiting_link("la")
+    ),
+    OutgoingMessage.Kind.WAITING_OFFER: lambda language: texts.waiting_offer(
+        site=SITE_WORDS,
+        starts_at=datetime(2026, 12, 28, 23, 59, tzinfo=PARIS),
+        deadline=datetime(2026, 12, 27, 23, 59, tzinfo=PARIS),
+        language=language,
+        url=waiting_link("o"),
+    ),
+    OutgoingMessage.Kind.WAITING_LEFT: lambda language: texts.waiting_left(
+        language=language, missed=2, url=f"{PRODUCTION_URL}/en/rendez-vous/"
+    ),
+    OutgoingMessage.Kind.WAITING_REMOVED: lambda language: texts.waiting_removed(
+        language=language
+    ),
+    OutgoingMessage.Kind.WAITING_CODE: lambda language: texts.waiting_code(
+        code="123456", minutes=10, language=language
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(WAITING_TEXTS))
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_waiting_list_texts_fit_one_segment_with_their_link_whole(kind, language):
+    body = WAITING_TEXTS[kind](language)
+    assert gsm7.is_gsm7(body)
+    assert gsm7.segments(body) == 1, (len(body), body)
+    if kind == OutgoingMessage.Kind.WAITING_OFFER:
+        assert "28/12" in body and "23:59" in body and f"{PRODUCTION_URL}/o/" in body
+        assert body.endswith("/")  # the link is last, and whole
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -1,0 +1,437 @@
+"""Offering places to the waiting list, in order of urgency, race-free; and the
+answers: accept (a booking with every invariant of a direct one), decline, no answer.
+
+Locks, always in this order: an appointment being moved earlier, then the slot's row,
+then the request's row, then the offer's row. The allocator decides one offer per
+transaction under an advisory lock per démarche (two workers never interleave inside
+one decision, so a place never goes to a request while a more urgent compatible one
+waits without an offer), and skips a slot whose row an applicant holds right now
+(SKIP LOCKED: the next run comes back to it)."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from booking import availability, rules
+from booking.errors import AlreadyBooked, NotCancellable, OfferClosed, SlotFull
+from booking.models import (
+    Booking,
+    BookingEvent,
+    OutgoingMessage,
+    Procedure,
+    Slot,
+    WaitingEvent,
+    WaitingOffer,
+    WaitingRequest,
+)
+from booking.selectors import free_places
+from booking.services.booking_rows import close_past_bookings, new_reference
+from booking.services.locks import advisory_lock
+from booking.services.notices import booking_confirmation_notices, booking_notice
+from booking.services.outbox import (
+    messages_enqueue,
+    publish_after_commit,
+)
+from booking.services.waiting_notices import waiting_left_notice, waiting_offer_notices
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = "système"
+LIST = "liste d'attente"
+RStatus = WaitingRequest.Status
+OStatus = WaitingOffer.Status
+
+
+def offers_trigger(*, procedure_id: int) -> None:
+    """After the current transaction commits, looks for waiting requests to offer the
+    démarche's free places to (a place may have opened). Never raises: the beat's
+    sweeper runs every minute anyway."""
+    publish_after_commit(make_waiting_offers, (procedure_id,))
+
+
+def _answer_window(procedure: Procedure) -> dict:
+    return {
+        "min_notice": timedelta(hours=procedure.min_notice_hours),
+        "offer_hours": settings.WAITING_OFFER_HOURS,
+        "min_answer": timedelta(minutes=settings.WAITING_OFFER_MIN_MINUTES),
+        "quiet_from": settings.SMS_QUIET_FROM,
+        "quiet_until": settings.SMS_QUIET_UNTIL,
+        "tz": timezone.get_default_timezone(),
+    }
+
+
+def _waiting_for(procedure: Procedure):
+    """Requests waiting for a place of this démarche's slots (démarches that share
+    them included)."""
+    return WaitingRequest.objects.filter(
+        Q(procedure_id=procedure.pk) | Q(procedure__booking_procedure_id=procedure.pk),
+        status=RStatus.WAITING,
+    )
+
+
+def _candidate_slots(procedure: Procedure, now: datetime) -> list[int]:
+    """The démarche's published slots that a waiting request could take, earliest
+    first: inside the window where an offer can still be answered, at a site someone
+    waits for, with a free place as counted now (re-counted under the row's lock)."""
+    window = _answer_window(procedure)
+    earliest = now + window["min_notice"] + window["min_answer"]
+    someone_there = _waiting_for(procedure).filter(sites=OuterRef("site_id"))
+    return list(
+        Slot.objects.filter(
+            procedure_id=procedure.pk,
+            published_at__lte=now,
+            starts_at__gte=earliest,
+            starts_at__lte=now + timedelta(days=procedure.max_horizon_days),
+        )
+        .filter(Exists(someone_there))
+        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _most_urgent(procedure: Procedure, slot: Slot) -> WaitingRequest | None:
+    """The most urgent waiting request this place fits (agent priority, then the
+    title's expiry, then the time of joining) and that was not offered it before,
+    its row locked."""
+    bit = rules.half_day_bit(slot.starts_at, tz=timezone.get_default_timezone())
+    for _attempt in range(5):
+        request = (
+            _waiting_for(procedure)
+            .filter(sites=slot.site_id)
+            .filter(
+                Q(wants_earlier=False) | Q(booking__slot__starts_at__gt=slot.starts_at)
+            )
+            .annotate(clash=F("unavailable_half_days").bitand(bit))
+            .filter(clash=0)
+            # A place declined or left unanswered is not offered to them again.
+            .exclude(
+                Exists(WaitingOffer.objects.filter(request=OuterRef("pk"), slot=slot))
+            )
+            .order_by("-priority", "title_valid_until", "joined_at", "pk")
+            .select_for_update(of=("self",))
+            .first()
+        )
+        if request is None or request.status == RStatus.WAITING:
+            return request
+        # Changed while we waited for its lock (withdrawn, booked): the next one.
+    return None
+
+
+def _offer_one(
+    procedure: Procedure, slot_id: int, now: datetime
+) -> WaitingOffer | None:
+    """One place of the slot offered to the most urgent request it fits, or None
+    (slot busy, full, too close, or no one fits)."""
+    slot = (
+        Slot.objects.select_for_update(skip_locked=True)
+        .select_related("site")
+        .filter(pk=slot_id)
+        .first()
+    )
+    if slot is None or free_places(slot, now=now) <= 0:
+        return None
+    deadline = rules.decide_offer_deadline(
+        now=now, starts_at=slot.starts_at, **_answer_window(procedure)
+    )
+    if deadline is None:
+        return None
+    request = _most_urgent(procedure, slot)
+    if request is None:
+        return None
+    offer = WaitingOffer.objects.create(
+        request=request, slot=slot, offered_at=now, expires_at=deadline
+    )
+    request.status = RStatus.OFFERED
+    request.status_changed_at = now
+    request.save(update_fields=["status", "status_changed_at"])
+    WaitingEvent.objects.create(
+        request=request,
+        kind=WaitingEvent.Kind.OFFERED,
+        actor=SYSTEM,
+        detail={"slot": slot.pk, "offer": offer.pk},
+    )
+    return offer
+
+
+def offers_make(*, procedure_id: int, now: datetime) -> int:
+    """Offers the démarche's free places to the waiting list: for each place, earliest
+    slot first, the most urgent request it fits gets an offer (the place is kept for
+    it until the offer's deadline), with its SMS and e-mail. One transaction per
+    offer; at most WAITING_OFFERS_PER_RUN offers. Returns how many were made."""
+    procedure = Procedure.objects.filter(pk=procedure_id).first()
+    if procedure is None or not _waiting_for(procedure).exists():
+        return 0
+    made, message_ids = 0, []
+    for slot_id in _candidate_slots(procedure, now):
+        while made < settings.WAITING_OFFERS_PER_RUN:
+            with transaction.atomic():
+                advisory_lock("waiting-offers", str(procedure.pk))
+                offer = _offer_one(procedure, slot_id, now)
+                if offer is not None:
+                    message_ids += waiting_offer_notices(offer=offer, now=now)
+            if offer is None:
+                break
+            made += 1
+    if made:
+        availability.changed()
+        # One publish per batch of messages, after all the commits.
+        messages_enqueue(message_ids)
+    return made
+
+
+@shared_task(name="booking.tasks.make_waiting_offers", acks_late=True)
+def make_waiting_offers(procedure_id: int) -> int:
+    """A place may have opened: offer it to the waiting list."""
+    return offers_make(procedure_id=procedure_id, now=timezone.now())
+
+
+def _missed(request: WaitingRequest, offer: WaitingOffer, kind: str, now) -> None:
+    """An offer declined or left unanswered: back to waiting, or out of the list after
+    WAITING_MAX_MISSED (with an SMS). The request's and offer's rows are locked."""
+    offer.status = (
+        OStatus.DECLINED if kind == WaitingEvent.Kind.DECLINED else OStatus.EXPIRED
+    )
+    offer.answered_at = now if kind == WaitingEvent.Kind.DECLINED else None
+    offer.save(update_fields=["status", "answered_at"])
+    request.missed_offers += 1
+    WaitingEvent.objects.create(
+        request=request,
+        kind=kind,
+        actor=SYSTEM if kind == WaitingEvent.Kind.EXPIRED else "usager",
+        detail={"offer": offer.pk},
+    )
+    if request.missed_offers >= settings.WAITING_MAX_MISSED:
+        request.status = RStatus.EXPIRED
+        WaitingEvent.objects.create(
+            request=request, kind=WaitingEvent.Kind.LEFT, actor=SYSTEM
+        )
+        waiting_left_notice(request=request, now=now)
+    else:
+        request.status = RStatus.WAITING
+    request.status_changed_at = now
+    request.save(update_fields=["status", "missed_offers", "status_changed_at"])
+    availability.changed()
+    offers_trigger(procedure_id=offer.slot.procedure_id)
+
+
+def _locked(offer_id: int) -> tuple[WaitingRequest, WaitingOffer]:
+    offer = WaitingOffer.objects.select_related("slot").get(pk=offer_id)
+    request = WaitingRequest.objects.select_for_update().get(pk=offer.request_id)
+    offer = (
+        WaitingOffer.objects.select_for_update().select_related("slot").get(pk=offer_id)
+    )
+    return request, offer
+
+
+def offer_decline(*, offer_id: int, now: datetime) -> WaitingRequest:
+    """The person declines the place: it goes to the next request at once. Raises
+    OfferClosed if the offer is no longer open."""
+    with transaction.atomic():
+        request, offer = _locked(offer_id)
+        if offer.status != OStatus.OPEN:
+            raise OfferClosed(offer.status)
+        _missed(request, offer, WaitingEvent.Kind.DECLINED, now)
+    return request
+
+
+def offers_expire(*, now: datetime) -> int:
+    """Closes the offers left unanswered past their deadline (the place goes to the
+    next request). Returns how many."""
+    due = list(
+        WaitingOffer.objects.filter(status=OStatus.OPEN, expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    expired = 0
+    for offer_id in due:
+        with transaction.atomic():
+            request, offer = _locked(offer_id)
+            if offer.status == OStatus.OPEN and offer.expires_at <= now:
+                _missed(request, offer, WaitingEvent.Kind.EXPIRED, now)
+                expired += 1
+    return expired
+
+
+def offers_sweep(*, now: datetime) -> int:
+    """Every minute (beat): expires unanswered offers, then offers whatever is free
+    to every démarche with people waiting (places freed by expired holds, published
+    at their moment, or whose trigger was lost). Returns the offers made."""
+    offers_expire(now=now)
+    owners = set()
+    for procedure_id, shared in (
+        WaitingRequest.objects.filter(status=RStatus.WAITING)
+        .values_list("procedure_id", "procedure__booking_procedure_id")
+        .distinct()
+    ):
+        owners.add(shared or procedure_id)
+    return sum(offers_make(procedure_id=pk, now=now) for pk in sorted(owners))
+
+
+@dataclass(frozen=True)
+class Accepted:
+    booking: Booking
+    moved: bool  # an earlier place for an appointment already booked
+
+
+def offer_accept(*, offer_id: int, now: datetime) -> Accepted:
+    """The person accepts the place: a confirmed booking (or their appointment moved
+    to it, when they asked for an earlier one), with the same invariants and
+    messages as a direct booking. Raises OfferClosed (answered, withdrawn, past its
+    deadline), AlreadyBooked or NotCancellable; writes nothing then."""
+    for _attempt in range(3):
+        try:
+            return _accept(offer_id=offer_id, now=now, reference=new_reference())
+        except IntegrityError as error:
+            request = WaitingOffer.objects.get(pk=offer_id).request
+            active = Booking.objects.filter(
+                numero_etranger=request.numero_etranger,
+                status=Booking.Status.CONFIRMED,
+            ).first()
+            if active is not None and active.pk != request.booking_id:
+                raise AlreadyBooked(active.reference) from error
+    raise RuntimeError("could not draw a free booking reference")
+
+
+def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
+    first = WaitingOffer.objects.select_related("request").get(pk=offer_id)
+    with transaction.atomic():
+        moving: Booking | None = None
+        if first.request.wants_earlier and first.request.booking_id:
+            moving = Booking.objects.select_for_update().get(
+                pk=first.request.booking_id
+            )
+        slot = (
+            Slot.objects.select_for_update()
+            .select_related("site")
+            .get(pk=first.slot_id)
+        )
+        request, offer = _locked(offer_id)
+        if offer.status != OStatus.OPEN:
+            raise OfferClosed(offer.status)
+        if offer.expires_at <= now or slot.starts_at <= now:
+            raise OfferClosed(OStatus.EXPIRED)
+        if free_places(slot, now=now, exclude_offer=offer.pk) <= 0:
+            raise SlotFull(slot.pk)  # never: the offer kept the place
+        if moving is not None:
+            booking = _move_earlier(moving, slot=slot, offer=offer, now=now)
+        else:
+            booking = _book(
+                request, slot=slot, offer=offer, reference=reference, now=now
+            )
+        offer.status = OStatus.ACCEPTED
+        offer.answered_at = now
+        offer.save(update_fields=["status", "answered_at"])
+        request.status = RStatus.BOOKED
+        request.status_changed_at = now
+        request.booking = booking
+        request.save(update_fields=["status", "status_changed_at", "booking"])
+        WaitingEvent.objects.create(
+            request=request,
+            kind=WaitingEvent.Kind.ACCEPTED,
+            actor="usager",
+            detail={"offer": offer.pk, "booking": booking.pk},
+        )
+        availability.changed()
+    return Accepted(booking=booking, moved=moving is not None)
+
+
+def _book(
+    request: WaitingRequest,
+    *,
+    slot: Slot,
+    offer: WaitingOffer,
+    reference: str,
+    now: datetime,
+) -> Booking:
+    close_past_bookings(numero_etranger=request.numero_etranger, now=now)
+    existing = Booking.objects.filter(
+        numero_etranger=request.numero_etranger, status=Booking.Status.CONFIRMED
+    ).first()
+    if existing is not None:
+        raise AlreadyBooked(existing.reference)
+    booking = Booking.objects.create(
+        reference=reference,
+        slot=slot,
+        procedure=request.procedure,
+        numero_etranger=request.numero_etranger,
+        last_name=request.last_name,
+        first_name=request.first_name,
+        mobile=request.mobile,
+        email=request.email,
+        language=request.language,
+        for_relative=request.for_relative,
+    )
+    BookingEvent.objects.create(
+        booking=booking,
+        kind=BookingEvent.Kind.CREATED,
+        actor=LIST,
+        detail={"slot": slot.pk, "offer": offer.pk},
+    )
+    booking_confirmation_notices(booking=booking, now=now)
+    return booking
+
+
+def _move_earlier(
+    booking: Booking, *, slot: Slot, offer: WaitingOffer, now: datetime
+) -> Booking:
+    """The appointment moves to the offered place (not counted as one of the
+    applicant's moves: the préfecture offered it); its old place is freed."""
+    if booking.status != Booking.Status.CONFIRMED or booking.slot.starts_at <= now:
+        raise NotCancellable(booking.reference)
+    previous = booking.slot_id
+    booking.slot = slot
+    booking.save(update_fields=["slot", "updated_at"])
+    BookingEvent.objects.create(
+        booking=booking,
+        kind=BookingEvent.Kind.MOVED,
+        actor=LIST,
+        detail={"from": previous, "to": slot.pk, "offer": offer.pk},
+    )
+    booking_notice(
+        booking=booking,
+        kind=OutgoingMessage.Kind.BOOKING_MOVED,
+        key=f"booking:{booking.pk}:moved:{slot.pk}",
+        now=now,
+    )
+    offers_trigger(procedure_id=slot.procedure_id)  # the old place is free
+    return booking
+
+
+def request_close(request: WaitingRequest, *, status: str, now: datetime) -> bool:
+    """Closes a live request (its row locked) and its open offer, if any; True when
+    an offer's place was given back."""
+    request.status = status
+    request.status_changed_at = now
+    request.save(update_fields=["status", "status_changed_at", "booking"])
+    cancelled = WaitingOffer.objects.filter(
+        request=request, status=OStatus.OPEN
+    ).update(status=OStatus.CANCELLED, answered_at=now)
+    if cancelled:
+        availability.changed()
+    return bool(cancelled)
+
+
+def waiting_close_for_booking(*, booking: Booking, now: datetime) -> None:
+    """Inside the transaction that books or cancels ``booking``: a request of its
+    numéro still on the list leaves it (booked directly; or its appointment, which
+    it wanted earlier, is cancelled), and its open offer goes to the next person."""
+    live = WaitingRequest.objects.select_for_update().filter(
+        numero_etranger=booking.numero_etranger, status__in=WaitingRequest.LIVE
+    )
+    for request in live:
+        if booking.status == Booking.Status.CONFIRMED:
+            request.booking = booking
+            status, kind = RStatus.BOOKED, WaitingEvent.Kind.ACCEPTED
+        else:
+            status, kind = RStatus.WITHDRAWN, WaitingEvent.Kind.WITHDRAWN
+        WaitingEvent.objects.create(
+            request=request, kind=kind, actor=SYSTEM, detail={"booking": booking.pk}
+        )
+        if request_close(request, status=status, now=now):
+            offers_trigger(procedure_id=booking.slot.procedure_id)
