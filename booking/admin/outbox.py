@@ -1,6 +1,8 @@
 """The outbox (SMS and the confirmation e-mails), for the agents who watch it:
 statuses, masked numbers and addresses, retry."""
 
+import re
+
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,10 @@ from booking.models import (
     OutgoingMessage,
 )
 from booking.phone import masked
+
+
+# The secret of a short link in an SMS: /o/<token>/, /la/<token>/, /rdv/<token>/.
+LINK_SECRET = re.compile(r"(/(?:o|la|rdv)/)[A-Za-z0-9_-]{16,}/")
 
 
 def masked_email(address: str) -> str:
@@ -38,15 +44,16 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
     search_fields = ["=provider_id", "=idempotency_key"]
     date_hierarchy = "created_at"
     actions = ["retry_now"]
-    exclude = ["to"]
+    exclude = ["to", "body"]
     readonly_fields = [
         "idempotency_key",
         "kind",
         "channel",
         "card",
         "booking",
+        "waiting_request",
         "recipient",
-        "body",
+        "body_shown",
         "status",
         "send_after",
         "attempts",
@@ -73,6 +80,12 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         if message.channel == OutgoingMessage.Channel.EMAIL:
             return masked_email(message.to)
         return masked(message.to)
+
+    @admin.display(description=_("texte"))
+    def body_shown(self, message: OutgoingMessage) -> str:
+        # An offer's link accepts the place without a code: agents see the text
+        # without the link's secret (nor a manage link's).
+        return LINK_SECRET.sub(r"\1…/", message.body)
 
     @admin.action(
         description=_("Renvoyer maintenant (échecs seulement)"),
