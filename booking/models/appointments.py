@@ -115,7 +115,7 @@ class Procedure(Bilingual):
             "reçoit les places libérées quand personne n'en trouve. Liste d'attente : "
             "aucun créneau n'est affiché, chaque place est proposée par SMS dans "
             "l'ordre d'urgence. Mixte : une part de chaque nouveau lot est réservée à "
-            "la liste. Changez-le avec l'action de la liste des démarches."
+            "la liste. Le changement s'applique aussi aux créneaux à venir."
         ),
     )
     waiting_share = models.PositiveSmallIntegerField(
