@@ -15,7 +15,6 @@ from booking.models import (
 )
 from booking.phone import masked
 
-
 # The secret of a short link in an SMS: /o/<token>/, /la/<token>/, /rdv/<token>/.
 LINK_SECRET = re.compile(r"(/(?:o|la|rdv)/)[A-Za-z0-9_-]{16,}/")
 
