@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 from django.utils import timezone
 
+from booking import selectors
 from booking.models import Procedure, Slot, WaitingMode
 from tests.factories import ProcedureFactory, SlotFactory
 
@@ -96,3 +97,28 @@ def test_the_shell_sees_a_non_zero_exit_and_the_reason(capsys):
         utility.execute()
     assert exited.value.code == 1
     assert "no démarche 'inconnue'" in capsys.readouterr().err
+
+
+def test_the_demo_has_a_demarche_in_liste_mode_and_renewal_stays_bookable(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent
+    listed = Procedure.objects.get(slug="renouvellement-liste")
+    renewal = Procedure.objects.get(slug="renouvellement")
+    assert listed.waiting_mode == WaitingMode.LIST
+    assert renewal.waiting_mode == WaitingMode.DIRECT
+    slots = Slot.objects.filter(procedure=listed)
+    assert slots.exists() and not slots.filter(via_list=False).exists()
+    now = timezone.now()
+    assert not selectors.slot_list_open(procedure=listed, now=now).exists()
+    assert selectors.slot_list_open(procedure=renewal, now=now).exists()
+    out = capsys.readouterr().out
+    assert "'renouvellement-liste' gives every place through the waiting list" in out
+    assert "/admin/booking/waitingrequest/" in out
+
+
+def test_the_demo_keeps_the_mode_agents_set(capsys):
+    call_command("seed_demo")
+    call_command("demarche_mode", "renouvellement-liste", "mixte", "--part", "50")
+    call_command("seed_demo")
+    listed = Procedure.objects.get(slug="renouvellement-liste")
+    assert (listed.waiting_mode, listed.waiting_share) == ("mixte", 50)
