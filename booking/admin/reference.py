@@ -88,7 +88,7 @@ class ProcedureForm(forms.ModelForm):
                 "waiting_share",
                 _(
                     "En mode mixte, indiquez la part des places réservée à la liste "
-                    "d’attente : de 1 à 100 %."
+                    "d’attente : un pourcentage de 1 à 100."
                 ),
             )
         elif mode is not None and mode != WaitingMode.MIXED:
