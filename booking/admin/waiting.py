@@ -221,8 +221,11 @@ class WaitingEventInline(AuditTrailInline):
 
     def _joined_words(self, detail: dict) -> list[str | Promise]:
         parts: list[str | Promise] = []
+        written = detail.get("unavailable")
         codes = [
-            c for c in detail.get("unavailable") or [] if c in rules.HALF_DAY_CODES
+            code
+            for code in (written if isinstance(written, list) else [])
+            if code in rules.HALF_DAY_CODES
         ]
         if codes:
             parts.append(
