@@ -1,5 +1,6 @@
 """Demo data for `make run`: a site, the démarches and their channels, a month of
-slots and a few register entries a newcomer can book with. Idempotent."""
+slots, a démarche whose places all go through the waiting list, and a few register
+entries a newcomer can book (or join the list) with. Idempotent."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -9,11 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking import rules
-from booking.models import Card, Procedure, Site, Slot, TitleRecord
+from booking.models import Card, Procedure, Site, Slot, TitleRecord, WaitingMode
+from booking.services.slots import slots_via_list
 
 COUNTER = Procedure.ChannelChoice.COUNTER
 ONLINE = Procedure.ChannelChoice.ONLINE
 COLLECTION = Procedure.ChannelChoice.COLLECTION
+WAITING_LIST_DEMO = "renouvellement-liste"
 
 RENEWAL_DOCUMENTS_FR = """- votre titre de séjour actuel (original) ;
 - votre passeport en cours de validité ;
@@ -27,8 +30,10 @@ RENEWAL_DOCUMENTS_EN = """- your current residence permit (original);
 - the documents for your situation (employment contract, enrolment, etc.)."""
 
 # slug, French name, English name, channel, url, books as (slug)
+# (WAITING_LIST_DEMO is in "liste" mode: every place offered through the waiting list)
 PROCEDURES = [
     ("renouvellement", "Renouvellement de titre de séjour", "Residence permit renewal", COUNTER, "", None),
+    ("renouvellement-liste", "Renouvellement de carte de résident (places sur liste d'attente)", "Resident card renewal (places through the waiting list)", COUNTER, "", None),
     ("changement-de-statut", "Changement de statut (par exemple étudiant vers salarié)", "Change of status (for example student to employee)", COUNTER, "", "renouvellement"),
     ("etudiant-recherche-emploi-creation-entreprise", "Carte étudiant recherche d'emploi / création d'entreprise, APS Master", "Student card for job search / starting a business, APS Master", COUNTER, "", "renouvellement"),
     ("renouvellement-courrier-sans-convocation", "Renouvellement envoyé par courrier, sans convocation reçue", "Renewal sent by post, no appointment letter received", COUNTER, "", "renouvellement"),
@@ -115,11 +120,16 @@ def booking_seed_demo(*, now: datetime, days: int = 30) -> DemoReport:
                 "position": position * 10,
                 "instructions_fr": RENEWAL_DOCUMENTS_FR if channel == COUNTER else "",
                 "instructions_en": RENEWAL_DOCUMENTS_EN if channel == COUNTER else "",
+                # Created in "liste" mode; kept as the agents set it afterwards.
+                "waiting_mode": WaitingMode.LIST
+                if slug == WAITING_LIST_DEMO
+                else WaitingMode.DIRECT,
             },
         )
         by_slug[slug] = procedure
         report.procedures += created
     report.slots = _seed_slots(site, by_slug["renouvellement"], now=now, days=days)
+    report.slots += _seed_slots(site, by_slug[WAITING_LIST_DEMO], now=now, days=days)
     for title in DEMO_TITLES:
         _record, created = TitleRecord.objects.get_or_create(
             numero_etranger=rules.normalize_numero_etranger(title.typed),
@@ -171,5 +181,7 @@ def _seed_slots(site: Site, procedure: Procedure, *, now: datetime, days: int) -
                     published_at=now,
                 )
             )
+    # Kept for the waiting list as the démarche's mode says ("liste": all).
+    slots_via_list(procedure=procedure, slots=new)
     Slot.objects.bulk_create(new)
     return len(new)

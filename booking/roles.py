@@ -15,6 +15,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "booking.slot": (VIEW,),
         "booking.procedure": (VIEW,),
         "booking.closureday": (VIEW,),
+        # The waiting list: read (a person asks where they stand).
+        "booking.waitingrequest": (VIEW,),
         "extra": ("booking.hand_over_card",),
     },
     # Case handling: cards produced and the register of titles.
@@ -24,8 +26,10 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "booking.outgoingmessage": (VIEW, CHANGE),
         "booking.booking": (VIEW,),
         "booking.site": (VIEW,),
+        "booking.waitingrequest": (VIEW,),
     },
-    # Supervisors: schedules, closures, démarches, overrides, FAQ, statistics.
+    # Supervisors: schedules, closures, démarches (and their waiting-list mode),
+    # overrides, the waiting list's priorities and removals, FAQ, statistics.
     "encadrement": {
         "booking.openingschedule": ALL,
         "booking.closureday": ALL,
@@ -36,6 +40,9 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "booking.card": (VIEW, CHANGE),
         "booking.outgoingmessage": (VIEW, CHANGE),
         "booking.titlerecord": (VIEW,),
+        # The waiting list's actions: priority given or cleared, removal (each with
+        # its reason). Requests are added by applicants only, never deleted.
+        "booking.waitingrequest": (VIEW, CHANGE),
         "faq.category": ALL,
         "faq.question": ALL,
         "faq.announcement": ALL,

@@ -3,14 +3,22 @@ the period, and SVG bar charts computed here so the page needs no script."""
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 
-from booking.models import Booking, Card, OutgoingMessage, Procedure
+from booking.models import (
+    Booking,
+    Card,
+    OutgoingMessage,
+    Procedure,
+    WaitingOffer,
+    WaitingRequest,
+)
 from booking.selectors import slot_list_open
 
 CHART_HEIGHT = 120  # px of the tallest bar
@@ -35,6 +43,68 @@ class DemarcheFigures:
         return self.no_show / seen if seen else None
 
 
+@dataclass
+class WaitingFigures:
+    """A démarche's waiting list (``procedure`` None: all of them together)."""
+
+    procedure: Procedure | None
+    waiting_now: int = 0  # live requests (waiting, or an offer to answer)
+    # From joining to the accepted offer, for the requests booked through the list
+    # in the period (not those that asked to bring an appointment earlier).
+    waits: list[timedelta] = field(default_factory=list)
+    offers_accepted: int = 0
+    offers_declined: int = 0
+    offers_expired: int = 0  # places lost: kept for someone who never answered
+
+    @property
+    def booked(self) -> int:
+        return len(self.waits)
+
+    @property
+    def median_wait(self) -> timedelta | None:
+        if not self.waits:
+            return None
+        ordered, middle = sorted(self.waits), len(self.waits) // 2
+        if len(ordered) % 2:
+            return ordered[middle]
+        return (ordered[middle - 1] + ordered[middle]) / 2
+
+    @property
+    def median_wait_words(self) -> str:
+        return duration_words(self.median_wait)
+
+    @property
+    def offers_answered(self) -> int:
+        """Offers with an outcome: accepted, declined or left unanswered (not those
+        still open, nor those cancelled when the person left the list)."""
+        return self.offers_accepted + self.offers_declined + self.offers_expired
+
+    @property
+    def accepted_rate(self) -> float | None:
+        answered = self.offers_answered
+        return self.offers_accepted / answered if answered else None
+
+    def add(self, other: "WaitingFigures") -> None:
+        self.waiting_now += other.waiting_now
+        self.waits += other.waits
+        self.offers_accepted += other.offers_accepted
+        self.offers_declined += other.offers_declined
+        self.offers_expired += other.offers_expired
+
+
+def duration_words(delta: timedelta | None) -> str:
+    """A wait as a supervisor reads it: "3 j 4 h", "4 h 5 min", "12 min"."""
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds()) // 60
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return _("%(days)d j %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -56,6 +126,8 @@ class Statistics:
     sms_bars: list[Bar]
     cards_waiting: int
     cards_waiting_over_14_days: int
+    waiting: list[WaitingFigures]
+    waiting_total: WaitingFigures
 
     @property
     def day_rows(self) -> list[tuple[date, list[int], int]]:
@@ -152,6 +224,14 @@ def statistics_for(*, first_day: date, last_day: date, now: datetime) -> Statist
         all=Count("pk"),
         old=Count("pk", filter=Q(ready_at__lt=now - timedelta(days=14))),
     )
+    waiting_list = _waiting_figures(
+        list(procedures.values()),
+        since=datetime.combine(first_day, time.min, tzinfo=paris),
+        until=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=paris),
+    )
+    waiting_total = WaitingFigures(procedure=None)
+    for demarche_list in waiting_list:
+        waiting_total.add(demarche_list)
     return Statistics(
         first_day=first_day,
         last_day=last_day,
@@ -166,7 +246,51 @@ def statistics_for(*, first_day: date, last_day: date, now: datetime) -> Statist
         sms_bars=_bars([(str(sms_labels[k]), v) for k, v in sms.items()], width=90),
         cards_waiting=waiting["all"],
         cards_waiting_over_14_days=waiting["old"],
+        waiting=waiting_list,
+        waiting_total=waiting_total,
     )
+
+
+def _waiting_figures(
+    demarches: list[DemarcheFigures], *, since: datetime, until: datetime
+) -> list[WaitingFigures]:
+    """Each démarche's waiting list: people waiting now; over the period, the
+    offers made by outcome, and the waits of those booked through the list (by the
+    day they accepted). Three queries."""
+    by_id = {f.procedure.pk: WaitingFigures(f.procedure) for f in demarches}
+    live = (
+        WaitingRequest.objects.filter(status__in=WaitingRequest.LIVE)
+        .values("procedure_id")
+        .annotate(n=Count("pk"))
+        .values_list("procedure_id", "n")
+    )
+    for procedure_id, count in live:
+        if procedure_id in by_id:
+            by_id[procedure_id].waiting_now = count
+    outcomes = (
+        WaitingOffer.objects.filter(offered_at__gte=since, offered_at__lt=until)
+        .values("request__procedure_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("request__procedure_id", "status", "n")
+    )
+    counters: dict[str, str] = {
+        WaitingOffer.Status.ACCEPTED: "offers_accepted",
+        WaitingOffer.Status.DECLINED: "offers_declined",
+        WaitingOffer.Status.EXPIRED: "offers_expired",
+    }
+    for procedure_id, status, count in outcomes:
+        if procedure_id in by_id and status in counters:
+            setattr(by_id[procedure_id], counters[status], count)
+    booked = WaitingOffer.objects.filter(
+        status=WaitingOffer.Status.ACCEPTED,
+        answered_at__gte=since,
+        answered_at__lt=until,
+        request__wants_earlier=False,
+    ).values_list("request__procedure_id", "request__joined_at", "answered_at")
+    for procedure_id, joined_at, answered_at in booked:
+        if procedure_id in by_id and answered_at is not None:
+            by_id[procedure_id].waits.append(answered_at - joined_at)
+    return list(by_id.values())
 
 
 def statistics_period(params, *, today: date) -> tuple[date, date]:

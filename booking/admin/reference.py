@@ -1,6 +1,8 @@
-"""Reference data: sites, démarches, schedules and slots, closures, and the register
-(titles of residence, with its import page)."""
+"""Reference data: sites, démarches (and how their places are given: the waiting
+list's mode), schedules and slots, closures, and the register (titles of residence,
+with its import page)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +23,7 @@ from booking.models import (
     Site,
     Slot,
     TitleRecord,
+    WaitingMode,
 )
 from booking.services.csv_rows import CsvFileError
 from booking.services.register import titles_import
@@ -33,13 +36,128 @@ class SiteAdmin(SimpleHistoryAdmin):
     list_editable = ["position", "is_active"]
 
 
+WAITING_FIELDS = ["waiting_mode", "waiting_share"]
+PROCEDURE_FIELDSETS = [
+    (
+        None,
+        {
+            "fields": [
+                "name_fr",
+                "name_en",
+                "slug",
+                "channel",
+                "external_url",
+                "booking_procedure",
+                "position",
+                "is_active",
+            ]
+        },
+    ),
+    (
+        _("Rendez-vous"),
+        {
+            "fields": [
+                "duration_minutes",
+                "min_notice_hours",
+                "max_horizon_days",
+                "instructions_fr",
+                "instructions_en",
+            ]
+        },
+    ),
+    (_("Liste d’attente"), {"fields": WAITING_FIELDS}),
+]
+
+
+class ProcedureForm(forms.ModelForm):
+    """A démarche; its waiting-list mode only where it has places of its own (an
+    appointment démarche that does not book another's slots)."""
+
+    class Meta:
+        model = Procedure
+        fields = [
+            name for _title, spec in PROCEDURE_FIELDSETS for name in spec["fields"]
+        ]
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        mode, share = data.get("waiting_mode"), data.get("waiting_share")
+        if mode == WaitingMode.MIXED and not (share and 1 <= share <= 100):
+            self.add_error(
+                "waiting_share",
+                _(
+                    "En mode mixte, indiquez la part des places réservée à la liste "
+                    "d’attente : un pourcentage de 1 à 100."
+                ),
+            )
+        elif mode is not None and mode != WaitingMode.MIXED:
+            data["waiting_share"] = 0  # meaningful in mixte only
+        if mode and mode != WaitingMode.DIRECT:
+            owner = data.get("booking_procedure")
+            if data.get("channel") != Procedure.ChannelChoice.COUNTER:
+                self.add_error(
+                    "waiting_mode",
+                    _(
+                        "Seule une démarche avec rendez-vous au guichet a des places "
+                        "à attribuer : laissez « libre choix »."
+                    ),
+                )
+            elif owner is not None:
+                self.add_error(
+                    "waiting_mode",
+                    _(
+                        "Cette démarche prend les créneaux de « %(name)s » : réglez "
+                        "l’attribution des places sur cette démarche-là."
+                    )
+                    % {"name": owner.name_fr},
+                )
+        return data
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(SimpleHistoryAdmin):
-    list_display = ["name_fr", "slug", "channel", "booking_procedure", "is_active"]
-    list_filter = ["channel", "is_active"]
+    form = ProcedureForm
+    list_display = [
+        "name_fr",
+        "slug",
+        "channel",
+        "booking_procedure",
+        "places_given",
+        "is_active",
+    ]
+    list_filter = ["channel", "is_active", "waiting_mode"]
     list_select_related = ["booking_procedure"]
     search_fields = ["name_fr", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_fr"]}
+    fieldsets = PROCEDURE_FIELDSETS
+
+    @admin.display(description=_("attribution des places"), ordering="waiting_mode")
+    def places_given(self, procedure: Procedure) -> str:
+        if procedure.waiting_mode == WaitingMode.MIXED:
+            return _("mixte (%(share)d %% pour la liste)") % {
+                "share": procedure.waiting_share
+            }
+        if procedure.waiting_mode == WaitingMode.LIST:
+            return str(_("liste d’attente"))
+        return str(_("libre choix"))
+
+    def save_model(self, request, obj, form, change) -> None:
+        """The mode goes through its service, which applies it to the future slots
+        (kept for the list or not) and offers what the list may now take."""
+        wanted = {name: getattr(obj, name) for name in WAITING_FIELDS}
+        if set(WAITING_FIELDS) & set(form.changed_data):
+            for name in WAITING_FIELDS:
+                setattr(obj, name, form.initial.get(name, getattr(obj, name)))
+        super().save_model(request, obj, form, change)
+        if set(WAITING_FIELDS) & set(form.changed_data):
+            services.procedure_waiting_mode_set(
+                procedure_id=obj.pk,
+                mode=wanted["waiting_mode"],
+                share=wanted["waiting_share"],
+                now=timezone.now(),
+            )
+            obj.refresh_from_db()
 
 
 @admin.register(OpeningSchedule)

@@ -18,8 +18,9 @@ class StatisticsPageMixin(AgentPagesMixin):
 
     def statistics_view(self, request: HttpRequest) -> HttpResponse:
         """Supervisors' figures: appointments per day and démarche, no-show rate,
-        next free slot, SMS outcomes, cards waiting; charts in SVG with the same
-        numbers as tables (read by screen readers)."""
+        next free slot, SMS outcomes, cards waiting, the waiting list (people
+        waiting, median wait, offers accepted, places lost); charts in SVG with the
+        same numbers as tables (read by screen readers)."""
         if not self.has_statistics_permission(request):
             raise PermissionDenied
         now = timezone.now()

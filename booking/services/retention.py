@@ -15,14 +15,19 @@ from booking.models import (
     Card,
     CardEvent,
     OutgoingMessage,
+    WaitingEvent,
+    WaitingRequest,
 )
 
 logger = logging.getLogger(__name__)
+
+SYSTEM = "système"  # the actor of what the purge writes in a trail
 
 
 @dataclass
 class PurgeReport:
     bookings_anonymised: int = 0
+    waiting_requests_anonymised: int = 0
     card_mobiles_removed: int = 0
     sms_anonymised: int = 0
     events_deleted: int = 0
@@ -39,10 +44,11 @@ def _months(count: int) -> timedelta:
 
 @transaction.atomic
 def personal_data_purge(*, now: datetime) -> PurgeReport:
-    """Anonymises appointments BOOKING_RETENTION_MONTHS after their date, removes card
-    mobiles CARD_MOBILE_RETENTION_DAYS after handover, anonymises SMS after
-    SMS_RETENTION_MONTHS, deletes audit events, history and agents' login logs after
-    AUDIT_RETENTION_MONTHS. Logs counts only."""
+    """Anonymises appointments BOOKING_RETENTION_MONTHS after their date and waiting
+    requests as long after they left the list, removes card mobiles
+    CARD_MOBILE_RETENTION_DAYS after handover, anonymises SMS after
+    SMS_RETENTION_MONTHS, deletes audit events (but a live request's), history and
+    agents' login logs after AUDIT_RETENTION_MONTHS. Logs counts only."""
     report = PurgeReport()
     old_bookings = Booking.objects.filter(
         slot__ends_at__lt=now - _months(settings.BOOKING_RETENTION_MONTHS)
@@ -57,6 +63,9 @@ def personal_data_purge(*, now: datetime) -> PurgeReport:
         numero_etranger="", last_name="", first_name="", mobile="", email=""
     )
     report.history_deleted += Booking.history.filter(id__in=old_ids).delete()[0]
+    report.waiting_requests_anonymised, waiting_sms = _waiting_requests_anonymise(
+        left_before=now - _months(settings.BOOKING_RETENTION_MONTHS), now=now
+    )
     report.card_mobiles_removed = (
         Card.objects.filter(
             status=Card.Status.HANDED_OVER,
@@ -76,11 +85,16 @@ def personal_data_purge(*, now: datetime) -> PurgeReport:
         )
         .exclude(to="", body="")
         .update(to="", body="")
-    )
+    ) + waiting_sms
     audit_limit = now - _months(settings.AUDIT_RETENTION_MONTHS)
     report.events_deleted = (
         BookingEvent.objects.filter(at__lt=audit_limit).delete()[0]
         + CardEvent.objects.filter(at__lt=audit_limit).delete()[0]
+        # A request still on the list keeps its trail (its priority's reason, the
+        # offers it missed): agents act on it.
+        + WaitingEvent.objects.filter(at__lt=audit_limit)
+        .exclude(request__status__in=WaitingRequest.LIVE)
+        .delete()[0]
     )
     # Agents' login attempts (django-axes: username, address, browser).
     report.login_logs_deleted = sum(
@@ -89,3 +103,45 @@ def personal_data_purge(*, now: datetime) -> PurgeReport:
     )
     logger.info("personal data purge: %s", report.as_dict())
     return report
+
+
+def _waiting_requests_anonymise(
+    *, left_before: datetime, now: datetime
+) -> tuple[int, int]:
+    """Requests that left the list (booked, withdrawn, out after missed offers,
+    removed) before ``left_before``: the person's numéro, names and contact
+    emptied, the reasons and details of their trail too (an ANONYMISED event
+    added), their messages' numbers and texts. Live requests are never touched.
+    Returns the requests and the messages anonymised."""
+    gone = [
+        status for status in WaitingRequest.Status if status not in WaitingRequest.LIVE
+    ]
+    ids = list(
+        WaitingRequest.objects.filter(
+            status__in=gone,
+            status_changed_at__lt=left_before,
+            anonymised_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0, 0
+    count = WaitingRequest.objects.filter(pk__in=ids).update(
+        numero_etranger="",
+        last_name="",
+        first_name="",
+        mobile="",
+        email="",
+        priority_reason="",
+        anonymised_at=now,
+    )
+    WaitingEvent.objects.filter(request_id__in=ids).update(detail={})
+    WaitingEvent.objects.bulk_create(
+        WaitingEvent(request_id=pk, kind=WaitingEvent.Kind.ANONYMISED, actor=SYSTEM)
+        for pk in ids
+    )
+    messages = (
+        OutgoingMessage.objects.filter(waiting_request_id__in=ids)
+        .exclude(to="", body="")
+        .update(to="", body="")
+    )
+    return count, messages

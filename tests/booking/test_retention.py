@@ -6,10 +6,23 @@ import pytest
 from axes.models import AccessFailureLog, AccessLog
 from django.core.management import call_command
 
-from booking.models import Booking, BookingEvent, Card, OutgoingMessage
+from booking.models import (
+    Booking,
+    BookingEvent,
+    Card,
+    OutgoingMessage,
+    WaitingEvent,
+    WaitingRequest,
+)
 from booking.services.retention import personal_data_purge
 from tests.clock import PARIS
-from tests.factories import BookingFactory, CardFactory, SlotFactory
+from tests.factories import (
+    BookingFactory,
+    CardFactory,
+    SiteFactory,
+    SlotFactory,
+    WaitingRequestFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +115,85 @@ def test_agents_login_logs_go_after_a_year():
     log(AccessFailureLog, 400)
     assert personal_data_purge(now=NOW).login_logs_deleted == 2
     assert AccessLog.objects.count() == 1 and not AccessFailureLog.objects.exists()
+
+
+def waiting_request(status: str, left_days_ago: int, **fields) -> WaitingRequest:
+    left = NOW - timedelta(days=left_days_ago)
+    return WaitingRequestFactory(
+        status=status,
+        status_changed_at=left,
+        joined_at=left - timedelta(days=40),
+        sites=[SiteFactory()],
+        **fields,
+    )
+
+
+def trail(request: WaitingRequest, kind: str, detail: dict, days_ago: int) -> None:
+    event = WaitingEvent.objects.create(
+        request=request, kind=kind, actor="agent.x", detail=detail
+    )
+    WaitingEvent.objects.filter(pk=event.pk).update(at=NOW - timedelta(days=days_ago))
+
+
+@pytest.mark.parametrize("status", ["booked", "withdrawn", "expired", "removed"])
+def test_waiting_requests_are_anonymised_24_months_after_they_left(settings, status):
+    settings.AUDIT_RETENTION_MONTHS = 36  # the trail outlives the request here
+    old = waiting_request(
+        status,
+        30 * 24 + 1,
+        email="awa@example.org",
+        priority=2,
+        priority_reason="hospitalisée",
+    )
+    trail(old, "priority", {"from": 0, "to": 2, "reason": "hospitalisée"}, 800)
+    message = OutgoingMessage.objects.create(
+        idempotency_key="w", kind="waiting_removed", waiting_request=old,
+        to=old.mobile, body="Vous avez été retiré de la liste", send_after=NOW,
+    )  # fmt: skip
+    recent = waiting_request(status, 30 * 23)
+
+    report = personal_data_purge(now=NOW)
+
+    old.refresh_from_db()
+    assert (
+        old.numero_etranger,
+        old.last_name,
+        old.first_name,
+        old.mobile,
+        old.email,
+        old.priority_reason,
+    ) == ("", "", "", "", "", "")
+    assert old.anonymised_at == NOW
+    # What the statistics read stays: the démarche, the dates, the status.
+    assert old.status == status and old.procedure_id and old.joined_at
+    assert list(old.events.values_list("kind", "detail")) == [
+        ("priority", {}),
+        ("anonymised", {}),
+    ]
+    message.refresh_from_db()
+    assert (message.to, message.body) == ("", "")
+    assert report.waiting_requests_anonymised == 1
+    recent.refresh_from_db()
+    assert recent.last_name == "Diallo" and recent.anonymised_at is None
+    assert personal_data_purge(now=NOW).waiting_requests_anonymised == 0
+
+
+@pytest.mark.parametrize("status", ["waiting", "offered"])
+def test_requests_still_on_the_list_are_never_anonymised(status):
+    live = waiting_request(status, 1000)
+    trail(live, "priority", {"from": 0, "to": 1, "reason": "titre perdu"}, 900)
+    assert personal_data_purge(now=NOW).waiting_requests_anonymised == 0
+    live.refresh_from_db()
+    assert live.numero_etranger and live.last_name == "Diallo"
+    # Its trail is kept past the audit retention too: agents act on it.
+    assert live.events.get().detail["reason"] == "titre perdu"
+
+
+def test_the_trail_of_a_request_that_left_goes_after_a_year():
+    gone = waiting_request("withdrawn", 30 * 13)
+    trail(gone, "withdrawn", {}, 30 * 13)
+    trail(gone, "joined", {"sites": [1]}, 30 * 14)
+    recent = waiting_request("withdrawn", 10)
+    trail(recent, "withdrawn", {}, 10)
+    assert personal_data_purge(now=NOW).events_deleted == 2
+    assert not gone.events.exists() and recent.events.count() == 1

@@ -8,10 +8,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from booking.models import Booking, Card, OutgoingMessage
-from booking.statistics import statistics_for, statistics_period
+from booking.models import Booking, Card, OutgoingMessage, WaitingOffer
+from booking.statistics import duration_words, statistics_for, statistics_period
 from tests.agents import login_role
-from tests.factories import BookingFactory, CardFactory, ProcedureFactory, SlotFactory
+from tests.factories import (
+    BookingFactory,
+    CardFactory,
+    ProcedureFactory,
+    SlotFactory,
+    WaitingRequestFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +148,95 @@ def test_period_is_ordered_bounded_and_at_most_three_months():
     assert first == date(2026, 1, 1) and (last - first).days == 92
     first, last = statistics_period({"du": "0001-01-01"}, today=today)
     assert first.year == 2021
+
+
+def offer(request, status: str, offered_at: datetime, answered_at=None):
+    slot = SlotFactory(
+        procedure=request.procedure, starts_at=offered_at + timedelta(days=2)
+    )
+    return WaitingOffer.objects.create(
+        request=request,
+        slot=slot,
+        status=status,
+        offered_at=offered_at,
+        expires_at=offered_at + timedelta(hours=24),
+        answered_at=answered_at,
+    )
+
+
+def test_waiting_list_figures():
+    now = timezone.now()
+    today = timezone.localdate(now)
+    renewal = ProcedureFactory(name_fr="Renouvellement")
+    other = ProcedureFactory(name_fr="Changement de statut")
+    during = at(today - timedelta(days=2), 10)
+    for status in ["waiting", "waiting", "offered", "booked", "withdrawn", "removed"]:
+        WaitingRequestFactory(procedure=renewal, status=status)
+    WaitingRequestFactory(procedure=other)
+    # Booked through the list after 3 and 5 days (renewal), 1 day 2 hours (other).
+    for procedure, waited in [
+        (renewal, timedelta(days=3)),
+        (renewal, timedelta(days=5)),
+        (other, timedelta(days=1, hours=2)),
+    ]:
+        booked = WaitingRequestFactory(
+            procedure=procedure, status="booked", joined_at=during - waited
+        )
+        offer(booked, "accepted", during - timedelta(hours=1), answered_at=during)
+    # An earlier place for an appointment already held: its offer counts, its wait
+    # does not (a move, not a booking).
+    earlier = WaitingRequestFactory(
+        procedure=renewal,
+        status="booked",
+        wants_earlier=True,
+        booking=BookingFactory(),
+        joined_at=during - timedelta(days=20),
+    )
+    offer(earlier, "accepted", during, answered_at=during)
+    answers = WaitingRequestFactory(procedure=renewal, status="expired")
+    offer(answers, "declined", during, answered_at=during)
+    offer(answers, "expired", during)
+    offer(answers, "expired", during + timedelta(hours=1))
+    offer(answers, "cancelled", during, answered_at=during)  # left the list
+    offer(WaitingRequestFactory(procedure=renewal, status="offered"), "open", during)
+    # Before the period: not counted.
+    offer(answers, "expired", at(today - timedelta(days=60)))
+
+    stats = statistics_for(
+        first_day=today - timedelta(days=7), last_day=today + timedelta(days=7), now=now
+    )
+
+    by_name = {f.procedure.name_fr: f for f in stats.waiting}
+    figures = by_name["Renouvellement"]
+    # waiting, waiting, offered, and the one with the open offer
+    assert figures.waiting_now == 4
+    assert figures.median_wait == timedelta(days=4)
+    assert figures.median_wait_words == "4 j 0 h"
+    assert (figures.offers_accepted, figures.offers_answered) == (3, 6)
+    assert figures.accepted_rate == 0.5
+    assert figures.offers_expired == 2  # places lost
+    assert by_name["Changement de statut"].waiting_now == 1
+    assert by_name["Changement de statut"].median_wait == timedelta(days=1, hours=2)
+    total = stats.waiting_total
+    assert total.waiting_now == 5
+    assert total.median_wait == timedelta(days=3)  # of 1 d 2 h, 3 d, 5 d
+    assert (total.offers_accepted, total.offers_answered) == (4, 7)
+
+
+def test_waiting_list_figures_on_the_page(role_client):
+    request = WaitingRequestFactory(
+        status="booked", joined_at=timezone.now() - timedelta(hours=3, minutes=5)
+    )
+    offer(request, "accepted", timezone.now(), answered_at=timezone.now())
+    offer(WaitingRequestFactory(procedure=request.procedure), "expired", timezone.now())
+    html = role_client("encadrement").get(URL).content.decode()
+    section = html[html.index("Liste d’attente") :]
+    assert "3 h 5 min" in section
+    assert "50 % (1 / 2)" in section
+
+
+def test_duration_words():
+    assert duration_words(None) == "—"
+    assert duration_words(timedelta(minutes=12, seconds=59)) == "12 min"
+    assert duration_words(timedelta(hours=4, minutes=5)) == "4 h 5 min"
+    assert duration_words(timedelta(days=3, hours=4, minutes=59)) == "3 j 4 h"

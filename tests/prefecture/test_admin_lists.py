@@ -88,6 +88,9 @@ MAKERS = {
         body="Votre titre est disponible.",
         send_after=_now(),
     ),
+    "booking.WaitingRequest": lambda i: factories.WaitingRequestFactory(
+        sites=[factories.SiteFactory(), factories.SiteFactory()]
+    ),
 }
 
 # Queries per list page (session, user, permissions, count, rows, ...): pinned so a
@@ -113,6 +116,7 @@ PINNED = {
     "booking.OpeningSchedule": 11,
     "booking.ClosureDay": 12,
     "booking.OutgoingMessage": 11,
+    "booking.WaitingRequest": 14,
 }
 
 

@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from booking.demo import DEMO_TITLES, booking_seed_demo
+from booking.demo import DEMO_TITLES, WAITING_LIST_DEMO, booking_seed_demo
+from booking.models import Procedure
 from faq.services import faq_seed
 from prefecture.two_factor import (
     totp_device_confirmed,
@@ -41,6 +42,19 @@ class Command(BaseCommand):
                 f"  {title.typed:>10}  {title.valid_until:%d/%m/%Y}  "
                 f"{title.postal_code}  ({title.title_type})"
             )
+        listed = Procedure.objects.get(slug=WAITING_LIST_DEMO)
+        self.stdout.write(
+            f"Waiting list: the démarche {listed.slug!r} gives every place through "
+            f"the waiting list (mode {listed.waiting_mode}).\n"
+            "  Try it: http://127.0.0.1:8000/rendez-vous/, choose "
+            f'"{listed.name_fr}", give a register entry above (one without an '
+            'appointment), then the "liste d\'attente" button.\n'
+            "  The offer SMS (kind waiting_offer, with its link to accept) is printed "
+            'here and listed in the admin under "SMS et courriels envoyés"; the '
+            "list itself: http://127.0.0.1:8000/admin/booking/waitingrequest/\n"
+            f"  Change the mode: python manage.py demarche_mode {listed.slug} "
+            "direct|liste|mixte [--part N], or on the démarche's admin page."
+        )
         if settings.DEBUG:
             self._ensure_demo_agent()
 
