@@ -1,5 +1,7 @@
 """The booking flow's forms: DSFR rendering, French first, typed values kept on error."""
 
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking import rules
 from booking.phone import InvalidPhone, NotAMobile, is_in_regions, normalize_mobile
-from booking.selectors import procedure_list_offered
+from booking.selectors import procedure_list_offered, site_list_active
 from booking.web import antibot
 from booking.web.antibot import ProofOfWorkField, widget_strings
 from prefecture.dsfr_forms import DsfrForm
@@ -318,8 +320,11 @@ class ContactForm(DsfrForm):
             # A newcomer may have only their home country's mobile: the booking is
             # taken, the agents can call that number, and the confirmation and the
             # manage link go by e-mail (the outbox records its SMS refused).
-            self.add_error("mobile", NO_SMS_ABROAD)
+            self.add_error("mobile", self.no_sms_abroad())
         return cleaned
+
+    def no_sms_abroad(self) -> str:
+        return str(NO_SMS_ABROAD)
 
 
 NO_SMS_ABROAD = _(
@@ -377,3 +382,154 @@ class HardProofIdentityForm(IdentityForm):
     @property
     def has_hard_proof(self) -> bool:
         return settings.ANTIBOT and bool(self.cleaned_data.get("proof"))
+
+
+# The waiting list: where the person can go, and the half-days they cannot come.
+HALF_DAY_LABELS = {
+    "mon-am": _("lundi matin"),
+    "mon-pm": _("lundi après-midi"),
+    "tue-am": _("mardi matin"),
+    "tue-pm": _("mardi après-midi"),
+    "wed-am": _("mercredi matin"),
+    "wed-pm": _("mercredi après-midi"),
+    "thu-am": _("jeudi matin"),
+    "thu-pm": _("jeudi après-midi"),
+    "fri-am": _("vendredi matin"),
+    "fri-pm": _("vendredi après-midi"),
+}
+
+PREFERENCES_TOO_NARROW = _(
+    "Vos choix ne laissent aucune place possible : gardez au moins un lieu et au "
+    "moins une demi-journée où vous pouvez venir."
+)
+
+
+class WaitingPreferences(forms.Form):
+    """The sites the person can go to (every active site, all ticked at first) and the
+    half-days they cannot come (none at first); at least one of each must remain."""
+
+    sites = forms.TypedMultipleChoiceField(
+        label=_("Lieux où vous pouvez vous rendre"),
+        help_text=_("Décochez les lieux où vous ne pouvez pas aller."),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Cochez au moins un lieu où vous pouvez vous rendre."),
+            "invalid_choice": _("Choisissez les lieux dans la liste."),
+        },
+    )
+    unavailable = forms.MultipleChoiceField(
+        label=_("Demi-journées où vous ne pouvez pas venir (facultatif)"),
+        help_text=_(
+            "Cochez seulement les demi-journées impossibles pour vous (travail, "
+            "garde d'enfants…) : moins vous en cochez, plus vite une place peut vous "
+            "être proposée."
+        ),
+        required=False,
+        choices=list(HALF_DAY_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Choisissez les demi-journées dans la liste."),
+        },
+    )
+
+    def _preferences_init(self) -> None:
+        """Reads the active sites once (their choices, all ticked)."""
+        sites = [(site.pk, site.name) for site in site_list_active()]
+        field = cast(forms.TypedMultipleChoiceField, self.fields["sites"])
+        field.choices = sites
+        field.initial = [pk for pk, _name in sites]
+
+    def _preferences_clean(self) -> None:
+        codes = self.cleaned_data.get("unavailable") or []
+        if set(codes) >= set(rules.HALF_DAY_CODES):
+            self.add_error(
+                "unavailable",
+                forms.ValidationError(
+                    _(
+                        "Vous ne pouvez pas exclure toutes les demi-journées : "
+                        "laissez au moins une demi-journée où vous pouvez venir."
+                    ),
+                    code="too_narrow",
+                ),
+            )
+
+    @property
+    def unavailable_mask(self) -> int:
+        return rules.half_days_mask(self.cleaned_data["unavailable"])
+
+
+class WaitingJoinForm(WaitingPreferences, ContactForm):
+    """Joining the waiting list: the preferences, then the contact fields of the
+    booking's ContactForm, behind the same honeypot and proof of work."""
+
+    field_order = ["sites", "unavailable"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._preferences_init()
+        for name, text in (
+            ("mobile", WAITING_MOBILE_HELP),
+            ("email", WAITING_EMAIL_HELP),
+        ):
+            # The bound field too: DsfrBaseForm has bound it already.
+            self.fields[name].help_text = self[name].help_text = text
+        self.helper = _helper(
+            _("M'inscrire sur la liste d'attente"),
+            "sites",
+            "unavailable",
+            Fieldset(
+                _("Vos coordonnées"), "last_name", "first_name", "mobile", "email"
+            ),
+            Div("website", css_class="booking-honeypot", aria_hidden="true"),
+            *(["proof"] if settings.ANTIBOT else []),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        self._preferences_clean()
+        return cleaned
+
+    def no_sms_abroad(self) -> str:
+        return str(WAITING_NO_SMS_ABROAD)
+
+
+WAITING_MOBILE_HELP = _(
+    "Pour recevoir par SMS le lien de suivi et les places proposées. Par exemple 06 "
+    "12 34 56 78. Les SMS ne partent que vers les numéros français (métropole et "
+    "outre-mer) : avec un numéro étranger, indiquez aussi votre adresse électronique."
+)
+WAITING_EMAIL_HELP = _(
+    "Pour recevoir aussi les places proposées par courriel. Format : nom@domaine.fr"
+)
+WAITING_NO_SMS_ABROAD = _(
+    "Nous n'envoyons de SMS qu'aux numéros de portable français (métropole et "
+    "outre-mer). Indiquez un numéro français, ou gardez celui-ci et indiquez votre "
+    "adresse électronique : vous y recevrez le lien de suivi et les places proposées."
+)
+
+
+class WaitingEarlierForm(WaitingPreferences, DsfrForm):
+    """Asking, from the manage page, to be offered an earlier place (the contact is
+    the booking's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._preferences_init()
+        self.helper = _helper(
+            _("Me proposer une date plus proche"), "sites", "unavailable"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        self._preferences_clean()
+        return cleaned
+
+
+class WaitingCodeForm(ManageCodeForm):
+    """The status page's one-time code (as the manage page's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.inputs.clear()
+        self.helper.add_input(Submit("submit", _("Accéder à ma demande")))

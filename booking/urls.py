@@ -14,6 +14,10 @@ urlpatterns = [
     path("gerer/<str:token>/", managing.manage, name="manage"),
     path("gerer/<str:token>/annuler/", managing.cancel, name="cancel"),
     path("gerer/<str:token>/deplacer/", managing.move, name="move"),
+    path("gerer/<str:token>/plus-tot/", waiting.earlier, name="waiting_earlier"),
+    path("liste-attente/", waiting.join, name="waiting_join"),
+    path("liste-attente/inscrit/", waiting.joined, name="waiting_joined"),
     path("liste/<str:token>/", waiting.status, name="waiting_status"),
+    path("liste/<str:token>/retirer/", waiting.withdraw, name="waiting_withdraw"),
     path("offre/<str:token>/", waiting.offer, name="waiting_offer"),
 ]

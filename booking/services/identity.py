@@ -46,6 +46,8 @@ class IdentityChecked:
     # The numéro is over its failure limit (someone may be guessing): nothing was
     # looked up; the check runs again with the harder proof of work.
     needs_proof: bool = False
+    # The title's validity date in the register (the waiting list's urgency).
+    valid_until: date | None = None
 
 
 def identity_check(
@@ -98,6 +100,7 @@ def identity_check(
         active_booking=selectors.booking_get_active(
             numero_etranger=numero_etranger, now=now
         ),
+        valid_until=record.valid_until,
     )
 
 

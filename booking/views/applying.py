@@ -31,9 +31,10 @@ from booking.forms import (
     SlotForm,
 )
 from booking.manage_links import email_hint, manage_path, mobile_hint
-from booking.models import Booking, OutgoingMessage, Procedure
+from booking.models import Booking, OutgoingMessage, Procedure, WaitingMode
 from booking.services.identity import confirmation_attempt_record, identity_check
 from booking.services.notices import booking_link_resend, booking_route
+from booking.waiting_links import status_path
 from booking.web import calendar, flow
 from booking.web.network import client_ip
 
@@ -220,7 +221,11 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
             flow.save(
                 request,
                 state.with_changes(
-                    numero_etranger=numero, for_relative=data["for_relative"]
+                    numero_etranger=numero,
+                    for_relative=data["for_relative"],
+                    valid_until=checked.valid_until.isoformat()
+                    if checked.valid_until
+                    else "",
                 ),
             )
             typed_digits = "".join(
@@ -282,11 +287,21 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
             if state.hold_token:  # the service gave the previous choice's place back
                 state = state.with_changes(hold_token="", slot_id=0)
                 flow.save(request, state)
-    choices, pages = availability.slot_page_html(
-        procedure=procedure,
-        now=now,
-        first_day=rules.parse_day(request.GET.get("du", "")),
-        exclude_hold_token=state.hold_token,
+    list_only = procedure.waiting_mode == WaitingMode.LIST
+    choices, pages = (
+        ("", "")
+        if list_only  # no place is shown for self-service: all go through the list
+        else availability.slot_page_html(
+            procedure=procedure,
+            now=now,
+            first_day=rules.parse_day(request.GET.get("du", "")),
+            exclude_hold_token=state.hold_token,
+        )
+    )
+    waiting = (
+        None
+        if choices
+        else selectors.waiting_request_get_live(numero_etranger=state.numero_etranger)
     )
     return render(
         request,
@@ -296,6 +311,8 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
             "choices": choices,
             "pages": pages,
             "hold_minutes": settings.BOOKING_HOLD_MINUTES,
+            "list_only": list_only,
+            "waiting_status_url": status_path(waiting) if waiting else "",
         },
     )
 
@@ -391,7 +408,12 @@ def done(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "booking/done.html",
-        {"booking": booking, "manage_path": manage_path(booking)},
+        {
+            "booking": booking,
+            "manage_path": manage_path(booking),
+            # Accepted from the waiting list: the appointment was brought earlier.
+            "moved": request.session.get("booked_moved") == booking.reference,
+        },
     )
 
 

@@ -32,7 +32,7 @@ from booking.manage_links import (
     manage_path,
     mobile_hint,
 )
-from booking.models import Booking, OutgoingMessage
+from booking.models import Booking, OutgoingMessage, WaitingRequest
 from booking.services.identity import (
     manage_code_issue,
     manage_link_lookup,
@@ -40,6 +40,7 @@ from booking.services.identity import (
 )
 from booking.services.notices import booking_route
 from booking.views.applying import TOO_MANY_HOLDS, too_many_attempts
+from booking.waiting_links import status_path
 from booking.web.network import client_ip
 
 MANAGED = "managed_booking"
@@ -75,6 +76,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 "token": token,
                 "can_move": _moves_left(booking) > 0,
                 "moves_text": _moves_text(booking),
+                **_earlier_context(booking),
             },
         )
     try:
@@ -140,6 +142,23 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "unreachable": route.unreachable,
         },
     )
+
+
+def _earlier_context(booking: Booking) -> dict:
+    """The waiting list from the manage page: the live request for an earlier place
+    (its position and status link), or whether one can be asked."""
+    if booking.status != Booking.Status.CONFIRMED:
+        return {}
+    waiting = selectors.waiting_request_get_live(
+        numero_etranger=booking.numero_etranger
+    )
+    if waiting is None:
+        return {"can_ask_earlier": True}
+    return {
+        "waiting_place": selectors.waiting_place(waiting),
+        "waiting_status_url": status_path(waiting),
+        "waiting_offered": waiting.status == WaitingRequest.Status.OFFERED,
+    }
 
 
 def _manage_guard(request: HttpRequest, token: str) -> Booking | HttpResponse:

@@ -1,16 +1,482 @@
 """The waiting list's public pages: joining (from the slot step), the status page
-(behind the same second factor as the manage link), and an offer's page (accept or
-decline). Thin: a form validates, one service acts, its error becomes a message."""
+(behind the same second factor as the manage link), an offer's page (accept or
+decline; its link goes to the person's own phone, is single-use and expires, so it
+asks no code but shows no name), and asking for an earlier place from the manage
+page. Thin: a form validates, one service acts, its error becomes a message. Link
+scanners change nothing: every change, and sending a code, is a POST."""
 
+from contextlib import suppress
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking.errors import TooManyAttempts
-from booking.services.identity import offer_link_lookup, waiting_link_lookup
-from booking.views.managing import _link_refused
-from booking.waiting_links import offer_path, status_path
+from booking import selectors, services
+from booking.errors import (
+    AlreadyBooked,
+    AlreadyWaiting,
+    NotCancellable,
+    OfferClosed,
+    PreferencesTooNarrow,
+    RequestNotLive,
+    SecondFactorMismatch,
+    SlotFull,
+    TooManyAttempts,
+)
+from booking.forms import (
+    HALF_DAY_LABELS,
+    PREFERENCES_TOO_NARROW,
+    WaitingCodeForm,
+    WaitingEarlierForm,
+    WaitingJoinForm,
+)
+from booking.manage_links import email_hint, mobile_hint
+from booking.models import Booking, WaitingOffer, WaitingRequest
+from booking.phone import is_in_regions
+from booking.services.identity import (
+    confirmation_attempt_record,
+    offer_link_lookup,
+    waiting_code_check,
+    waiting_code_issue,
+    waiting_link_lookup,
+)
+from booking.services.waiting import title_valid_until_for
+from booking.views.applying import (
+    _already_booked,
+    _procedure,
+    _release_hold,
+    _start_again,
+    flow_required,
+    too_many_attempts,
+)
+from booking.views.managing import _link_refused, _manage_guard
+from booking.waiting_links import (
+    offer_path,
+    request_from_token,
+    status_path,
+)
+from booking.web import flow
 from booking.web.network import client_ip
+
+JOINED = "waiting_joined"  # the status token of the request this session just made
+UNLOCKED = "waiting_status"  # the status token whose second factor this session passed
+RStatus = WaitingRequest.Status
+OStatus = WaitingOffer.Status
+
+
+def _how(extra: dict | None = None) -> dict:
+    """What every page about the list says of how places are offered."""
+    return {
+        "offer_hours": settings.WAITING_OFFER_HOURS,
+        "max_missed": settings.WAITING_MAX_MISSED,
+        **(extra or {}),
+    }
+
+
+def _reach(request: WaitingRequest) -> tuple[bool, str]:
+    """Whether SMS reach the request's mobile, and its e-mail address (if any)."""
+    return is_in_regions(request.mobile, settings.SMS_ALLOWED_REGIONS), request.email
+
+
+def _already_waiting(request: HttpRequest, token: str) -> HttpResponse:
+    """The numéro is on the list already: its status link (which still asks for the
+    one-time code), never its details."""
+    status_url = reverse("booking:waiting_status", args=[token]) if token else ""
+    return render(
+        request, "booking/waiting_already.html", _how({"status_url": status_url})
+    )
+
+
+def _existing_booking(request: HttpRequest, reference: str) -> HttpResponse:
+    existing = selectors.booking_get_by_reference(reference=reference)
+    if existing is None:  # cancelled in between: start again
+        return _start_again(request)
+    return _already_booked(request, existing)
+
+
+# --- joining ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@flow_required("procedure_id", "numero_etranger", "valid_until")
+def join(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
+    procedure = _procedure(state)
+    try:
+        title_valid_until = date.fromisoformat(state.valid_until)
+    except ValueError:
+        return _start_again(request)
+    live = selectors.waiting_request_get_live(numero_etranger=state.numero_etranger)
+    if live is not None:
+        return _already_waiting(request, live.token)
+    form = WaitingJoinForm(request.POST or None)
+    wait = 0
+    if request.method == "POST":
+        try:  # every attempt counts, valid or not, as at the booking's details step
+            confirmation_attempt_record(
+                session_key=request.session.session_key or "",
+                client_ip=client_ip(request),
+                has_proof=bool(request.POST.get("proof")),
+            )
+        except TooManyAttempts as refused:
+            wait = refused.wait_seconds
+    if wait:
+        form.is_valid()
+        form.add_error(None, too_many_attempts(wait))
+    elif request.method == "POST" and form.is_valid():
+        if settings.ANTIBOT and form.cleaned_data["website"]:
+            form.add_error(None, _("Votre demande n’a pas pu être traitée. Réessayez."))
+        else:
+            data = form.cleaned_data
+            try:
+                joined = services.waiting_join(
+                    procedure=procedure,
+                    applicant=services.Applicant(
+                        numero_etranger=state.numero_etranger,
+                        last_name=data["last_name"],
+                        first_name=data["first_name"],
+                        mobile=data["mobile"],
+                        email=data["email"],
+                        language=(get_language() or "fr")[:2],
+                        for_relative=state.for_relative,
+                    ),
+                    title_valid_until=title_valid_until,
+                    site_ids=data["sites"],
+                    unavailable=form.unavailable_mask,
+                    now=timezone.now(),
+                )
+            except PreferencesTooNarrow:  # a site closed meanwhile
+                form.add_error(None, PREFERENCES_TOO_NARROW)
+            except AlreadyWaiting as already:
+                return _already_waiting(request, already.status_token)
+            except AlreadyBooked as already:
+                return _existing_booking(request, already.reference)
+            else:
+                _release_hold(request, state)
+                flow.clear(request)
+                request.session[JOINED] = joined.token
+                return redirect("booking:waiting_joined")
+    return render(
+        request,
+        "booking/waiting_join.html",
+        _how({"form": form, "procedure": procedure}),
+    )
+
+
+@require_safe
+def joined(request: HttpRequest) -> HttpResponse:
+    token = request.session.get(JOINED)
+    found = request_from_token(token) if isinstance(token, str) else None
+    if found is None:
+        raise Http404
+    by_sms, email = _reach(found)
+    return render(
+        request,
+        "booking/waiting_joined.html",
+        _how(
+            {
+                "waiting_request": found,
+                "place": selectors.waiting_place(found) if found.is_live else None,
+                "status_url": status_path(found),
+                "mobile": mobile_hint(found.mobile) if by_sms else "",
+                "email": email_hint(email) if email else "",
+            }
+        ),
+    )
+
+
+# --- the status page ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    if request.session.get(UNLOCKED) == token:
+        found = request_from_token(token)
+        if found is None:
+            raise Http404
+        return _status_page(request, found)
+    try:
+        found = waiting_link_lookup(token=token, client_ip=client_ip(request))
+    except TooManyAttempts as refused:
+        return _link_refused(request, refused.wait_seconds)
+    if found is None:
+        return _link_refused(request)
+    if not found.is_live:
+        # No code can be sent any more: the next step, and nothing else.
+        return render(request, "booking/waiting_ended.html", {"unlocked": False})
+    by_sms, email = _reach(found)
+    by_email = not by_sms and bool(email)
+    form = WaitingCodeForm(by_email=by_email)
+    sent = False
+    unreachable = not by_sms and not by_email
+    if unreachable:
+        pass  # no code can go anywhere: the page sends to the front desk
+    elif request.method == "POST" and request.POST.get("send") == "1":
+        if waiting_code_issue(request=found, now=timezone.now()):
+            sent = True
+        else:
+            messages.error(
+                request,
+                _(
+                    "Vous avez déjà demandé plusieurs codes aujourd’hui : utilisez le "
+                    "dernier reçu, ou réessayez demain."
+                ),
+            )
+    elif request.method == "POST":
+        form = WaitingCodeForm(request.POST, by_email=by_email)
+        if form.is_valid():
+            try:
+                waiting_code_check(
+                    request=found,
+                    code=form.cleaned_data["code"],
+                    client_ip=client_ip(request),
+                )
+            except TooManyAttempts as refused:
+                form.add_error(None, too_many_attempts(refused.wait_seconds))
+            except SecondFactorMismatch:
+                form.add_error(
+                    "code",
+                    _(
+                        "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
+                        "dernier courriel reçu, ou demandez un nouveau code."
+                    )
+                    if by_email
+                    else _(
+                        "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
+                        "dernier SMS reçu, ou demandez un nouveau code."
+                    ),
+                )
+            else:
+                request.session.cycle_key()
+                request.session[UNLOCKED] = token
+                return redirect("booking:waiting_status", token=token)
+    return render(
+        request,
+        "booking/waiting_second_factor.html",
+        {
+            "form": form,
+            "sent": sent,
+            "mobile": mobile_hint(found.mobile),
+            "email": email_hint(email) if by_email else "",
+            "unreachable": unreachable,
+        },
+    )
+
+
+def _status_page(request: HttpRequest, found: WaitingRequest) -> HttpResponse:
+    if not found.is_live:
+        return render(
+            request,
+            "booking/waiting_ended.html",
+            {
+                "unlocked": True,
+                "waiting_request": found,
+                "max_missed": settings.WAITING_MAX_MISSED,
+            },
+        )
+    offer = selectors.waiting_offer_open(found)
+    return render(
+        request,
+        "booking/waiting_status.html",
+        _how(
+            {
+                "waiting_request": found,
+                "token": found.token,
+                "place": selectors.waiting_place(found),
+                "offer": offer,
+                "offer_url": offer_path(offer) if offer else "",
+                "sites": [site.name for site in found.sites.all()],
+                "unavailable": _half_day_labels(found.unavailable_half_days),
+            }
+        ),
+    )
+
+
+def _half_day_labels(mask: int) -> list[str]:
+    return [
+        str(label)
+        for i, label in enumerate(HALF_DAY_LABELS.values())
+        if mask & (1 << i)
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    if request.session.get(UNLOCKED) != token:
+        return redirect("booking:waiting_status", token=token)
+    found = request_from_token(token)
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.waiting_withdraw(request_id=found.pk, now=timezone.now())
+        except RequestNotLive:
+            messages.error(
+                request, _("Cette demande n'est plus sur la liste d'attente.")
+            )
+        else:
+            messages.success(request, _("Vous n'êtes plus sur la liste d'attente."))
+        return redirect("booking:waiting_status", token=token)
+    if not found.is_live:
+        return redirect("booking:waiting_status", token=token)
+    return render(
+        request,
+        "booking/waiting_withdraw.html",
+        {"waiting_request": found, "token": token},
+    )
+
+
+# --- an offer ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def offer(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        found = offer_link_lookup(token=token, client_ip=client_ip(request))
+    except TooManyAttempts as refused:
+        return _link_refused(request, refused.wait_seconds)
+    if found is None:
+        return _link_refused(request)
+    now = timezone.now()
+    if found.status != OStatus.OPEN or found.expires_at <= now:
+        return _offer_closed(request, found)
+    answer = request.POST.get("answer") if request.method == "POST" else None
+    if answer == "accept":
+        try:
+            accepted = services.offer_accept(offer_id=found.pk, now=now)
+        except (OfferClosed, SlotFull):
+            found.refresh_from_db()
+            return _offer_closed(request, found)
+        except AlreadyBooked as already:
+            return _existing_booking(request, already.reference)
+        except NotCancellable:  # the appointment to bring earlier is gone
+            return _offer_closed(request, found, booking_gone=True)
+        request.session["booked"] = accepted.booking.reference
+        if accepted.moved:
+            request.session["booked_moved"] = accepted.booking.reference
+        return redirect("booking:done")
+    if answer == "decline":
+        if request.POST.get("confirm") != "1":
+            return render(
+                request, "booking/waiting_decline.html", _offer_context(found)
+            )
+        with suppress(OfferClosed):  # answered meanwhile: the page says how
+            services.offer_decline(offer_id=found.pk, now=now)
+        return redirect("booking:waiting_offer", token=token)
+    return render(request, "booking/waiting_offer.html", _offer_context(found))
+
+
+def _offer_context(found: WaitingOffer) -> dict:
+    waiting_request = found.request
+    return _how(
+        {
+            "offer": found,
+            "slot": found.slot,
+            "procedure": waiting_request.procedure,
+            "current": waiting_request.booking
+            if waiting_request.wants_earlier
+            else None,
+            "token": found.token,
+            "last_chance": _last_chance(waiting_request),
+        }
+    )
+
+
+def _offer_closed(
+    request: HttpRequest, found: WaitingOffer, *, booking_gone: bool = False
+) -> HttpResponse:
+    """Why the offer can no longer be answered, and what happens next (nothing
+    personal: this page has no second factor)."""
+    waiting_request = found.request
+    status, left = found.status, waiting_request.status == RStatus.EXPIRED
+    if status == OStatus.OPEN:  # past its deadline, the sweeper not there yet
+        status, left = OStatus.EXPIRED, _last_chance(waiting_request)
+    return render(
+        request,
+        "booking/waiting_offer_closed.html",
+        _how(
+            {
+                "status": status,
+                "still_waiting": waiting_request.is_live and not left,
+                "left": left,
+                "booking_gone": booking_gone,
+            }
+        ),
+    )
+
+
+def _last_chance(waiting_request: WaitingRequest) -> bool:
+    """One more offer missed and the request leaves the list."""
+    return waiting_request.missed_offers + 1 >= settings.WAITING_MAX_MISSED
+
+
+# --- an earlier place, from the manage page -----------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def earlier(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _manage_guard(request, token)
+    if isinstance(booking, HttpResponse):
+        return booking
+    if (
+        booking.status != Booking.Status.CONFIRMED
+        or selectors.waiting_request_get_live(numero_etranger=booking.numero_etranger)
+        is not None
+    ):
+        return redirect("booking:manage", token=token)
+    form = WaitingEarlierForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        now = timezone.now()
+        try:
+            joined = services.waiting_join(
+                procedure=booking.procedure,
+                applicant=services.Applicant(
+                    numero_etranger=booking.numero_etranger,
+                    last_name=booking.last_name,
+                    first_name=booking.first_name,
+                    mobile=booking.mobile,
+                    email=booking.email,
+                    language=booking.language,
+                    for_relative=booking.for_relative,
+                ),
+                title_valid_until=title_valid_until_for(booking.numero_etranger)
+                or timezone.localtime(booking.slot.starts_at).date(),
+                site_ids=form.cleaned_data["sites"],
+                unavailable=form.unavailable_mask,
+                now=now,
+                earlier_than=booking,
+            )
+        except PreferencesTooNarrow:
+            form.add_error(None, PREFERENCES_TOO_NARROW)
+        except (AlreadyWaiting, NotCancellable, AlreadyBooked):
+            # Asked meanwhile from another tab, or the appointment is no longer
+            # active: the manage page says which.
+            return redirect("booking:manage", token=token)
+        else:
+            # The same holder, whose phone the manage page's code just proved.
+            request.session[UNLOCKED] = joined.token
+            messages.success(
+                request,
+                _(
+                    "C'est noté : si une place plus proche se libère, nous vous la "
+                    "proposerons par SMS. Votre rendez-vous actuel est gardé d'ici là."
+                ),
+            )
+            return redirect("booking:manage", token=token)
+    return render(
+        request,
+        "booking/waiting_earlier.html",
+        _how({"form": form, "booking": booking, "token": token}),
+    )
+
+
+# --- the short links sent by SMS ----------------------------------------------------
 
 
 @require_safe
@@ -35,13 +501,3 @@ def short_offer(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return _link_refused(request)
     return redirect(offer_path(found))
-
-
-@require_http_methods(["GET", "POST"])
-def status(request: HttpRequest, token: str) -> HttpResponse:
-    raise Http404  # TODO(issue 14): the status page
-
-
-@require_http_methods(["GET", "POST"])
-def offer(request: HttpRequest, token: str) -> HttpResponse:
-    raise Http404  # TODO(issue 14): the offer page

@@ -21,6 +21,8 @@ class FlowState:
     for_relative: bool = False
     hold_token: str = ""
     slot_id: int = 0
+    # The register's validity date of the title (ISO), for the waiting list's urgency.
+    valid_until: str = ""
 
     def with_changes(self, **changes) -> "FlowState":
         return replace(self, **changes)

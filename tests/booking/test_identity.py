@@ -51,7 +51,7 @@ def check(
 
 
 def test_identity_check_lets_a_registered_title_book(title):
-    assert check() == IdentityChecked(NUMERO)
+    assert check() == IdentityChecked(NUMERO, valid_until=VALID_UNTIL)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,9 @@ def test_identity_check_refuses_without_a_lookup_once_the_session_is_over_its_li
     with django_assert_num_queries(0), pytest.raises(TooManyAttempts) as refused:
         check()  # now right
     assert 0 < refused.value.wait_seconds <= 15 * 60
-    assert check(session="s2") == IdentityChecked(NUMERO)  # another session
+    assert check(session="s2") == IdentityChecked(
+        NUMERO, valid_until=VALID_UNTIL
+    )  # another session
 
 
 def test_identity_check_counts_failures_per_ip_and_per_numero(title, settings):
@@ -120,7 +122,9 @@ def test_identity_check_counts_failures_per_ip_and_per_numero(title, settings):
     # ...wrong ones with it stay counted, the right one passes.
     with pytest.raises(IdentityMismatch):
         check(postal_code="45100", session="c", ip="ip2", hard_proof=True)
-    assert check(session="c", ip="ip3", hard_proof=True) == IdentityChecked(NUMERO)
+    assert check(session="c", ip="ip3", hard_proof=True) == IdentityChecked(
+        NUMERO, valid_until=VALID_UNTIL
+    )
     with pytest.raises(TooManyAttempts):
         check(numero="4500000000", session="d")  # same IP
 
@@ -128,7 +132,7 @@ def test_identity_check_counts_failures_per_ip_and_per_numero(title, settings):
 def test_identity_check_does_not_count_a_success(title, settings):
     settings.BOOKING_CHECK_LIMITS = {"session": 1, "ip": 1, "numero": 1}
     for _ in range(3):
-        assert check() == IdentityChecked(NUMERO)
+        assert check() == IdentityChecked(NUMERO, valid_until=VALID_UNTIL)
 
 
 def test_identity_check_is_not_limited_when_antibot_is_off(title, settings):
@@ -137,7 +141,7 @@ def test_identity_check_is_not_limited_when_antibot_is_off(title, settings):
     for _ in range(3):
         with pytest.raises(IdentityMismatch):
             check(postal_code="45100")
-    assert check() == IdentityChecked(NUMERO)
+    assert check() == IdentityChecked(NUMERO, valid_until=VALID_UNTIL)
 
 
 def confirm(session="s1", ip="ip1", has_proof=True):
