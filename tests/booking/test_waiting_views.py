@@ -510,3 +510,26 @@ def test_the_earlier_page_needs_the_manage_code(client, renewal, site):
     response = client.post(f"{manage_path(booking)}plus-tot/", preferences(site))
     assert response.status_code == 302
     assert not WaitingRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "value", ["\x00", "x" * 100_000, "' OR 1=1 --", "🙂🇫🇷", "-1", "1e309", "９９"]
+)
+def test_no_field_of_the_waiting_pages_answers_500(client, renewal, title, site, value):
+    refused = "\x00" in value  # a control character: refused at the edge
+    at_join_page(client, renewal)
+    for field in ("sites", "unavailable", *CONTACT):
+        data = {**preferences(site), **CONTACT, field: value}
+        status = client.post(JOIN, data).status_code
+        assert status == 400 if refused else status == 200
+    assert not WaitingRequest.objects.exists()
+    request = joined(renewal, site, numero="4700000009")
+    offer = offered(renewal, site)
+    for data in ({"send": value}, {"code": value}):
+        status = client.post(status_path(request), data).status_code
+        assert status == 400 if refused else status == 200
+    for data in ({"answer": value}, {"answer": "decline", "confirm": value}):
+        status = client.post(offer_path(offer), data).status_code
+        assert status == 400 if refused else status == 200
+    offer.refresh_from_db()
+    assert offer.status == WaitingOffer.Status.OPEN
