@@ -426,7 +426,7 @@ class WaitingPreferences(forms.Form):
             "être proposée."
         ),
         required=False,
-        choices=list(HALF_DAY_LABELS.items()),
+        choices=[(code, HALF_DAY_LABELS[code]) for code in rules.HALF_DAY_CODES],
         widget=forms.CheckboxSelectMultiple,
         error_messages={
             "invalid_choice": _("Choisissez les demi-journées dans la liste."),

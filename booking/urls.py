@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import applying, managing, waiting
+from booking.views import applying, managing, offers, waiting
 
 app_name = "booking"
 
@@ -19,5 +19,5 @@ urlpatterns = [
     path("liste-attente/inscrit/", waiting.joined, name="waiting_joined"),
     path("liste/<str:token>/", waiting.status, name="waiting_status"),
     path("liste/<str:token>/retirer/", waiting.withdraw, name="waiting_withdraw"),
-    path("offre/<str:token>/", waiting.offer, name="waiting_offer"),
+    path("offre/<str:token>/", offers.offer, name="waiting_offer"),
 ]

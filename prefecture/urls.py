@@ -3,7 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from booking.views import managing, waiting
+from booking.views import managing, offers, waiting
 from booking.views.api import api
 from booking.views.webhooks import sms_receipt
 from prefecture import views
@@ -18,7 +18,7 @@ urlpatterns = [
     path("sms/recus/<str:secret>/", sms_receipt, name="sms_receipt"),
     path("rdv/<str:token>/", managing.short_link, name="booking_short_link"),
     path("la/<str:token>/", waiting.short_status, name="waiting_short_status"),
-    path("o/<str:token>/", waiting.short_offer, name="waiting_short_offer"),
+    path("o/<str:token>/", offers.short_offer, name="waiting_short_offer"),
 ]
 
 urlpatterns += i18n_patterns(

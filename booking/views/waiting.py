@@ -1,11 +1,9 @@
 """The waiting list's public pages: joining (from the slot step), the status page
-(behind the same second factor as the manage link), an offer's page (accept or
-decline; its link goes to the person's own phone, is single-use and expires, so it
-asks no code but shows no name), and asking for an earlier place from the manage
-page. Thin: a form validates, one service acts, its error becomes a message. Link
-scanners change nothing: every change, and sending a code, is a POST."""
+(behind the same second factor as the manage link), and asking for an earlier place
+from the manage page; an offer's page is in offers.py. Thin: a form validates, one
+service acts, its error becomes a message. Link scanners change nothing: every
+change, and sending a code, is a POST."""
 
-from contextlib import suppress
 from datetime import date
 
 from django.conf import settings
@@ -18,16 +16,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking import selectors, services
+from booking import rules, selectors, services
 from booking.errors import (
     AlreadyBooked,
     AlreadyWaiting,
     NotCancellable,
-    OfferClosed,
     PreferencesTooNarrow,
     RequestNotLive,
     SecondFactorMismatch,
-    SlotFull,
     TooManyAttempts,
 )
 from booking.forms import (
@@ -38,11 +34,10 @@ from booking.forms import (
     WaitingJoinForm,
 )
 from booking.manage_links import email_hint, mobile_hint
-from booking.models import Booking, WaitingOffer, WaitingRequest
+from booking.models import Booking, WaitingRequest
 from booking.phone import is_in_regions
 from booking.services.identity import (
     confirmation_attempt_record,
-    offer_link_lookup,
     waiting_code_check,
     waiting_code_issue,
     waiting_link_lookup,
@@ -67,8 +62,6 @@ from booking.web.network import client_ip
 
 JOINED = "waiting_joined"  # the status token of the request this session just made
 UNLOCKED = "waiting_status"  # the status token whose second factor this session passed
-RStatus = WaitingRequest.Status
-OStatus = WaitingOffer.Status
 
 
 def _how(extra: dict | None = None) -> dict:
@@ -299,11 +292,7 @@ def _status_page(request: HttpRequest, found: WaitingRequest) -> HttpResponse:
 
 
 def _half_day_labels(mask: int) -> list[str]:
-    return [
-        str(label)
-        for i, label in enumerate(HALF_DAY_LABELS.values())
-        if mask & (1 << i)
-    ]
+    return [str(HALF_DAY_LABELS[code]) for code in rules.half_days_codes(mask)]
 
 
 @require_http_methods(["GET", "POST"])
@@ -330,90 +319,6 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
         "booking/waiting_withdraw.html",
         {"waiting_request": found, "token": token},
     )
-
-
-# --- an offer ----------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def offer(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        found = offer_link_lookup(token=token, client_ip=client_ip(request))
-    except TooManyAttempts as refused:
-        return _link_refused(request, refused.wait_seconds)
-    if found is None:
-        return _link_refused(request)
-    now = timezone.now()
-    if found.status != OStatus.OPEN or found.expires_at <= now:
-        return _offer_closed(request, found)
-    answer = request.POST.get("answer") if request.method == "POST" else None
-    if answer == "accept":
-        try:
-            accepted = services.offer_accept(offer_id=found.pk, now=now)
-        except (OfferClosed, SlotFull):
-            found.refresh_from_db()
-            return _offer_closed(request, found)
-        except AlreadyBooked as already:
-            return _existing_booking(request, already.reference)
-        except NotCancellable:  # the appointment to bring earlier is gone
-            return _offer_closed(request, found, booking_gone=True)
-        request.session["booked"] = accepted.booking.reference
-        if accepted.moved:
-            request.session["booked_moved"] = accepted.booking.reference
-        return redirect("booking:done")
-    if answer == "decline":
-        if request.POST.get("confirm") != "1":
-            return render(
-                request, "booking/waiting_decline.html", _offer_context(found)
-            )
-        with suppress(OfferClosed):  # answered meanwhile: the page says how
-            services.offer_decline(offer_id=found.pk, now=now)
-        return redirect("booking:waiting_offer", token=token)
-    return render(request, "booking/waiting_offer.html", _offer_context(found))
-
-
-def _offer_context(found: WaitingOffer) -> dict:
-    waiting_request = found.request
-    return _how(
-        {
-            "offer": found,
-            "slot": found.slot,
-            "procedure": waiting_request.procedure,
-            "current": waiting_request.booking
-            if waiting_request.wants_earlier
-            else None,
-            "token": found.token,
-            "last_chance": _last_chance(waiting_request),
-        }
-    )
-
-
-def _offer_closed(
-    request: HttpRequest, found: WaitingOffer, *, booking_gone: bool = False
-) -> HttpResponse:
-    """Why the offer can no longer be answered, and what happens next (nothing
-    personal: this page has no second factor)."""
-    waiting_request = found.request
-    status, left = found.status, waiting_request.status == RStatus.EXPIRED
-    if status == OStatus.OPEN:  # past its deadline, the sweeper not there yet
-        status, left = OStatus.EXPIRED, _last_chance(waiting_request)
-    return render(
-        request,
-        "booking/waiting_offer_closed.html",
-        _how(
-            {
-                "status": status,
-                "still_waiting": waiting_request.is_live and not left,
-                "left": left,
-                "booking_gone": booking_gone,
-            }
-        ),
-    )
-
-
-def _last_chance(waiting_request: WaitingRequest) -> bool:
-    """One more offer missed and the request leaves the list."""
-    return waiting_request.missed_offers + 1 >= settings.WAITING_MAX_MISSED
 
 
 # --- an earlier place, from the manage page -----------------------------------------
@@ -489,15 +394,3 @@ def short_status(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return _link_refused(request)
     return redirect(status_path(found))
-
-
-@require_safe
-def short_offer(request: HttpRequest, token: str) -> HttpResponse:
-    """/o/<token>/, sent by SMS: on to the offer's page."""
-    try:
-        found = offer_link_lookup(token=token, client_ip=client_ip(request))
-    except TooManyAttempts as refused:
-        return _link_refused(request, refused.wait_seconds)
-    if found is None:
-        return _link_refused(request)
-    return redirect(offer_path(found))
