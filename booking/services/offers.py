@@ -2,7 +2,8 @@
 answers: accept (a booking with every invariant of a direct one), decline, no answer.
 
 Locks, always in this order: an appointment being moved earlier, then the slot's row,
-then the request's row, then the offer's row. The allocator decides one offer per
+then (accepting) the numéro's new booking row, then the request's row, then the
+offer's row, then the SMS advisory lock of a mobile. The allocator decides one offer per
 transaction under an advisory lock per démarche (two workers never interleave inside
 one decision, so a place never goes to a request while a more urgent compatible one
 waits without an offer), and skips a slot whose row an applicant holds right now
@@ -298,6 +299,13 @@ def offer_accept(*, offer_id: int, now: datetime) -> Accepted:
     raise RuntimeError("could not draw a free booking reference")
 
 
+def _ensure_open(offer: WaitingOffer, slot: Slot, now: datetime) -> None:
+    if offer.status != OStatus.OPEN:
+        raise OfferClosed(offer.status)
+    if offer.expires_at <= now or slot.starts_at <= now:
+        raise OfferClosed(OStatus.EXPIRED)
+
+
 def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
     first = WaitingOffer.objects.select_related("request").get(pk=offer_id)
     with transaction.atomic():
@@ -311,19 +319,30 @@ def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
             .select_related("site")
             .get(pk=first.slot_id)
         )
-        request, offer = _locked(offer_id)
-        if offer.status != OStatus.OPEN:
-            raise OfferClosed(offer.status)
-        if offer.expires_at <= now or slot.starts_at <= now:
-            raise OfferClosed(OStatus.EXPIRED)
-        if free_places(slot, now=now, exclude_offer=offer.pk) <= 0:
+        # Read again under the slot's lock: open now, its place is still free (an
+        # answer may close it meanwhile, but nobody can take the place while the
+        # slot is locked; the check under the request's lock below decides).
+        _ensure_open(WaitingOffer.objects.get(pk=offer_id), slot, now)
+        if free_places(slot, now=now, exclude_offer=offer_id) <= 0:
             raise SlotFull(slot.pk)  # never: the offer kept the place
+        booking = moving
+        if booking is None:
+            # The numéro's booking row before the request's row, as booking_create
+            # does (it closes the request after its insert): the other way round,
+            # the person booking in another tab at the same moment deadlocks.
+            booking = _book_row(first.request, slot=slot, reference=reference, now=now)
+        request, offer = _locked(offer_id)
+        _ensure_open(offer, slot, now)  # answered meanwhile: all of it rolls back
         if moving is not None:
-            booking = _move_earlier(moving, slot=slot, offer=offer, now=now)
+            _move_earlier(moving, slot=slot, offer=offer, now=now)
         else:
-            booking = _book(
-                request, slot=slot, offer=offer, reference=reference, now=now
+            BookingEvent.objects.create(
+                booking=booking,
+                kind=BookingEvent.Kind.CREATED,
+                actor=LIST,
+                detail={"slot": slot.pk, "offer": offer.pk},
             )
+            booking_confirmation_notices(booking=booking, now=now)
         offer.status = OStatus.ACCEPTED
         offer.answered_at = now
         offer.save(update_fields=["status", "answered_at"])
@@ -341,21 +360,18 @@ def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
     return Accepted(booking=booking, moved=moving is not None)
 
 
-def _book(
-    request: WaitingRequest,
-    *,
-    slot: Slot,
-    offer: WaitingOffer,
-    reference: str,
-    now: datetime,
+def _book_row(
+    request: WaitingRequest, *, slot: Slot, reference: str, now: datetime
 ) -> Booking:
+    """The booking's row, one active per numéro (AlreadyBooked; the unique index
+    is the backstop when the person books elsewhere at the same moment)."""
     close_past_bookings(numero_etranger=request.numero_etranger, now=now)
     existing = Booking.objects.filter(
         numero_etranger=request.numero_etranger, status=Booking.Status.CONFIRMED
     ).first()
     if existing is not None:
         raise AlreadyBooked(existing.reference)
-    booking = Booking.objects.create(
+    return Booking.objects.create(
         reference=reference,
         slot=slot,
         procedure=request.procedure,
@@ -367,14 +383,6 @@ def _book(
         language=request.language,
         for_relative=request.for_relative,
     )
-    BookingEvent.objects.create(
-        booking=booking,
-        kind=BookingEvent.Kind.CREATED,
-        actor=LIST,
-        detail={"slot": slot.pk, "offer": offer.pk},
-    )
-    booking_confirmation_notices(booking=booking, now=now)
-    return booking
 
 
 def _move_earlier(
