@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from booking import availability, rules
@@ -24,6 +25,7 @@ from booking.errors import AlreadyBooked, NotCancellable, OfferClosed, SlotFull
 from booking.models import (
     Booking,
     BookingEvent,
+    Hold,
     OutgoingMessage,
     Procedure,
     Slot,
@@ -91,8 +93,30 @@ def _candidate_slots(procedure: Procedure, now: datetime) -> list[int]:
             starts_at__lte=now + timedelta(days=procedure.max_horizon_days),
         )
         .filter(Exists(someone_there))
+        # Full slots are left out here: each candidate costs a transaction under
+        # the démarche's lock.
+        .annotate(
+            taken=Coalesce(
+                Subquery(_counted(Booking, status=Booking.Status.CONFIRMED)), 0
+            )
+            + Coalesce(Subquery(_counted(Hold, expires_at__gt=now)), 0)
+            + Coalesce(Subquery(_counted(WaitingOffer, status=OStatus.OPEN)), 0)
+        )
+        .filter(capacity__gt=F("taken"))
         .order_by("starts_at", "pk")
         .values_list("pk", flat=True)
+    )
+
+
+def _counted(model, **conditions) -> QuerySet:
+    """The slot's rows of ``model`` meeting ``conditions``, counted (a correlated
+    subquery on an indexed column)."""
+    return (
+        model.objects.filter(slot=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
 
 
@@ -429,6 +453,11 @@ def waiting_close_for_booking(*, booking: Booking, now: datetime) -> None:
     """Inside the transaction that books or cancels ``booking``: a request of its
     numéro still on the list leaves it (booked directly; or its appointment, which
     it wanted earlier, is cancelled), and its open offer goes to the next person."""
+    # The lock waiting_join holds while it checks for an active booking: a join in
+    # flight is committed before we look (and closed here), or sees this booking
+    # (and is refused). Without it, a person booking and joining at the same
+    # moment stayed on the list with an appointment.
+    advisory_lock("waiting-join", booking.numero_etranger)
     live = WaitingRequest.objects.select_for_update().filter(
         numero_etranger=booking.numero_etranger, status__in=WaitingRequest.LIVE
     )

@@ -302,7 +302,8 @@ def inversions(photos: list[Photo], world: Scene) -> tuple[list[str], int]:
     for offer_id, request, slot, _status in sorted(offers.values()):
         offered_before.setdefault((request, slot), offer_id)
     for earlier, later in pairwise(photos):
-        decided = [offers[k] for k in range(earlier.max_offer + 1, later.max_offer + 1)]
+        # (Ids, not a range: a sequence has gaps, rolled-back draws.)
+        decided = sorted(o for o in later.offers if o[0] > earlier.max_offer)
         touched = {o[1] for o in decided}
         waited = [
             world.people[pk]
@@ -689,6 +690,84 @@ def test_accepting_an_offer_while_booking_directly_gives_one_booking_and_no_erro
         assert person.booking == bookings.get()
         assert not person.offers.filter(status=OPEN).exists()
     print(f"\n{PAIRS} pairs: {dict(outcomes)}")
+
+
+def test_joining_the_list_while_booking_leaves_no_live_request_beside_a_booking():
+    """The same numéro books a place and joins the list in the same instant (two
+    tabs), 40 times over: either the join is refused (AlreadyBooked) or the booking
+    closes the request; never a person both booked and still waiting (who would be
+    offered a place they cannot take). Likewise for an appointment cancelled while
+    its holder asks for an earlier place."""
+    procedure = ProcedureFactory()
+    site = SiteFactory()
+    # They wait for a site without slots: no offer comes to take the place booked.
+    elsewhere = SiteFactory()
+    start = timezone.now() + timedelta(days=3)
+    outcomes: Counter = Counter()
+    for i in range(PAIRS):
+        slot = SlotFactory(
+            procedure=procedure, site=site, starts_at=start + timedelta(hours=i)
+        )
+        person = services.Applicant(
+            numero_etranger=f"55{i:08d}",
+            last_name="Diallo",
+            first_name="Awa",
+            mobile="+33611111111",
+        )
+        results = race(
+            [
+                lambda s=slot, a=person: services.booking_create(
+                    slot_id=s.pk,
+                    procedure=procedure,
+                    applicant=a,
+                    hold_token="",
+                    now=timezone.now(),
+                ),
+                lambda a=person: services.waiting_join(
+                    procedure=procedure,
+                    applicant=a,
+                    title_valid_until=date(2027, 1, 31),
+                    site_ids=[elsewhere.pk],
+                    unavailable=0,
+                    now=timezone.now(),
+                ),
+            ]
+        )
+        outcomes.update(type(r).__name__ for r in results)
+        assert isinstance(results[0], Booking)
+        assert isinstance(results[1], WaitingRequest | AlreadyBooked)
+        assert not WaitingRequest.objects.filter(
+            numero_etranger=person.numero_etranger, status__in=LIVE
+        ).exists()
+    booked = list(Booking.objects.filter(procedure=procedure))
+    for i, booking in enumerate(booked):
+        results = race(
+            [
+                lambda b=booking: services.booking_cancel(
+                    booking_id=b.pk, now=timezone.now()
+                ),
+                lambda b=booking, i=i: services.waiting_join(
+                    procedure=procedure,
+                    applicant=services.Applicant(
+                        numero_etranger=b.numero_etranger,
+                        last_name="Diallo",
+                        first_name="Awa",
+                        mobile="+33611111111",
+                    ),
+                    title_valid_until=date(2027, 1, 31),
+                    site_ids=[elsewhere.pk],
+                    unavailable=0,
+                    now=timezone.now(),
+                    earlier_than=b,
+                ),
+            ]
+        )
+        outcomes.update(f"earlier: {type(r).__name__}" for r in results)
+
+        assert not WaitingRequest.objects.filter(
+            numero_etranger=booking.numero_etranger, status__in=LIVE
+        ).exists()
+    print(f"\n{PAIRS} pairs twice: {dict(outcomes)}")
 
 
 def race(calls) -> list:
