@@ -3,11 +3,11 @@ answers: accept (a booking with every invariant of a direct one), decline, no an
 
 Locks, always in this order: an appointment being moved earlier, then the slot's row,
 then (accepting) the numéro's new booking row, then the request's row, then the
-offer's row, then the SMS advisory lock of a mobile. The allocator decides one offer per
-transaction under an advisory lock per démarche (two workers never interleave inside
-one decision, so a place never goes to a request while a more urgent compatible one
-waits without an offer), and skips a slot whose row an applicant holds right now
-(SKIP LOCKED: the next run comes back to it)."""
+offer's row, then the SMS advisory lock of a mobile. The allocator decides one slot's
+free places per transaction under an advisory lock per démarche (two workers never
+interleave inside one decision, so a place never goes to a request while a more
+urgent compatible one waits without an offer), and skips a slot whose row an
+applicant holds right now (SKIP LOCKED: the next run comes back to it)."""
 
 import logging
 from dataclasses import dataclass
@@ -69,22 +69,26 @@ def _answer_window(procedure: Procedure) -> dict:
     }
 
 
-def _waiting_for(procedure: Procedure):
+def _waiting_for(procedure: Procedure) -> QuerySet[WaitingRequest]:
     """Requests waiting for a place of this démarche's slots (démarches that share
     them included)."""
-    return WaitingRequest.objects.filter(
-        Q(procedure_id=procedure.pk) | Q(procedure__booking_procedure_id=procedure.pk),
-        status=RStatus.WAITING,
-    )
+    sharing = Procedure.objects.filter(booking_procedure_id=procedure.pk)
+    ids = [procedure.pk, *sharing.values_list("pk", flat=True)]
+    # Plain ids, not a join to the démarche: for one démarche PostgreSQL then walks
+    # the urgency index and stops at the first request that fits (0.5 ms instead
+    # of sorting every waiting request, 6.5 ms at 2,000).
+    return WaitingRequest.objects.filter(procedure_id__in=ids, status=RStatus.WAITING)
 
 
-def _candidate_slots(procedure: Procedure, now: datetime) -> list[int]:
+def _candidate_slots(
+    procedure: Procedure, waiting: QuerySet[WaitingRequest], now: datetime
+) -> list[int]:
     """The démarche's published slots that a waiting request could take, earliest
     first: inside the window where an offer can still be answered, at a site someone
     waits for, with a free place as counted now (re-counted under the row's lock)."""
     window = _answer_window(procedure)
     earliest = now + window["min_notice"] + window["min_answer"]
-    someone_there = _waiting_for(procedure).filter(sites=OuterRef("site_id"))
+    someone_there = waiting.filter(sites=OuterRef("site_id"))
     return list(
         Slot.objects.filter(
             procedure_id=procedure.pk,
@@ -120,93 +124,106 @@ def _counted(model, **conditions) -> QuerySet:
     )
 
 
-def _most_urgent(procedure: Procedure, slot: Slot) -> WaitingRequest | None:
-    """The most urgent waiting request this place fits (agent priority, then the
-    title's expiry, then the time of joining) and that was not offered it before,
-    its row locked."""
+def _most_urgent(
+    waiting: QuerySet[WaitingRequest], slot: Slot, count: int
+) -> list[WaitingRequest]:
+    """The ``count`` most urgent waiting requests this place fits (agent priority,
+    then the title's expiry, then the time of joining) that were not offered it
+    before, their rows locked. (A row that changes while we wait for its lock is
+    checked again by PostgreSQL and skipped if no longer waiting.)"""
     bit = rules.half_day_bit(slot.starts_at, tz=timezone.get_default_timezone())
-    for _attempt in range(5):
-        request = (
-            _waiting_for(procedure)
-            .filter(sites=slot.site_id)
-            .filter(
-                Q(wants_earlier=False) | Q(booking__slot__starts_at__gt=slot.starts_at)
-            )
-            .annotate(clash=F("unavailable_half_days").bitand(bit))
-            .filter(clash=0)
-            # A place declined or left unanswered is not offered to them again.
-            .exclude(
-                Exists(WaitingOffer.objects.filter(request=OuterRef("pk"), slot=slot))
-            )
-            .order_by("-priority", "title_valid_until", "joined_at", "pk")
-            .select_for_update(of=("self",))
-            .first()
-        )
-        if request is None or request.status == RStatus.WAITING:
-            return request
-        # Changed while we waited for its lock (withdrawn, booked): the next one.
-    return None
+    found = (
+        waiting.filter(sites=slot.site_id)
+        .filter(Q(wants_earlier=False) | Q(booking__slot__starts_at__gt=slot.starts_at))
+        .annotate(clash=F("unavailable_half_days").bitand(bit))
+        .filter(clash=0)
+        # A place declined or left unanswered is not offered to them again.
+        .exclude(Exists(WaitingOffer.objects.filter(request=OuterRef("pk"), slot=slot)))
+        .order_by("-priority", "title_valid_until", "joined_at", "pk")
+        .select_for_update(of=("self",))[:count]
+    )
+    return [request for request in found if request.status == RStatus.WAITING]
 
 
-def _offer_one(
-    procedure: Procedure, slot_id: int, now: datetime
-) -> WaitingOffer | None:
-    """One place of the slot offered to the most urgent request it fits, or None
-    (slot busy, full, too close, or no one fits)."""
+def _offer_slot(
+    procedure: Procedure,
+    waiting: QuerySet[WaitingRequest],
+    slot_id: int,
+    now: datetime,
+    limit: int,
+) -> list[WaitingOffer]:
+    """The slot's free places (``limit`` at most) offered to the most urgent
+    requests it fits, in that order; none if the slot is busy, full, too close or
+    fits no one."""
     slot = (
         Slot.objects.select_for_update(skip_locked=True)
         .select_related("site")
         .filter(pk=slot_id)
         .first()
     )
-    if slot is None or free_places(slot, now=now) <= 0:
-        return None
+    if slot is None:
+        return []
+    free = free_places(slot, now=now)
+    if free <= 0:
+        return []
     deadline = rules.decide_offer_deadline(
         now=now, starts_at=slot.starts_at, **_answer_window(procedure)
     )
-    if deadline is None:
-        return None
-    request = _most_urgent(procedure, slot)
-    if request is None:
-        return None
-    offer = WaitingOffer.objects.create(
-        request=request, slot=slot, offered_at=now, expires_at=deadline
+    if deadline is None or deadline <= now:
+        return []
+    requests = _most_urgent(waiting, slot, min(free, limit))
+    if not requests:
+        return []
+    # In bulk, in order of urgency (the offers' ids follow it).
+    offers = WaitingOffer.objects.bulk_create(
+        WaitingOffer(request=r, slot=slot, offered_at=now, expires_at=deadline)
+        for r in requests
     )
-    request.status = RStatus.OFFERED
-    request.status_changed_at = now
-    request.save(update_fields=["status", "status_changed_at"])
-    WaitingEvent.objects.create(
-        request=request,
-        kind=WaitingEvent.Kind.OFFERED,
-        actor=SYSTEM,
-        detail={"slot": slot.pk, "offer": offer.pk},
+    WaitingRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
+        status=RStatus.OFFERED, status_changed_at=now
     )
-    return offer
+    WaitingEvent.objects.bulk_create(
+        WaitingEvent(
+            request=offer.request,
+            kind=WaitingEvent.Kind.OFFERED,
+            actor=SYSTEM,
+            detail={"slot": slot.pk, "offer": offer.pk},
+        )
+        for offer in offers
+    )
+    for request in requests:
+        request.status, request.status_changed_at = RStatus.OFFERED, now
+    availability.changed()
+    return offers
 
 
 def offers_make(*, procedure_id: int, now: datetime) -> int:
-    """Offers the démarche's free places to the waiting list: for each place, earliest
-    slot first, the most urgent request it fits gets an offer (the place is kept for
-    it until the offer's deadline), with its SMS and e-mail. One transaction per
-    offer; at most WAITING_OFFERS_PER_RUN offers. Returns how many were made."""
+    """Offers the démarche's free places to the waiting list: earliest slot first,
+    each free place to the most urgent request it fits (the place is kept for it
+    until the offer's deadline), with its SMS and e-mail. One transaction per slot;
+    at most WAITING_OFFERS_PER_RUN offers. Returns how many were made."""
     procedure = Procedure.objects.filter(pk=procedure_id).first()
-    if procedure is None or not _waiting_for(procedure).exists():
+    if procedure is None:
+        return 0
+    waiting = _waiting_for(procedure)
+    if not waiting.exists():
         return 0
     made, message_ids = 0, []
-    for slot_id in _candidate_slots(procedure, now):
-        while made < settings.WAITING_OFFERS_PER_RUN:
-            with transaction.atomic():
-                advisory_lock("waiting-offers", str(procedure.pk))
-                offer = _offer_one(procedure, slot_id, now)
-                if offer is not None:
-                    message_ids += waiting_offer_notices(offer=offer, now=now)
-            if offer is None:
-                break
-            made += 1
-    if made:
-        availability.changed()
-        # One publish per batch of messages, after all the commits.
-        messages_enqueue(message_ids)
+    for slot_id in _candidate_slots(procedure, waiting, now):
+        left = settings.WAITING_OFFERS_PER_RUN - made
+        if left <= 0:
+            break
+        with transaction.atomic():
+            advisory_lock("waiting-offers", str(procedure.pk))
+            offers = _offer_slot(procedure, waiting, slot_id, now, left)
+            for offer in offers:
+                message_ids += waiting_offer_notices(offer=offer, now=now)
+        made += len(offers)
+        if len(message_ids) >= settings.SMS_BATCH_SIZE:
+            # Sent while the next slots are offered, in the outbox's batches.
+            messages_enqueue(message_ids)
+            message_ids = []
+    messages_enqueue(message_ids)
     return made
 
 
