@@ -9,10 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 HOST = "127.0.0.1"
-DB_NAME = "prefecture_bench"
+# Another checkout's bench may run on the same machine: its own names then.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "prefecture_bench")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
-REDIS_DB = 14
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "14"))
 WEB_PORT = int(os.environ.get("BENCH_WEB_PORT", "8765"))
 SMS_PORT = int(os.environ.get("BENCH_SMS_PORT", "8766"))
 SMS_API_KEY = "test-api-key"  # tests/booking/fake_brevo.py checks this one

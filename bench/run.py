@@ -2,7 +2,8 @@
 runs every measurement three times, stops what it started, writes BENCHMARKS.md.
 
 Exits non-zero, writing no results file, when a server does not start or an
-invariant breaks."""
+invariant breaks. `python -m bench release` runs one scenario (the waiting list's
+release) with the baseline it is compared with, and prints its figures."""
 
 import os
 import platform
@@ -90,7 +91,21 @@ def machine() -> dict[str, str]:
     }
 
 
-def main() -> int:
+ALONE = {
+    "release": "the waiting list's release scenario and baseline (b) only; prints "
+    "the figures, writes no BENCHMARKS.md",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and (args[0] not in ALONE or len(args) > 1):
+        print("usage: python -m bench [SCENARIO]   (all of them by default)")
+        for name, what in ALONE.items():
+            print(f"  {name}: {what}")
+        return 2
+    if args:
+        return alone(args[0])
     started = time.perf_counter()
     log_dir = Path(tempfile.mkdtemp(prefix="prefecture-bench-"))
     supervisor = Supervisor(log_dir)
@@ -115,7 +130,48 @@ def main() -> int:
     return 0
 
 
-def measure(supervisor: Supervisor, log_dir: Path) -> dict:
+def alone(name: str) -> int:
+    """One scenario with the baseline it is compared with: the same set-up as the
+    whole run, the figures printed."""
+    started = time.perf_counter()
+    log_dir = Path(tempfile.mkdtemp(prefix="prefecture-bench-"))
+    supervisor = Supervisor(log_dir)
+    log(f"{name} alone; process logs in {log_dir}")
+    try:
+        with signals_raise():
+            env, redis_client, _worker = prepare(supervisor)
+            from bench import dataset, report, scenarios
+
+            shape = config.GUNICORN_CANDIDATES[0]
+            start_gunicorn(supervisor, env, shape)
+            opening = dataset.opening(
+                "baseline", slots=scenarios.RUSH_SLOTS, capacity=scenarios.RUSH_CAPACITY
+            )
+            results: dict = {"b": [], "release": [], "gunicorn": shape.label}
+            for run in range(config.RUNS):
+                results["b"].append(scenarios.baseline_orm_booking(opening))
+                log(f"baseline (b) run {run + 1}: {results['b'][-1]['rps']:.0f}/s")
+            for run in range(config.RUNS):
+                scenarios.wait_queue_empty(redis_client)
+                results["release"].append(scenarios.release())
+                log(f"release run {run + 1}: {results['release'][-1]}")
+    except BenchError as error:
+        print(f"\nbench {name} FAILED: {error}", file=sys.stderr)
+        print(f"(process logs in {log_dir})", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nbench {name} interrupted", file=sys.stderr)
+        return 130
+    finally:
+        supervisor.stop_all()
+    print("\n".join(report.release_section(results)))
+    log(f"{name} alone: {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def prepare(supervisor: Supervisor):
+    """A fresh database and Redis db, Django set up on them, the local SMS provider
+    and a Celery worker started."""
     pgbench_path()  # fail early
     for port in (config.WEB_PORT, config.SMS_PORT):
         ensure_port_free(port)
@@ -127,11 +183,16 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
     redis_client.flushdb()
     env = config.product_env()
     setup_django(env)
+    start_fake_provider(supervisor)
+    worker = start_celery_worker(supervisor, env)
+    return env, redis_client, worker
+
+
+def measure(supervisor: Supervisor, log_dir: Path) -> dict:
+    env, redis_client, worker = prepare(supervisor)
     from bench import dataset, scenarios
 
     results: dict = {"machine": machine(), "runs": config.RUNS}
-    start_fake_provider(supervisor)
-    worker = start_celery_worker(supervisor, env)
     results["celery"] = f"{config.CELERY_POOL}, concurrency {config.CELERY_CONCURRENCY}"
 
     # Worker class and count: a short steady load on each candidate.
@@ -171,6 +232,12 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
         scenarios.wait_queue_empty(redis_client)
         results["sms"].append(scenarios.sms_volume())
         log(f"SMS run {run + 1}: {results['sms'][-1]}")
+
+    results["release"] = []
+    for run in range(config.RUNS):
+        scenarios.wait_queue_empty(redis_client)
+        results["release"].append(scenarios.release())
+        log(f"release run {run + 1}: {results['release'][-1]}")
 
     availability = scenarios.availability_prepare()
     results["queries"] = scenarios.query_counts(availability)

@@ -2,11 +2,12 @@
 answers: accept (a booking with every invariant of a direct one), decline, no answer.
 
 Locks, always in this order: an appointment being moved earlier, then the slot's row,
-then the request's row, then the offer's row. The allocator decides one offer per
-transaction under an advisory lock per démarche (two workers never interleave inside
-one decision, so a place never goes to a request while a more urgent compatible one
-waits without an offer), and skips a slot whose row an applicant holds right now
-(SKIP LOCKED: the next run comes back to it)."""
+then (accepting) the numéro's new booking row, then the request's row, then the
+offer's row, then the SMS advisory lock of a mobile. The allocator decides one slot's
+free places per transaction under an advisory lock per démarche (two workers never
+interleave inside one decision, so a place never goes to a request while a more
+urgent compatible one waits without an offer), and skips a slot whose row an
+applicant holds right now (SKIP LOCKED: the next run comes back to it)."""
 
 import logging
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from booking import availability, rules
@@ -23,6 +25,7 @@ from booking.errors import AlreadyBooked, NotCancellable, OfferClosed, SlotFull
 from booking.models import (
     Booking,
     BookingEvent,
+    Hold,
     OutgoingMessage,
     Procedure,
     Slot,
@@ -66,22 +69,26 @@ def _answer_window(procedure: Procedure) -> dict:
     }
 
 
-def _waiting_for(procedure: Procedure):
+def _waiting_for(procedure: Procedure) -> QuerySet[WaitingRequest]:
     """Requests waiting for a place of this démarche's slots (démarches that share
     them included)."""
-    return WaitingRequest.objects.filter(
-        Q(procedure_id=procedure.pk) | Q(procedure__booking_procedure_id=procedure.pk),
-        status=RStatus.WAITING,
-    )
+    sharing = Procedure.objects.filter(booking_procedure_id=procedure.pk)
+    ids = [procedure.pk, *sharing.values_list("pk", flat=True)]
+    # Plain ids, not a join to the démarche: for one démarche PostgreSQL then walks
+    # the urgency index and stops at the first request that fits (0.5 ms instead
+    # of sorting every waiting request, 6.5 ms at 2,000).
+    return WaitingRequest.objects.filter(procedure_id__in=ids, status=RStatus.WAITING)
 
 
-def _candidate_slots(procedure: Procedure, now: datetime) -> list[int]:
+def _candidate_slots(
+    procedure: Procedure, waiting: QuerySet[WaitingRequest], now: datetime
+) -> list[int]:
     """The démarche's published slots that a waiting request could take, earliest
     first: inside the window where an offer can still be answered, at a site someone
     waits for, with a free place as counted now (re-counted under the row's lock)."""
     window = _answer_window(procedure)
     earliest = now + window["min_notice"] + window["min_answer"]
-    someone_there = _waiting_for(procedure).filter(sites=OuterRef("site_id"))
+    someone_there = waiting.filter(sites=OuterRef("site_id"))
     return list(
         Slot.objects.filter(
             procedure_id=procedure.pk,
@@ -90,98 +97,133 @@ def _candidate_slots(procedure: Procedure, now: datetime) -> list[int]:
             starts_at__lte=now + timedelta(days=procedure.max_horizon_days),
         )
         .filter(Exists(someone_there))
+        # Full slots are left out here: each candidate costs a transaction under
+        # the démarche's lock.
+        .annotate(
+            taken=Coalesce(
+                Subquery(_counted(Booking, status=Booking.Status.CONFIRMED)), 0
+            )
+            + Coalesce(Subquery(_counted(Hold, expires_at__gt=now)), 0)
+            + Coalesce(Subquery(_counted(WaitingOffer, status=OStatus.OPEN)), 0)
+        )
+        .filter(capacity__gt=F("taken"))
         .order_by("starts_at", "pk")
         .values_list("pk", flat=True)
     )
 
 
-def _most_urgent(procedure: Procedure, slot: Slot) -> WaitingRequest | None:
-    """The most urgent waiting request this place fits (agent priority, then the
-    title's expiry, then the time of joining) and that was not offered it before,
-    its row locked."""
+def _counted(model, **conditions) -> QuerySet:
+    """The slot's rows of ``model`` meeting ``conditions``, counted (a correlated
+    subquery on an indexed column)."""
+    return (
+        model.objects.filter(slot=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def _most_urgent(
+    waiting: QuerySet[WaitingRequest], slot: Slot, count: int
+) -> list[WaitingRequest]:
+    """The ``count`` most urgent waiting requests this place fits (agent priority,
+    then the title's expiry, then the time of joining) that were not offered it
+    before, their rows locked. (A row that changes while we wait for its lock is
+    checked again by PostgreSQL and skipped if no longer waiting.)"""
     bit = rules.half_day_bit(slot.starts_at, tz=timezone.get_default_timezone())
-    for _attempt in range(5):
-        request = (
-            _waiting_for(procedure)
-            .filter(sites=slot.site_id)
-            .filter(
-                Q(wants_earlier=False) | Q(booking__slot__starts_at__gt=slot.starts_at)
-            )
-            .annotate(clash=F("unavailable_half_days").bitand(bit))
-            .filter(clash=0)
-            # A place declined or left unanswered is not offered to them again.
-            .exclude(
-                Exists(WaitingOffer.objects.filter(request=OuterRef("pk"), slot=slot))
-            )
-            .order_by("-priority", "title_valid_until", "joined_at", "pk")
-            .select_for_update(of=("self",))
-            .first()
-        )
-        if request is None or request.status == RStatus.WAITING:
-            return request
-        # Changed while we waited for its lock (withdrawn, booked): the next one.
-    return None
+    found = (
+        waiting.filter(sites=slot.site_id)
+        .filter(Q(wants_earlier=False) | Q(booking__slot__starts_at__gt=slot.starts_at))
+        .annotate(clash=F("unavailable_half_days").bitand(bit))
+        .filter(clash=0)
+        # A place declined or left unanswered is not offered to them again.
+        .exclude(Exists(WaitingOffer.objects.filter(request=OuterRef("pk"), slot=slot)))
+        .order_by("-priority", "title_valid_until", "joined_at", "pk")
+        .select_for_update(of=("self",))[:count]
+    )
+    return [request for request in found if request.status == RStatus.WAITING]
 
 
-def _offer_one(
-    procedure: Procedure, slot_id: int, now: datetime
-) -> WaitingOffer | None:
-    """One place of the slot offered to the most urgent request it fits, or None
-    (slot busy, full, too close, or no one fits)."""
+def _offer_slot(
+    procedure: Procedure,
+    waiting: QuerySet[WaitingRequest],
+    slot_id: int,
+    now: datetime,
+    limit: int,
+) -> list[WaitingOffer]:
+    """The slot's free places (``limit`` at most) offered to the most urgent
+    requests it fits, in that order; none if the slot is busy, full, too close or
+    fits no one."""
     slot = (
         Slot.objects.select_for_update(skip_locked=True)
         .select_related("site")
         .filter(pk=slot_id)
         .first()
     )
-    if slot is None or free_places(slot, now=now) <= 0:
-        return None
+    if slot is None:
+        return []
+    free = free_places(slot, now=now)
+    if free <= 0:
+        return []
     deadline = rules.decide_offer_deadline(
         now=now, starts_at=slot.starts_at, **_answer_window(procedure)
     )
-    if deadline is None:
-        return None
-    request = _most_urgent(procedure, slot)
-    if request is None:
-        return None
-    offer = WaitingOffer.objects.create(
-        request=request, slot=slot, offered_at=now, expires_at=deadline
+    if deadline is None or deadline <= now:
+        return []
+    requests = _most_urgent(waiting, slot, min(free, limit))
+    if not requests:
+        return []
+    # In bulk, in order of urgency (the offers' ids follow it).
+    offers = WaitingOffer.objects.bulk_create(
+        WaitingOffer(request=r, slot=slot, offered_at=now, expires_at=deadline)
+        for r in requests
     )
-    request.status = RStatus.OFFERED
-    request.status_changed_at = now
-    request.save(update_fields=["status", "status_changed_at"])
-    WaitingEvent.objects.create(
-        request=request,
-        kind=WaitingEvent.Kind.OFFERED,
-        actor=SYSTEM,
-        detail={"slot": slot.pk, "offer": offer.pk},
+    WaitingRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
+        status=RStatus.OFFERED, status_changed_at=now
     )
-    return offer
+    WaitingEvent.objects.bulk_create(
+        WaitingEvent(
+            request=offer.request,
+            kind=WaitingEvent.Kind.OFFERED,
+            actor=SYSTEM,
+            detail={"slot": slot.pk, "offer": offer.pk},
+        )
+        for offer in offers
+    )
+    for request in requests:
+        request.status, request.status_changed_at = RStatus.OFFERED, now
+    availability.changed()
+    return offers
 
 
 def offers_make(*, procedure_id: int, now: datetime) -> int:
-    """Offers the démarche's free places to the waiting list: for each place, earliest
-    slot first, the most urgent request it fits gets an offer (the place is kept for
-    it until the offer's deadline), with its SMS and e-mail. One transaction per
-    offer; at most WAITING_OFFERS_PER_RUN offers. Returns how many were made."""
+    """Offers the démarche's free places to the waiting list: earliest slot first,
+    each free place to the most urgent request it fits (the place is kept for it
+    until the offer's deadline), with its SMS and e-mail. One transaction per slot;
+    at most WAITING_OFFERS_PER_RUN offers. Returns how many were made."""
     procedure = Procedure.objects.filter(pk=procedure_id).first()
-    if procedure is None or not _waiting_for(procedure).exists():
+    if procedure is None:
+        return 0
+    waiting = _waiting_for(procedure)
+    if not waiting.exists():
         return 0
     made, message_ids = 0, []
-    for slot_id in _candidate_slots(procedure, now):
-        while made < settings.WAITING_OFFERS_PER_RUN:
-            with transaction.atomic():
-                advisory_lock("waiting-offers", str(procedure.pk))
-                offer = _offer_one(procedure, slot_id, now)
-                if offer is not None:
-                    message_ids += waiting_offer_notices(offer=offer, now=now)
-            if offer is None:
-                break
-            made += 1
-    if made:
-        availability.changed()
-        # One publish per batch of messages, after all the commits.
-        messages_enqueue(message_ids)
+    for slot_id in _candidate_slots(procedure, waiting, now):
+        left = settings.WAITING_OFFERS_PER_RUN - made
+        if left <= 0:
+            break
+        with transaction.atomic():
+            advisory_lock("waiting-offers", str(procedure.pk))
+            offers = _offer_slot(procedure, waiting, slot_id, now, left)
+            for offer in offers:
+                message_ids += waiting_offer_notices(offer=offer, now=now)
+        made += len(offers)
+        if len(message_ids) >= settings.SMS_BATCH_SIZE:
+            # Sent while the next slots are offered, in the outbox's batches.
+            messages_enqueue(message_ids)
+            message_ids = []
+    messages_enqueue(message_ids)
     return made
 
 
@@ -298,6 +340,13 @@ def offer_accept(*, offer_id: int, now: datetime) -> Accepted:
     raise RuntimeError("could not draw a free booking reference")
 
 
+def _ensure_open(offer: WaitingOffer, slot: Slot, now: datetime) -> None:
+    if offer.status != OStatus.OPEN:
+        raise OfferClosed(offer.status)
+    if offer.expires_at <= now or slot.starts_at <= now:
+        raise OfferClosed(OStatus.EXPIRED)
+
+
 def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
     first = WaitingOffer.objects.select_related("request").get(pk=offer_id)
     with transaction.atomic():
@@ -311,19 +360,30 @@ def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
             .select_related("site")
             .get(pk=first.slot_id)
         )
-        request, offer = _locked(offer_id)
-        if offer.status != OStatus.OPEN:
-            raise OfferClosed(offer.status)
-        if offer.expires_at <= now or slot.starts_at <= now:
-            raise OfferClosed(OStatus.EXPIRED)
-        if free_places(slot, now=now, exclude_offer=offer.pk) <= 0:
+        # Read again under the slot's lock: open now, its place is still free (an
+        # answer may close it meanwhile, but nobody can take the place while the
+        # slot is locked; the check under the request's lock below decides).
+        _ensure_open(WaitingOffer.objects.get(pk=offer_id), slot, now)
+        if free_places(slot, now=now, exclude_offer=offer_id) <= 0:
             raise SlotFull(slot.pk)  # never: the offer kept the place
+        booking = moving
+        if booking is None:
+            # The numéro's booking row before the request's row, as booking_create
+            # does (it closes the request after its insert): the other way round,
+            # the person booking in another tab at the same moment deadlocks.
+            booking = _book_row(first.request, slot=slot, reference=reference, now=now)
+        request, offer = _locked(offer_id)
+        _ensure_open(offer, slot, now)  # answered meanwhile: all of it rolls back
         if moving is not None:
-            booking = _move_earlier(moving, slot=slot, offer=offer, now=now)
+            _move_earlier(moving, slot=slot, offer=offer, now=now)
         else:
-            booking = _book(
-                request, slot=slot, offer=offer, reference=reference, now=now
+            BookingEvent.objects.create(
+                booking=booking,
+                kind=BookingEvent.Kind.CREATED,
+                actor=LIST,
+                detail={"slot": slot.pk, "offer": offer.pk},
             )
+            booking_confirmation_notices(booking=booking, now=now)
         offer.status = OStatus.ACCEPTED
         offer.answered_at = now
         offer.save(update_fields=["status", "answered_at"])
@@ -341,21 +401,18 @@ def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
     return Accepted(booking=booking, moved=moving is not None)
 
 
-def _book(
-    request: WaitingRequest,
-    *,
-    slot: Slot,
-    offer: WaitingOffer,
-    reference: str,
-    now: datetime,
+def _book_row(
+    request: WaitingRequest, *, slot: Slot, reference: str, now: datetime
 ) -> Booking:
+    """The booking's row, one active per numéro (AlreadyBooked; the unique index
+    is the backstop when the person books elsewhere at the same moment)."""
     close_past_bookings(numero_etranger=request.numero_etranger, now=now)
     existing = Booking.objects.filter(
         numero_etranger=request.numero_etranger, status=Booking.Status.CONFIRMED
     ).first()
     if existing is not None:
         raise AlreadyBooked(existing.reference)
-    booking = Booking.objects.create(
+    return Booking.objects.create(
         reference=reference,
         slot=slot,
         procedure=request.procedure,
@@ -367,14 +424,6 @@ def _book(
         language=request.language,
         for_relative=request.for_relative,
     )
-    BookingEvent.objects.create(
-        booking=booking,
-        kind=BookingEvent.Kind.CREATED,
-        actor=LIST,
-        detail={"slot": slot.pk, "offer": offer.pk},
-    )
-    booking_confirmation_notices(booking=booking, now=now)
-    return booking
 
 
 def _move_earlier(
@@ -421,6 +470,11 @@ def waiting_close_for_booking(*, booking: Booking, now: datetime) -> None:
     """Inside the transaction that books or cancels ``booking``: a request of its
     numéro still on the list leaves it (booked directly; or its appointment, which
     it wanted earlier, is cancelled), and its open offer goes to the next person."""
+    # The lock waiting_join holds while it checks for an active booking: a join in
+    # flight is committed before we look (and closed here), or sees this booking
+    # (and is refused). Without it, a person booking and joining at the same
+    # moment stayed on the list with an appointment.
+    advisory_lock("waiting-join", booking.numero_etranger)
     live = WaitingRequest.objects.select_for_update().filter(
         numero_etranger=booking.numero_etranger, status__in=WaitingRequest.LIVE
     )

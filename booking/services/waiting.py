@@ -56,6 +56,10 @@ def waiting_join(
     numero = applicant.numero_etranger
     try:
         with transaction.atomic():
+            if earlier_than is not None:
+                # The appointment's row before the numéro's lock, as a cancellation
+                # takes them (the request's foreign key would lock it after).
+                Booking.objects.select_for_update().filter(pk=earlier_than.pk).first()
             advisory_lock("waiting-join", numero)
             live = WaitingRequest.objects.filter(
                 numero_etranger=numero, status__in=WaitingRequest.LIVE
