@@ -19,13 +19,13 @@ from booking.services.cards import (
 )
 from booking.services.holds import hold_place, hold_release
 from booking.services.notices import booking_notice, bookings_remind
-from booking.services.offers import (
+from booking.services.offer_answers import (
     offer_accept,
     offer_decline,
     offers_expire,
-    offers_make,
     offers_sweep,
 )
+from booking.services.offers import offers_make
 from booking.services.outbox import (
     message_send,
     messages_enqueue,

@@ -28,7 +28,8 @@ from booking.services.history import fields_update
 from booking.services.holds import holds_release, own_hold_token
 from booking.services.locks import slot_lock_bookable
 from booking.services.notices import booking_confirmation_notices, booking_notice
-from booking.services.offers import offers_trigger, waiting_close_for_booking
+from booking.services.offer_answers import waiting_close_for_booking
+from booking.services.offers import offers_trigger
 
 APPLICANT = "usager"
 

@@ -25,7 +25,8 @@ from booking.models import (
 )
 from booking.services.bookings import APPLICANT, Applicant
 from booking.services.locks import advisory_lock
-from booking.services.offers import offers_trigger, request_close
+from booking.services.offer_answers import request_close
+from booking.services.offers import offers_trigger
 from booking.services.waiting_notices import (
     waiting_joined_notices,
     waiting_removed_notice,

@@ -47,7 +47,7 @@ from booking.models import (
     WaitingRequest,
 )
 from booking.services.locks import advisory_lock
-from booking.services.offers import Accepted
+from booking.services.offer_answers import Accepted
 from tests.clock import PARIS
 from tests.factories import (
     BookingFactory,
