@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from booking.forms import MobileField, NameField, NumeroEtrangerField
-from booking.models import Booking, Card, Site
+from booking.models import Booking, Card, Site, WaitingRequest
 from booking.services.sites import site_sms_name_length, site_sms_name_room
 
 
@@ -137,3 +137,24 @@ class SiteForm(forms.ModelForm):
             ),
         )
         return cleaned
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Gardé dans l’historique de la demande (300 caractères au plus)."),
+    )
+
+
+class PriorityForm(ReasonForm):
+    level = forms.TypedChoiceField(
+        label=_("Priorité"),
+        choices=[(WaitingRequest.Priority.HIGH.value, WaitingRequest.Priority.HIGH.label),
+                 (WaitingRequest.Priority.URGENT.value, WaitingRequest.Priority.URGENT.label)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+
+    field_order = ["level", "reason"]
