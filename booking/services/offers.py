@@ -76,7 +76,7 @@ def _waiting_for(procedure: Procedure) -> QuerySet[WaitingRequest]:
 
 def _candidate_slots(
     procedure: Procedure, waiting: QuerySet[WaitingRequest], now: datetime
-) -> list[int]:
+) -> list[tuple[int, int, datetime]]:
     """The démarche's published slots that a waiting request could take, earliest
     first: inside the window where an offer can still be answered, at a site someone
     waits for, with a free place as counted now (re-counted under the row's lock)."""
@@ -102,7 +102,7 @@ def _candidate_slots(
         )
         .filter(capacity__gt=F("taken"))
         .order_by("starts_at", "pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "site_id", "starts_at")
     )
 
 
@@ -118,21 +118,35 @@ def _counted(model, **conditions) -> QuerySet:
     )
 
 
+def _fitting(
+    waiting: QuerySet[WaitingRequest], *, slot_id: int, site_id: int, starts_at
+) -> QuerySet[WaitingRequest]:
+    """The waiting requests a place fits: its site chosen, its half-day not
+    excluded, earlier than the appointment to bring forward, and not offered to
+    them before (a place declined or left unanswered is not offered again)."""
+    bit = rules.half_day_bit(starts_at, tz=timezone.get_default_timezone())
+    return (
+        waiting.filter(sites=site_id)
+        .filter(Q(wants_earlier=False) | Q(booking__slot__starts_at__gt=starts_at))
+        .annotate(clash=F("unavailable_half_days").bitand(bit))
+        .filter(clash=0)
+        .exclude(
+            Exists(WaitingOffer.objects.filter(request=OuterRef("pk"), slot=slot_id))
+        )
+    )
+
+
 def _most_urgent(
     waiting: QuerySet[WaitingRequest], slot: Slot, count: int
 ) -> list[WaitingRequest]:
     """The ``count`` most urgent waiting requests this place fits (agent priority,
-    then the title's expiry, then the time of joining) that were not offered it
-    before, their rows locked. (A row that changes while we wait for its lock is
-    checked again by PostgreSQL and skipped if no longer waiting.)"""
-    bit = rules.half_day_bit(slot.starts_at, tz=timezone.get_default_timezone())
+    then the title's expiry, then the time of joining), their rows locked. (A row
+    that changes while we wait for its lock is checked again by PostgreSQL and
+    skipped if no longer waiting.)"""
     found = (
-        waiting.filter(sites=slot.site_id)
-        .filter(Q(wants_earlier=False) | Q(booking__slot__starts_at__gt=slot.starts_at))
-        .annotate(clash=F("unavailable_half_days").bitand(bit))
-        .filter(clash=0)
-        # A place declined or left unanswered is not offered to them again.
-        .exclude(Exists(WaitingOffer.objects.filter(request=OuterRef("pk"), slot=slot)))
+        _fitting(
+            waiting, slot_id=slot.pk, site_id=slot.site_id, starts_at=slot.starts_at
+        )
         .order_by("-priority", "title_valid_until", "joined_at", "pk")
         .select_for_update(of=("self",))[:count]
     )
@@ -203,10 +217,16 @@ def offers_make(*, procedure_id: int, now: datetime) -> int:
     if not waiting.exists():
         return 0
     made, message_ids = 0, []
-    for slot_id in _candidate_slots(procedure, waiting, now):
+    for slot_id, site_id, starts_at in _candidate_slots(procedure, waiting, now):
         left = settings.WAITING_OFFERS_PER_RUN - made
         if left <= 0:
             break
+        fits = _fitting(waiting, slot_id=slot_id, site_id=site_id, starts_at=starts_at)
+        if not fits.exists():
+            # Read without a lock: a slot no one fits (half-days excluded, declined
+            # before) costs one query, not a transaction under the démarche's lock,
+            # at every minute's sweep. The decision is taken again under the locks.
+            continue
         with transaction.atomic():
             advisory_lock("waiting-offers", str(procedure.pk))
             offers = _offer_slot(procedure, waiting, slot_id, now, left)

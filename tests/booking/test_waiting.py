@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from booking import selectors, services
+from booking import rules, selectors, services
 from booking.errors import (
     AlreadyBooked,
     AlreadyWaiting,
@@ -475,3 +475,29 @@ def test_a_request_is_never_offered_the_same_place_twice(
     assert services.offers_make(procedure_id=renewal.pk, now=now) == 1
     assert request.offers.get(status=WaitingOffer.Status.OPEN).slot == other
     assert request.offers.filter(slot=slot).count() == 1
+
+
+def test_the_sweep_costs_one_read_per_slot_that_fits_no_one(
+    renewal, django_assert_max_num_queries
+):
+    """Places nobody waiting can take (their half-day excluded) are looked at
+    without a lock or a transaction: one query each, every minute's sweep."""
+    site = SiteFactory()
+    monday = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
+    for day in range(5):
+        for hour in (9, 10, 11):
+            SlotFactory(
+                procedure=renewal,
+                site=site,
+                starts_at=timezone.make_aware(
+                    datetime.combine(monday + timedelta(days=day), time(hour))
+                ),
+            )
+    mornings = rules.half_days_mask(c for c in rules.HALF_DAY_CODES if c.endswith("am"))
+    WaitingRequestFactory(
+        procedure=renewal, sites=[site], unavailable_half_days=mornings
+    )
+    # 15 slots: about 5 queries before them, then one each (a transaction and its
+    # locks each cost 5 more).
+    with django_assert_max_num_queries(5 + 15):
+        assert services.offers_make(procedure_id=renewal.pk, now=timezone.now()) == 0
