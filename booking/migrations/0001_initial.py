@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -15,786 +16,251 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Booking",
+            name='Booking',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "reference",
-                    models.CharField(
-                        max_length=8, unique=True, verbose_name="référence"
-                    ),
-                ),
-                (
-                    "numero_etranger",
-                    models.CharField(max_length=10, verbose_name="numéro étranger"),
-                ),
-                ("last_name", models.CharField(max_length=150, verbose_name="nom")),
-                ("first_name", models.CharField(max_length=150, verbose_name="prénom")),
-                (
-                    "mobile",
-                    models.CharField(max_length=16, verbose_name="téléphone portable"),
-                ),
-                (
-                    "email",
-                    models.EmailField(
-                        blank=True, max_length=254, verbose_name="adresse électronique"
-                    ),
-                ),
-                (
-                    "language",
-                    models.CharField(
-                        choices=[("fr", "Français"), ("en", "English")],
-                        default="fr",
-                        max_length=2,
-                        verbose_name="langue",
-                    ),
-                ),
-                (
-                    "for_relative",
-                    models.BooleanField(
-                        default=False, verbose_name="pris pour un proche"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("confirmed", "confirmé"),
-                            ("cancelled", "annulé"),
-                            ("honoured", "honoré"),
-                            ("no_show", "absent"),
-                        ],
-                        default="confirmed",
-                        max_length=12,
-                        verbose_name="statut",
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(auto_now_add=True, verbose_name="créé le"),
-                ),
-                (
-                    "updated_at",
-                    models.DateTimeField(auto_now=True, verbose_name="modifié le"),
-                ),
-                (
-                    "confirmation_email_sent_at",
-                    models.DateTimeField(
-                        blank=True,
-                        null=True,
-                        verbose_name="courriel de confirmation envoyé le",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reference', models.CharField(max_length=8, unique=True, verbose_name='référence')),
+                ('numero_etranger', models.CharField(max_length=10, verbose_name='numéro étranger')),
+                ('last_name', models.CharField(max_length=150, verbose_name='nom')),
+                ('first_name', models.CharField(max_length=150, verbose_name='prénom')),
+                ('mobile', models.CharField(max_length=16, verbose_name='téléphone portable')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='adresse électronique')),
+                ('language', models.CharField(choices=[('fr', 'Français'), ('en', 'English')], default='fr', max_length=2, verbose_name='langue')),
+                ('for_relative', models.BooleanField(default=False, verbose_name='pris pour un proche')),
+                ('status', models.CharField(choices=[('confirmed', 'confirmé'), ('cancelled', 'annulé'), ('honoured', 'honoré'), ('no_show', 'absent')], default='confirmed', max_length=12, verbose_name='statut')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
+                ('confirmation_email_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='courriel de confirmation envoyé le')),
             ],
             options={
-                "verbose_name": "rendez-vous",
-                "verbose_name_plural": "rendez-vous",
-                "ordering": ["slot__starts_at", "pk"],
+                'verbose_name': 'rendez-vous',
+                'verbose_name_plural': 'rendez-vous',
+                'ordering': ['slot__starts_at', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Site",
+            name='Site',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("name", models.CharField(max_length=120, verbose_name="nom")),
-                ("address", models.TextField(verbose_name="adresse")),
-                (
-                    "opening_hours_fr",
-                    models.TextField(
-                        help_text="Accueil et point numérique : affichés comme alternative aux démarches en ligne.",
-                        verbose_name="horaires d'accueil (français)",
-                    ),
-                ),
-                (
-                    "opening_hours_en",
-                    models.TextField(
-                        blank=True, verbose_name="horaires d'accueil (anglais)"
-                    ),
-                ),
-                (
-                    "position",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="ordre"),
-                ),
-                ("is_active", models.BooleanField(default=True, verbose_name="actif")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120, verbose_name='nom')),
+                ('address', models.TextField(verbose_name='adresse')),
+                ('opening_hours_fr', models.TextField(help_text='Accueil et point numérique : affichés comme alternative aux démarches en ligne.', verbose_name="horaires d'accueil (français)")),
+                ('opening_hours_en', models.TextField(blank=True, verbose_name="horaires d'accueil (anglais)")),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
+                ('is_active', models.BooleanField(default=True, verbose_name='actif')),
             ],
             options={
-                "verbose_name": "lieu d'accueil",
-                "verbose_name_plural": "lieux d'accueil",
-                "ordering": ["position", "pk"],
+                'verbose_name': "lieu d'accueil",
+                'verbose_name_plural': "lieux d'accueil",
+                'ordering': ['position', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="TitleRecord",
+            name='TitleRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "numero_etranger",
-                    models.CharField(
-                        max_length=10, unique=True, verbose_name="numéro étranger"
-                    ),
-                ),
-                ("valid_until", models.DateField(verbose_name="date de validité")),
-                (
-                    "postal_code",
-                    models.CharField(max_length=5, verbose_name="code postal"),
-                ),
-                (
-                    "title_type",
-                    models.CharField(
-                        choices=[
-                            ("carte_sejour", "carte de séjour"),
-                            ("carte_resident", "carte de résident"),
-                            (
-                                "vls_ts",
-                                "visa long séjour valant titre de séjour (VLS-TS)",
-                            ),
-                            ("recepisse", "récépissé"),
-                            ("aps", "autorisation provisoire de séjour"),
-                        ],
-                        max_length=20,
-                        verbose_name="type de titre",
-                    ),
-                ),
-                (
-                    "mobile",
-                    models.CharField(
-                        blank=True, max_length=16, verbose_name="téléphone portable"
-                    ),
-                ),
-                (
-                    "updated_at",
-                    models.DateTimeField(auto_now=True, verbose_name="mis à jour"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('numero_etranger', models.CharField(max_length=10, unique=True, verbose_name='numéro étranger')),
+                ('valid_until', models.DateField(verbose_name='date de validité')),
+                ('postal_code', models.CharField(max_length=5, verbose_name='code postal')),
+                ('title_type', models.CharField(choices=[('carte_sejour', 'carte de séjour'), ('carte_resident', 'carte de résident'), ('vls_ts', 'visa long séjour valant titre de séjour (VLS-TS)'), ('recepisse', 'récépissé'), ('aps', 'autorisation provisoire de séjour')], max_length=20, verbose_name='type de titre')),
+                ('mobile', models.CharField(blank=True, max_length=16, verbose_name='téléphone portable')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='mis à jour')),
             ],
             options={
-                "verbose_name": "titre enregistré",
-                "verbose_name_plural": "registre des titres",
-                "ordering": ["numero_etranger"],
+                'verbose_name': 'titre enregistré',
+                'verbose_name_plural': 'registre des titres',
+                'ordering': ['numero_etranger'],
             },
         ),
         migrations.CreateModel(
-            name="BookingEvent",
+            name='BookingEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("created", "créé"),
-                            ("cancelled", "annulé"),
-                            ("moved", "déplacé"),
-                            ("closed", "clos (date passée)"),
-                        ],
-                        max_length=20,
-                        verbose_name="événement",
-                    ),
-                ),
-                ("actor", models.CharField(max_length=150, verbose_name="auteur")),
-                (
-                    "detail",
-                    models.JSONField(blank=True, default=dict, verbose_name="détail"),
-                ),
-                ("at", models.DateTimeField(auto_now_add=True, verbose_name="date")),
-                (
-                    "booking",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="booking.booking",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('created', 'créé'), ('cancelled', 'annulé'), ('moved', 'déplacé'), ('closed', 'clos (date passée)')], max_length=20, verbose_name='événement')),
+                ('actor', models.CharField(max_length=150, verbose_name='auteur')),
+                ('detail', models.JSONField(blank=True, default=dict, verbose_name='détail')),
+                ('at', models.DateTimeField(auto_now_add=True, verbose_name='date')),
+                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='booking.booking')),
             ],
             options={
-                "verbose_name": "événement",
-                "verbose_name_plural": "historique des rendez-vous",
-                "ordering": ["at", "pk"],
+                'verbose_name': 'événement',
+                'verbose_name_plural': 'historique des rendez-vous',
+                'ordering': ['at', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalSite",
+            name='HistoricalSite',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120, verbose_name="nom")),
-                ("address", models.TextField(verbose_name="adresse")),
-                (
-                    "opening_hours_fr",
-                    models.TextField(
-                        help_text="Accueil et point numérique : affichés comme alternative aux démarches en ligne.",
-                        verbose_name="horaires d'accueil (français)",
-                    ),
-                ),
-                (
-                    "opening_hours_en",
-                    models.TextField(
-                        blank=True, verbose_name="horaires d'accueil (anglais)"
-                    ),
-                ),
-                (
-                    "position",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="ordre"),
-                ),
-                ("is_active", models.BooleanField(default=True, verbose_name="actif")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
-                        max_length=1,
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('name', models.CharField(max_length=120, verbose_name='nom')),
+                ('address', models.TextField(verbose_name='adresse')),
+                ('opening_hours_fr', models.TextField(help_text='Accueil et point numérique : affichés comme alternative aux démarches en ligne.', verbose_name="horaires d'accueil (français)")),
+                ('opening_hours_en', models.TextField(blank=True, verbose_name="horaires d'accueil (anglais)")),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
+                ('is_active', models.BooleanField(default=True, verbose_name='actif')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical lieu d'accueil",
-                "verbose_name_plural": "historical lieux d'accueil",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': "historical lieu d'accueil",
+                'verbose_name_plural': "historical lieux d'accueil",
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="Procedure",
+            name='Procedure',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "slug",
-                    models.SlugField(
-                        max_length=60, unique=True, verbose_name="identifiant"
-                    ),
-                ),
-                (
-                    "name_fr",
-                    models.CharField(max_length=200, verbose_name="nom (français)"),
-                ),
-                (
-                    "name_en",
-                    models.CharField(
-                        blank=True, max_length=200, verbose_name="nom (anglais)"
-                    ),
-                ),
-                (
-                    "instructions_fr",
-                    models.TextField(
-                        blank=True,
-                        verbose_name="instructions et pièces à fournir (français)",
-                    ),
-                ),
-                (
-                    "instructions_en",
-                    models.TextField(
-                        blank=True,
-                        verbose_name="instructions et pièces à fournir (anglais)",
-                    ),
-                ),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("counter", "rendez-vous au guichet"),
-                            ("online", "démarche en ligne"),
-                            ("collection", "retrait du titre (sans rendez-vous)"),
-                        ],
-                        default="counter",
-                        max_length=20,
-                        verbose_name="canal",
-                    ),
-                ),
-                (
-                    "external_url",
-                    models.URLField(
-                        blank=True, verbose_name="lien de la démarche en ligne"
-                    ),
-                ),
-                (
-                    "duration_minutes",
-                    models.PositiveSmallIntegerField(
-                        default=30, verbose_name="durée (minutes)"
-                    ),
-                ),
-                (
-                    "min_notice_hours",
-                    models.PositiveSmallIntegerField(
-                        default=2, verbose_name="délai minimal de réservation (heures)"
-                    ),
-                ),
-                (
-                    "max_horizon_days",
-                    models.PositiveSmallIntegerField(
-                        default=60, verbose_name="réservation possible jusqu'à (jours)"
-                    ),
-                ),
-                (
-                    "position",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="ordre"),
-                ),
-                (
-                    "is_active",
-                    models.BooleanField(default=True, verbose_name="proposée"),
-                ),
-                (
-                    "booking_procedure",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Pour un rendez-vous au guichet : la démarche dont les créneaux sont proposés (vide : ses propres créneaux).",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="booking.procedure",
-                        verbose_name="créneaux partagés avec",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='identifiant')),
+                ('name_fr', models.CharField(max_length=200, verbose_name='nom (français)')),
+                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='nom (anglais)')),
+                ('instructions_fr', models.TextField(blank=True, verbose_name='instructions et pièces à fournir (français)')),
+                ('instructions_en', models.TextField(blank=True, verbose_name='instructions et pièces à fournir (anglais)')),
+                ('channel', models.CharField(choices=[('counter', 'rendez-vous au guichet'), ('online', 'démarche en ligne'), ('collection', 'retrait du titre (sans rendez-vous)')], default='counter', max_length=20, verbose_name='canal')),
+                ('external_url', models.URLField(blank=True, verbose_name='lien de la démarche en ligne')),
+                ('duration_minutes', models.PositiveSmallIntegerField(default=30, verbose_name='durée (minutes)')),
+                ('min_notice_hours', models.PositiveSmallIntegerField(default=2, verbose_name='délai minimal de réservation (heures)')),
+                ('max_horizon_days', models.PositiveSmallIntegerField(default=60, verbose_name="réservation possible jusqu'à (jours)")),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
+                ('is_active', models.BooleanField(default=True, verbose_name='proposée')),
+                ('booking_procedure', models.ForeignKey(blank=True, help_text='Pour un rendez-vous au guichet : la démarche dont les créneaux sont proposés (vide : ses propres créneaux).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='booking.procedure', verbose_name='créneaux partagés avec')),
             ],
             options={
-                "verbose_name": "démarche",
-                "verbose_name_plural": "démarches",
-                "ordering": ["position", "pk"],
+                'verbose_name': 'démarche',
+                'verbose_name_plural': 'démarches',
+                'ordering': ['position', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalProcedure",
+            name='HistoricalProcedure',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=60, verbose_name="identifiant")),
-                (
-                    "name_fr",
-                    models.CharField(max_length=200, verbose_name="nom (français)"),
-                ),
-                (
-                    "name_en",
-                    models.CharField(
-                        blank=True, max_length=200, verbose_name="nom (anglais)"
-                    ),
-                ),
-                (
-                    "instructions_fr",
-                    models.TextField(
-                        blank=True,
-                        verbose_name="instructions et pièces à fournir (français)",
-                    ),
-                ),
-                (
-                    "instructions_en",
-                    models.TextField(
-                        blank=True,
-                        verbose_name="instructions et pièces à fournir (anglais)",
-                    ),
-                ),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("counter", "rendez-vous au guichet"),
-                            ("online", "démarche en ligne"),
-                            ("collection", "retrait du titre (sans rendez-vous)"),
-                        ],
-                        default="counter",
-                        max_length=20,
-                        verbose_name="canal",
-                    ),
-                ),
-                (
-                    "external_url",
-                    models.URLField(
-                        blank=True, verbose_name="lien de la démarche en ligne"
-                    ),
-                ),
-                (
-                    "duration_minutes",
-                    models.PositiveSmallIntegerField(
-                        default=30, verbose_name="durée (minutes)"
-                    ),
-                ),
-                (
-                    "min_notice_hours",
-                    models.PositiveSmallIntegerField(
-                        default=2, verbose_name="délai minimal de réservation (heures)"
-                    ),
-                ),
-                (
-                    "max_horizon_days",
-                    models.PositiveSmallIntegerField(
-                        default=60, verbose_name="réservation possible jusqu'à (jours)"
-                    ),
-                ),
-                (
-                    "position",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="ordre"),
-                ),
-                (
-                    "is_active",
-                    models.BooleanField(default=True, verbose_name="proposée"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
-                        max_length=1,
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "booking_procedure",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="Pour un rendez-vous au guichet : la démarche dont les créneaux sont proposés (vide : ses propres créneaux).",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="booking.procedure",
-                        verbose_name="créneaux partagés avec",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=60, verbose_name='identifiant')),
+                ('name_fr', models.CharField(max_length=200, verbose_name='nom (français)')),
+                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='nom (anglais)')),
+                ('instructions_fr', models.TextField(blank=True, verbose_name='instructions et pièces à fournir (français)')),
+                ('instructions_en', models.TextField(blank=True, verbose_name='instructions et pièces à fournir (anglais)')),
+                ('channel', models.CharField(choices=[('counter', 'rendez-vous au guichet'), ('online', 'démarche en ligne'), ('collection', 'retrait du titre (sans rendez-vous)')], default='counter', max_length=20, verbose_name='canal')),
+                ('external_url', models.URLField(blank=True, verbose_name='lien de la démarche en ligne')),
+                ('duration_minutes', models.PositiveSmallIntegerField(default=30, verbose_name='durée (minutes)')),
+                ('min_notice_hours', models.PositiveSmallIntegerField(default=2, verbose_name='délai minimal de réservation (heures)')),
+                ('max_horizon_days', models.PositiveSmallIntegerField(default=60, verbose_name="réservation possible jusqu'à (jours)")),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
+                ('is_active', models.BooleanField(default=True, verbose_name='proposée')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('booking_procedure', models.ForeignKey(blank=True, db_constraint=False, help_text='Pour un rendez-vous au guichet : la démarche dont les créneaux sont proposés (vide : ses propres créneaux).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='booking.procedure', verbose_name='créneaux partagés avec')),
             ],
             options={
-                "verbose_name": "historical démarche",
-                "verbose_name_plural": "historical démarches",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical démarche',
+                'verbose_name_plural': 'historical démarches',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="procedure",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="bookings",
-                to="booking.procedure",
-                verbose_name="démarche",
-            ),
+            model_name='booking',
+            name='procedure',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='booking.procedure', verbose_name='démarche'),
         ),
         migrations.CreateModel(
-            name="Slot",
+            name='Slot',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("starts_at", models.DateTimeField(verbose_name="début")),
-                ("ends_at", models.DateTimeField(verbose_name="fin")),
-                (
-                    "capacity",
-                    models.PositiveSmallIntegerField(default=1, verbose_name="places"),
-                ),
-                ("published_at", models.DateTimeField(verbose_name="publié le")),
-                (
-                    "procedure",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="slots",
-                        to="booking.procedure",
-                        verbose_name="démarche",
-                    ),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="slots",
-                        to="booking.site",
-                        verbose_name="lieu",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('starts_at', models.DateTimeField(verbose_name='début')),
+                ('ends_at', models.DateTimeField(verbose_name='fin')),
+                ('capacity', models.PositiveSmallIntegerField(default=1, verbose_name='places')),
+                ('published_at', models.DateTimeField(verbose_name='publié le')),
+                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='slots', to='booking.procedure', verbose_name='démarche')),
+                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='slots', to='booking.site', verbose_name='lieu')),
             ],
             options={
-                "verbose_name": "créneau",
-                "verbose_name_plural": "créneaux",
-                "ordering": ["starts_at", "pk"],
+                'verbose_name': 'créneau',
+                'verbose_name_plural': 'créneaux',
+                'ordering': ['starts_at', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Hold",
+            name='Hold',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("token", models.CharField(max_length=64, unique=True)),
-                ("expires_at", models.DateTimeField()),
-                (
-                    "slot",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="holds",
-                        to="booking.slot",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('token', models.CharField(max_length=64, unique=True)),
+                ('expires_at', models.DateTimeField()),
+                ('slot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holds', to='booking.slot')),
             ],
         ),
         migrations.CreateModel(
-            name="HistoricalBooking",
+            name='HistoricalBooking',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "reference",
-                    models.CharField(
-                        db_index=True, max_length=8, verbose_name="référence"
-                    ),
-                ),
-                (
-                    "numero_etranger",
-                    models.CharField(max_length=10, verbose_name="numéro étranger"),
-                ),
-                ("last_name", models.CharField(max_length=150, verbose_name="nom")),
-                ("first_name", models.CharField(max_length=150, verbose_name="prénom")),
-                (
-                    "mobile",
-                    models.CharField(max_length=16, verbose_name="téléphone portable"),
-                ),
-                (
-                    "email",
-                    models.EmailField(
-                        blank=True, max_length=254, verbose_name="adresse électronique"
-                    ),
-                ),
-                (
-                    "language",
-                    models.CharField(
-                        choices=[("fr", "Français"), ("en", "English")],
-                        default="fr",
-                        max_length=2,
-                        verbose_name="langue",
-                    ),
-                ),
-                (
-                    "for_relative",
-                    models.BooleanField(
-                        default=False, verbose_name="pris pour un proche"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("confirmed", "confirmé"),
-                            ("cancelled", "annulé"),
-                            ("honoured", "honoré"),
-                            ("no_show", "absent"),
-                        ],
-                        default="confirmed",
-                        max_length=12,
-                        verbose_name="statut",
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        blank=True, editable=False, verbose_name="créé le"
-                    ),
-                ),
-                (
-                    "updated_at",
-                    models.DateTimeField(
-                        blank=True, editable=False, verbose_name="modifié le"
-                    ),
-                ),
-                (
-                    "confirmation_email_sent_at",
-                    models.DateTimeField(
-                        blank=True,
-                        null=True,
-                        verbose_name="courriel de confirmation envoyé le",
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
-                        max_length=1,
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "procedure",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="booking.procedure",
-                        verbose_name="démarche",
-                    ),
-                ),
-                (
-                    "slot",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="booking.slot",
-                        verbose_name="créneau",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('reference', models.CharField(db_index=True, max_length=8, verbose_name='référence')),
+                ('numero_etranger', models.CharField(max_length=10, verbose_name='numéro étranger')),
+                ('last_name', models.CharField(max_length=150, verbose_name='nom')),
+                ('first_name', models.CharField(max_length=150, verbose_name='prénom')),
+                ('mobile', models.CharField(max_length=16, verbose_name='téléphone portable')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='adresse électronique')),
+                ('language', models.CharField(choices=[('fr', 'Français'), ('en', 'English')], default='fr', max_length=2, verbose_name='langue')),
+                ('for_relative', models.BooleanField(default=False, verbose_name='pris pour un proche')),
+                ('status', models.CharField(choices=[('confirmed', 'confirmé'), ('cancelled', 'annulé'), ('honoured', 'honoré'), ('no_show', 'absent')], default='confirmed', max_length=12, verbose_name='statut')),
+                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='créé le')),
+                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='modifié le')),
+                ('confirmation_email_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='courriel de confirmation envoyé le')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('procedure', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='booking.procedure', verbose_name='démarche')),
+                ('slot', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='booking.slot', verbose_name='créneau')),
             ],
             options={
-                "verbose_name": "historical rendez-vous",
-                "verbose_name_plural": "historical rendez-vous",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical rendez-vous',
+                'verbose_name_plural': 'historical rendez-vous',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="slot",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="bookings",
-                to="booking.slot",
-                verbose_name="créneau",
-            ),
+            model_name='booking',
+            name='slot',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='booking.slot', verbose_name='créneau'),
         ),
         migrations.AddConstraint(
-            model_name="procedure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("channel", "online"), _negated=True),
-                    models.Q(("external_url", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="booking_procedure_online_has_url",
-            ),
+            model_name='procedure',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('channel', 'online'), _negated=True), models.Q(('external_url', ''), _negated=True), _connector='OR'), name='booking_procedure_online_has_url'),
         ),
         migrations.AddConstraint(
-            model_name="procedure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("max_horizon_days__gt", 0)),
-                name="booking_procedure_horizon",
-            ),
+            model_name='procedure',
+            constraint=models.CheckConstraint(condition=models.Q(('max_horizon_days__gt', 0)), name='booking_procedure_horizon'),
         ),
         migrations.AddIndex(
-            model_name="slot",
-            index=models.Index(
-                fields=["procedure", "starts_at"], name="booking_slo_procedu_9b6b83_idx"
-            ),
+            model_name='slot',
+            index=models.Index(fields=['procedure', 'starts_at'], name='booking_slo_procedu_9b6b83_idx'),
         ),
         migrations.AddConstraint(
-            model_name="slot",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("capacity__gt", 0)),
-                name="booking_slot_capacity_positive",
-            ),
+            model_name='slot',
+            constraint=models.CheckConstraint(condition=models.Q(('capacity__gt', 0)), name='booking_slot_capacity_positive'),
         ),
         migrations.AddConstraint(
-            model_name="slot",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
-                name="booking_slot_ends_after",
-            ),
+            model_name='slot',
+            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='booking_slot_ends_after'),
         ),
         migrations.AddIndex(
-            model_name="hold",
-            index=models.Index(
-                fields=["slot", "expires_at"], name="booking_hol_slot_id_4109fe_idx"
-            ),
+            model_name='hold',
+            index=models.Index(fields=['slot', 'expires_at'], name='booking_hol_slot_id_4109fe_idx'),
         ),
         migrations.AddConstraint(
-            model_name="booking",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "confirmed")),
-                fields=("numero_etranger",),
-                name="booking_one_active_per_numero",
-            ),
+            model_name='booking',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'confirmed')), fields=('numero_etranger',), name='booking_one_active_per_numero'),
         ),
     ]

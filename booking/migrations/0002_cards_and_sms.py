@@ -7,476 +7,150 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0001_initial"),
+        ('booking', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="historicalsite",
-            name="sms_name",
-            field=models.CharField(
-                blank=True,
-                help_text="40 caractères au plus : un SMS tient en 160 caractères.",
-                max_length=40,
-                verbose_name="nom court pour les SMS",
-            ),
+            model_name='historicalsite',
+            name='sms_name',
+            field=models.CharField(blank=True, help_text='40 caractères au plus : un SMS tient en 160 caractères.', max_length=40, verbose_name='nom court pour les SMS'),
         ),
         migrations.AddField(
-            model_name="site",
-            name="sms_name",
-            field=models.CharField(
-                blank=True,
-                help_text="40 caractères au plus : un SMS tient en 160 caractères.",
-                max_length=40,
-                verbose_name="nom court pour les SMS",
-            ),
+            model_name='site',
+            name='sms_name',
+            field=models.CharField(blank=True, help_text='40 caractères au plus : un SMS tient en 160 caractères.', max_length=40, verbose_name='nom court pour les SMS'),
         ),
         migrations.CreateModel(
-            name="Card",
+            name='Card',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "numero_etranger",
-                    models.CharField(max_length=10, verbose_name="numéro étranger"),
-                ),
-                (
-                    "last_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="nom"),
-                ),
-                (
-                    "first_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="prénom"),
-                ),
-                (
-                    "mobile",
-                    models.CharField(max_length=16, verbose_name="téléphone portable"),
-                ),
-                (
-                    "language",
-                    models.CharField(
-                        choices=[("fr", "Français"), ("en", "English")],
-                        default="fr",
-                        max_length=2,
-                        verbose_name="langue des messages",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("en_production", "en production"),
-                            ("disponible", "disponible"),
-                            ("remise", "remise"),
-                            ("retournee", "retournée"),
-                        ],
-                        default="en_production",
-                        max_length=16,
-                        verbose_name="statut",
-                    ),
-                ),
-                (
-                    "ready_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="disponible le"
-                    ),
-                ),
-                (
-                    "handed_over_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="remise le"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(auto_now_add=True, verbose_name="créée le"),
-                ),
-                (
-                    "updated_at",
-                    models.DateTimeField(auto_now=True, verbose_name="modifiée le"),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="cards",
-                        to="booking.site",
-                        verbose_name="lieu de retrait",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('numero_etranger', models.CharField(max_length=10, verbose_name='numéro étranger')),
+                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='nom')),
+                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='prénom')),
+                ('mobile', models.CharField(max_length=16, verbose_name='téléphone portable')),
+                ('language', models.CharField(choices=[('fr', 'Français'), ('en', 'English')], default='fr', max_length=2, verbose_name='langue des messages')),
+                ('status', models.CharField(choices=[('en_production', 'en production'), ('disponible', 'disponible'), ('remise', 'remise'), ('retournee', 'retournée')], default='en_production', max_length=16, verbose_name='statut')),
+                ('ready_at', models.DateTimeField(blank=True, null=True, verbose_name='disponible le')),
+                ('handed_over_at', models.DateTimeField(blank=True, null=True, verbose_name='remise le')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifiée le')),
+                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cards', to='booking.site', verbose_name='lieu de retrait')),
             ],
             options={
-                "verbose_name": "titre produit",
-                "verbose_name_plural": "titres produits",
-                "ordering": ["-created_at", "pk"],
+                'verbose_name': 'titre produit',
+                'verbose_name_plural': 'titres produits',
+                'ordering': ['-created_at', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="CardEvent",
+            name='CardEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("created", "créée"),
-                            ("ready", "disponible"),
-                            ("handed_over", "remise"),
-                            ("override", "remise par dérogation"),
-                            ("returned", "retournée"),
-                        ],
-                        max_length=20,
-                        verbose_name="événement",
-                    ),
-                ),
-                ("actor", models.CharField(max_length=150, verbose_name="auteur")),
-                (
-                    "detail",
-                    models.JSONField(blank=True, default=dict, verbose_name="détail"),
-                ),
-                ("at", models.DateTimeField(auto_now_add=True, verbose_name="date")),
-                (
-                    "card",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="booking.card",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('created', 'créée'), ('ready', 'disponible'), ('handed_over', 'remise'), ('override', 'remise par dérogation'), ('returned', 'retournée')], max_length=20, verbose_name='événement')),
+                ('actor', models.CharField(max_length=150, verbose_name='auteur')),
+                ('detail', models.JSONField(blank=True, default=dict, verbose_name='détail')),
+                ('at', models.DateTimeField(auto_now_add=True, verbose_name='date')),
+                ('card', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='booking.card')),
             ],
             options={
-                "verbose_name": "événement du titre",
-                "verbose_name_plural": "historique des titres",
-                "ordering": ["at", "pk"],
+                'verbose_name': 'événement du titre',
+                'verbose_name_plural': 'historique des titres',
+                'ordering': ['at', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="ClosureDay",
+            name='ClosureDay',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("day", models.DateField(verbose_name="jour")),
-                (
-                    "reason",
-                    models.CharField(blank=True, max_length=200, verbose_name="motif"),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="closures",
-                        to="booking.site",
-                        verbose_name="lieu",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField(verbose_name='jour')),
+                ('reason', models.CharField(blank=True, max_length=200, verbose_name='motif')),
+                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='booking.site', verbose_name='lieu')),
             ],
             options={
-                "verbose_name": "fermeture",
-                "verbose_name_plural": "fermetures",
-                "ordering": ["day"],
+                'verbose_name': 'fermeture',
+                'verbose_name_plural': 'fermetures',
+                'ordering': ['day'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalCard",
+            name='HistoricalCard',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "numero_etranger",
-                    models.CharField(max_length=10, verbose_name="numéro étranger"),
-                ),
-                (
-                    "last_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="nom"),
-                ),
-                (
-                    "first_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="prénom"),
-                ),
-                (
-                    "mobile",
-                    models.CharField(max_length=16, verbose_name="téléphone portable"),
-                ),
-                (
-                    "language",
-                    models.CharField(
-                        choices=[("fr", "Français"), ("en", "English")],
-                        default="fr",
-                        max_length=2,
-                        verbose_name="langue des messages",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("en_production", "en production"),
-                            ("disponible", "disponible"),
-                            ("remise", "remise"),
-                            ("retournee", "retournée"),
-                        ],
-                        default="en_production",
-                        max_length=16,
-                        verbose_name="statut",
-                    ),
-                ),
-                (
-                    "ready_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="disponible le"
-                    ),
-                ),
-                (
-                    "handed_over_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="remise le"
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        blank=True, editable=False, verbose_name="créée le"
-                    ),
-                ),
-                (
-                    "updated_at",
-                    models.DateTimeField(
-                        blank=True, editable=False, verbose_name="modifiée le"
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
-                        max_length=1,
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="booking.site",
-                        verbose_name="lieu de retrait",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('numero_etranger', models.CharField(max_length=10, verbose_name='numéro étranger')),
+                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='nom')),
+                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='prénom')),
+                ('mobile', models.CharField(max_length=16, verbose_name='téléphone portable')),
+                ('language', models.CharField(choices=[('fr', 'Français'), ('en', 'English')], default='fr', max_length=2, verbose_name='langue des messages')),
+                ('status', models.CharField(choices=[('en_production', 'en production'), ('disponible', 'disponible'), ('remise', 'remise'), ('retournee', 'retournée')], default='en_production', max_length=16, verbose_name='statut')),
+                ('ready_at', models.DateTimeField(blank=True, null=True, verbose_name='disponible le')),
+                ('handed_over_at', models.DateTimeField(blank=True, null=True, verbose_name='remise le')),
+                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='créée le')),
+                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='modifiée le')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('site', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='booking.site', verbose_name='lieu de retrait')),
             ],
             options={
-                "verbose_name": "historical titre produit",
-                "verbose_name_plural": "historical titres produits",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical titre produit',
+                'verbose_name_plural': 'historical titres produits',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="OutgoingMessage",
+            name='OutgoingMessage',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "idempotency_key",
-                    models.CharField(
-                        max_length=80, unique=True, verbose_name="clé d'unicité"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("card_ready", "titre disponible"),
-                            ("card_reminder", "rappel de retrait"),
-                            ("booking_confirmed", "rendez-vous confirmé"),
-                            ("booking_reminder", "rappel de rendez-vous"),
-                            ("booking_cancelled", "rendez-vous annulé"),
-                            ("booking_moved", "rendez-vous déplacé"),
-                        ],
-                        max_length=24,
-                        verbose_name="type",
-                    ),
-                ),
-                ("to", models.CharField(max_length=16, verbose_name="destinataire")),
-                ("body", models.CharField(max_length=160, verbose_name="texte")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "à envoyer"),
-                            ("sending", "envoi en cours"),
-                            ("sent", "envoyé"),
-                            ("delivered", "reçu"),
-                            ("undelivered", "non reçu"),
-                            ("failed", "échec"),
-                        ],
-                        default="pending",
-                        max_length=12,
-                        verbose_name="statut",
-                    ),
-                ),
-                (
-                    "send_after",
-                    models.DateTimeField(verbose_name="à envoyer à partir de"),
-                ),
-                (
-                    "attempts",
-                    models.PositiveSmallIntegerField(
-                        default=0, verbose_name="tentatives"
-                    ),
-                ),
-                (
-                    "possible_duplicates",
-                    models.PositiveSmallIntegerField(
-                        default=0, verbose_name="doublons possibles"
-                    ),
-                ),
-                (
-                    "last_error",
-                    models.CharField(
-                        blank=True, max_length=300, verbose_name="dernière erreur"
-                    ),
-                ),
-                (
-                    "provider_id",
-                    models.CharField(
-                        blank=True,
-                        max_length=64,
-                        verbose_name="identifiant fournisseur",
-                    ),
-                ),
-                (
-                    "claimed_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="pris en charge le"
-                    ),
-                ),
-                (
-                    "sent_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="envoyé le"
-                    ),
-                ),
-                (
-                    "delivered_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="reçu le"),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(auto_now_add=True, verbose_name="créé le"),
-                ),
-                (
-                    "updated_at",
-                    models.DateTimeField(auto_now=True, verbose_name="modifié le"),
-                ),
-                (
-                    "booking",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="messages",
-                        to="booking.booking",
-                    ),
-                ),
-                (
-                    "card",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="messages",
-                        to="booking.card",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('idempotency_key', models.CharField(max_length=80, unique=True, verbose_name="clé d'unicité")),
+                ('kind', models.CharField(choices=[('card_ready', 'titre disponible'), ('card_reminder', 'rappel de retrait'), ('booking_confirmed', 'rendez-vous confirmé'), ('booking_reminder', 'rappel de rendez-vous'), ('booking_cancelled', 'rendez-vous annulé'), ('booking_moved', 'rendez-vous déplacé')], max_length=24, verbose_name='type')),
+                ('to', models.CharField(max_length=16, verbose_name='destinataire')),
+                ('body', models.CharField(max_length=160, verbose_name='texte')),
+                ('status', models.CharField(choices=[('pending', 'à envoyer'), ('sending', 'envoi en cours'), ('sent', 'envoyé'), ('delivered', 'reçu'), ('undelivered', 'non reçu'), ('failed', 'échec')], default='pending', max_length=12, verbose_name='statut')),
+                ('send_after', models.DateTimeField(verbose_name='à envoyer à partir de')),
+                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='tentatives')),
+                ('possible_duplicates', models.PositiveSmallIntegerField(default=0, verbose_name='doublons possibles')),
+                ('last_error', models.CharField(blank=True, max_length=300, verbose_name='dernière erreur')),
+                ('provider_id', models.CharField(blank=True, max_length=64, verbose_name='identifiant fournisseur')),
+                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='pris en charge le')),
+                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='envoyé le')),
+                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='reçu le')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
+                ('booking', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='booking.booking')),
+                ('card', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='booking.card')),
             ],
             options={
-                "verbose_name": "SMS",
-                "verbose_name_plural": "SMS envoyés",
-                "ordering": ["-created_at", "pk"],
+                'verbose_name': 'SMS',
+                'verbose_name_plural': 'SMS envoyés',
+                'ordering': ['-created_at', 'pk'],
             },
         ),
         migrations.AddConstraint(
-            model_name="card",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status__in", ["en_production", "disponible"])),
-                fields=("numero_etranger",),
-                name="booking_card_one_pending_per_numero",
-            ),
+            model_name='card',
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['en_production', 'disponible'])), fields=('numero_etranger',), name='booking_card_one_pending_per_numero'),
         ),
         migrations.AddConstraint(
-            model_name="closureday",
-            constraint=models.UniqueConstraint(
-                fields=("site", "day"), name="booking_closure_once"
-            ),
+            model_name='closureday',
+            constraint=models.UniqueConstraint(fields=('site', 'day'), name='booking_closure_once'),
         ),
         migrations.AddIndex(
-            model_name="outgoingmessage",
-            index=models.Index(
-                fields=["status", "send_after"], name="booking_out_status_b0f481_idx"
-            ),
+            model_name='outgoingmessage',
+            index=models.Index(fields=['status', 'send_after'], name='booking_out_status_b0f481_idx'),
         ),
         migrations.AddIndex(
-            model_name="outgoingmessage",
-            index=models.Index(
-                fields=["provider_id"], name="booking_out_provide_c0f68a_idx"
-            ),
+            model_name='outgoingmessage',
+            index=models.Index(fields=['provider_id'], name='booking_out_provide_c0f68a_idx'),
         ),
         migrations.AddConstraint(
-            model_name="outgoingmessage",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("card__isnull", False), ("booking__isnull", False), _connector="OR"
-                ),
-                name="booking_message_has_subject",
-            ),
+            model_name='outgoingmessage',
+            constraint=models.CheckConstraint(condition=models.Q(('card__isnull', False), ('booking__isnull', False), _connector='OR'), name='booking_message_has_subject'),
         ),
     ]

@@ -4,21 +4,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0002_cards_and_sms"),
+        ('booking', '0002_cards_and_sms'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="card",
-            options={
-                "ordering": ["-created_at", "pk"],
-                "permissions": [
-                    ("hand_over_card", "Peut remettre un titre au guichet"),
-                    ("override_handover", "Peut remettre un titre par dérogation"),
-                ],
-                "verbose_name": "titre produit",
-                "verbose_name_plural": "titres produits",
-            },
+            name='card',
+            options={'ordering': ['-created_at', 'pk'], 'permissions': [('hand_over_card', 'Peut remettre un titre au guichet'), ('override_handover', 'Peut remettre un titre par dérogation')], 'verbose_name': 'titre produit', 'verbose_name_plural': 'titres produits'},
         ),
     ]

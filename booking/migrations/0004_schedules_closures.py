@@ -7,312 +7,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0003_card_permissions"),
+        ('booking', '0003_card_permissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="HistoricalClosureDay",
+            name='HistoricalClosureDay',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("day", models.DateField(verbose_name="jour")),
-                (
-                    "period",
-                    models.CharField(
-                        choices=[
-                            ("day", "toute la journée"),
-                            ("morning", "matin"),
-                            ("afternoon", "après-midi"),
-                        ],
-                        default="day",
-                        max_length=10,
-                        verbose_name="période",
-                    ),
-                ),
-                (
-                    "reason",
-                    models.CharField(blank=True, max_length=200, verbose_name="motif"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
-                        max_length=1,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('day', models.DateField(verbose_name='jour')),
+                ('period', models.CharField(choices=[('day', 'toute la journée'), ('morning', 'matin'), ('afternoon', 'après-midi')], default='day', max_length=10, verbose_name='période')),
+                ('reason', models.CharField(blank=True, max_length=200, verbose_name='motif')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
             ],
             options={
-                "verbose_name": "historical fermeture",
-                "verbose_name_plural": "historical fermetures",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical fermeture',
+                'verbose_name_plural': 'historical fermetures',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalOpeningSchedule",
+            name='HistoricalOpeningSchedule',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "weekday",
-                    models.PositiveSmallIntegerField(
-                        choices=[
-                            (0, "lundi"),
-                            (1, "mardi"),
-                            (2, "mercredi"),
-                            (3, "jeudi"),
-                            (4, "vendredi"),
-                            (5, "samedi"),
-                            (6, "dimanche"),
-                        ],
-                        verbose_name="jour de la semaine",
-                    ),
-                ),
-                ("starts", models.TimeField(verbose_name="début")),
-                ("ends", models.TimeField(verbose_name="fin")),
-                (
-                    "slot_minutes",
-                    models.PositiveSmallIntegerField(
-                        default=30, verbose_name="durée d'un créneau (minutes)"
-                    ),
-                ),
-                (
-                    "places",
-                    models.PositiveSmallIntegerField(
-                        default=1, verbose_name="places par créneau"
-                    ),
-                ),
-                ("valid_from", models.DateField(verbose_name="à partir du")),
-                (
-                    "valid_until",
-                    models.DateField(blank=True, null=True, verbose_name="jusqu'au"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
-                        max_length=1,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'lundi'), (1, 'mardi'), (2, 'mercredi'), (3, 'jeudi'), (4, 'vendredi'), (5, 'samedi'), (6, 'dimanche')], verbose_name='jour de la semaine')),
+                ('starts', models.TimeField(verbose_name='début')),
+                ('ends', models.TimeField(verbose_name='fin')),
+                ('slot_minutes', models.PositiveSmallIntegerField(default=30, verbose_name="durée d'un créneau (minutes)")),
+                ('places', models.PositiveSmallIntegerField(default=1, verbose_name='places par créneau')),
+                ('valid_from', models.DateField(verbose_name='à partir du')),
+                ('valid_until', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
             ],
             options={
-                "verbose_name": "historical plage d'ouverture",
-                "verbose_name_plural": "historical plages d'ouverture",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': "historical plage d'ouverture",
+                'verbose_name_plural': "historical plages d'ouverture",
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="OpeningSchedule",
+            name='OpeningSchedule',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "weekday",
-                    models.PositiveSmallIntegerField(
-                        choices=[
-                            (0, "lundi"),
-                            (1, "mardi"),
-                            (2, "mercredi"),
-                            (3, "jeudi"),
-                            (4, "vendredi"),
-                            (5, "samedi"),
-                            (6, "dimanche"),
-                        ],
-                        verbose_name="jour de la semaine",
-                    ),
-                ),
-                ("starts", models.TimeField(verbose_name="début")),
-                ("ends", models.TimeField(verbose_name="fin")),
-                (
-                    "slot_minutes",
-                    models.PositiveSmallIntegerField(
-                        default=30, verbose_name="durée d'un créneau (minutes)"
-                    ),
-                ),
-                (
-                    "places",
-                    models.PositiveSmallIntegerField(
-                        default=1, verbose_name="places par créneau"
-                    ),
-                ),
-                ("valid_from", models.DateField(verbose_name="à partir du")),
-                (
-                    "valid_until",
-                    models.DateField(blank=True, null=True, verbose_name="jusqu'au"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'lundi'), (1, 'mardi'), (2, 'mercredi'), (3, 'jeudi'), (4, 'vendredi'), (5, 'samedi'), (6, 'dimanche')], verbose_name='jour de la semaine')),
+                ('starts', models.TimeField(verbose_name='début')),
+                ('ends', models.TimeField(verbose_name='fin')),
+                ('slot_minutes', models.PositiveSmallIntegerField(default=30, verbose_name="durée d'un créneau (minutes)")),
+                ('places', models.PositiveSmallIntegerField(default=1, verbose_name='places par créneau')),
+                ('valid_from', models.DateField(verbose_name='à partir du')),
+                ('valid_until', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
             ],
             options={
-                "verbose_name": "plage d'ouverture",
-                "verbose_name_plural": "plages d'ouverture",
-                "ordering": ["site", "procedure", "weekday", "starts"],
+                'verbose_name': "plage d'ouverture",
+                'verbose_name_plural': "plages d'ouverture",
+                'ordering': ['site', 'procedure', 'weekday', 'starts'],
             },
         ),
         migrations.RemoveConstraint(
-            model_name="closureday",
-            name="booking_closure_once",
+            model_name='closureday',
+            name='booking_closure_once',
         ),
         migrations.AddField(
-            model_name="closureday",
-            name="period",
-            field=models.CharField(
-                choices=[
-                    ("day", "toute la journée"),
-                    ("morning", "matin"),
-                    ("afternoon", "après-midi"),
-                ],
-                default="day",
-                max_length=10,
-                verbose_name="période",
-            ),
+            model_name='closureday',
+            name='period',
+            field=models.CharField(choices=[('day', 'toute la journée'), ('morning', 'matin'), ('afternoon', 'après-midi')], default='day', max_length=10, verbose_name='période'),
         ),
         migrations.AddConstraint(
-            model_name="closureday",
-            constraint=models.UniqueConstraint(
-                fields=("site", "day", "period"), name="booking_closure_once"
-            ),
+            model_name='closureday',
+            constraint=models.UniqueConstraint(fields=('site', 'day', 'period'), name='booking_closure_once'),
         ),
         migrations.AddConstraint(
-            model_name="slot",
-            constraint=models.UniqueConstraint(
-                fields=("site", "procedure", "starts_at"), name="booking_slot_once"
-            ),
+            model_name='slot',
+            constraint=models.UniqueConstraint(fields=('site', 'procedure', 'starts_at'), name='booking_slot_once'),
         ),
         migrations.AddField(
-            model_name="historicalclosureday",
-            name="history_user",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='historicalclosureday',
+            name='history_user',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="historicalclosureday",
-            name="site",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="booking.site",
-                verbose_name="lieu",
-            ),
+            model_name='historicalclosureday',
+            name='site',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='booking.site', verbose_name='lieu'),
         ),
         migrations.AddField(
-            model_name="historicalopeningschedule",
-            name="history_user",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='historicalopeningschedule',
+            name='history_user',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="historicalopeningschedule",
-            name="procedure",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="booking.procedure",
-                verbose_name="démarche",
-            ),
+            model_name='historicalopeningschedule',
+            name='procedure',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='booking.procedure', verbose_name='démarche'),
         ),
         migrations.AddField(
-            model_name="historicalopeningschedule",
-            name="site",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="booking.site",
-                verbose_name="lieu",
-            ),
+            model_name='historicalopeningschedule',
+            name='site',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='booking.site', verbose_name='lieu'),
         ),
         migrations.AddField(
-            model_name="openingschedule",
-            name="procedure",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="schedules",
-                to="booking.procedure",
-                verbose_name="démarche",
-            ),
+            model_name='openingschedule',
+            name='procedure',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='booking.procedure', verbose_name='démarche'),
         ),
         migrations.AddField(
-            model_name="openingschedule",
-            name="site",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="schedules",
-                to="booking.site",
-                verbose_name="lieu",
-            ),
+            model_name='openingschedule',
+            name='site',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='booking.site', verbose_name='lieu'),
         ),
         migrations.AddConstraint(
-            model_name="openingschedule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ends__gt", models.F("starts"))),
-                name="booking_schedule_ends_after",
-            ),
+            model_name='openingschedule',
+            constraint=models.CheckConstraint(condition=models.Q(('ends__gt', models.F('starts'))), name='booking_schedule_ends_after'),
         ),
         migrations.AddConstraint(
-            model_name="openingschedule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("slot_minutes__gt", 0)),
-                name="booking_schedule_slot_positive",
-            ),
+            model_name='openingschedule',
+            constraint=models.CheckConstraint(condition=models.Q(('slot_minutes__gt', 0)), name='booking_schedule_slot_positive'),
         ),
         migrations.AddConstraint(
-            model_name="openingschedule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("places__gt", 0)),
-                name="booking_schedule_places_positive",
-            ),
+            model_name='openingschedule',
+            constraint=models.CheckConstraint(condition=models.Q(('places__gt', 0)), name='booking_schedule_places_positive'),
         ),
         migrations.AddConstraint(
-            model_name="openingschedule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("valid_until__isnull", True),
-                    ("valid_until__gte", models.F("valid_from")),
-                    _connector="OR",
-                ),
-                name="booking_schedule_valid_range",
-            ),
+            model_name='openingschedule',
+            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='booking_schedule_valid_range'),
         ),
     ]

@@ -5,33 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0005_roles"),
+        ('booking', '0005_roles'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="historicalopeningschedule",
-            name="publish_from",
-            field=models.TimeField(
-                default=datetime.time(8, 0), verbose_name="publication entre"
-            ),
+            model_name='historicalopeningschedule',
+            name='publish_from',
+            field=models.TimeField(default=datetime.time(8, 0), verbose_name='publication entre'),
         ),
         migrations.AddField(
-            model_name="historicalopeningschedule",
-            name="publish_until",
-            field=models.TimeField(default=datetime.time(18, 0), verbose_name="et"),
+            model_name='historicalopeningschedule',
+            name='publish_until',
+            field=models.TimeField(default=datetime.time(18, 0), verbose_name='et'),
         ),
         migrations.AddField(
-            model_name="openingschedule",
-            name="publish_from",
-            field=models.TimeField(
-                default=datetime.time(8, 0), verbose_name="publication entre"
-            ),
+            model_name='openingschedule',
+            name='publish_from',
+            field=models.TimeField(default=datetime.time(8, 0), verbose_name='publication entre'),
         ),
         migrations.AddField(
-            model_name="openingschedule",
-            name="publish_until",
-            field=models.TimeField(default=datetime.time(18, 0), verbose_name="et"),
+            model_name='openingschedule',
+            name='publish_until',
+            field=models.TimeField(default=datetime.time(18, 0), verbose_name='et'),
         ),
     ]

@@ -4,46 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0006_publication_window"),
+        ('booking', '0006_publication_window'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="booking",
-            name="agent_note",
+            model_name='booking',
+            name='agent_note',
             field=models.TextField(blank=True, verbose_name="note de l'agent"),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="suspicious_numero",
-            field=models.BooleanField(default=False, verbose_name="numéro douteux"),
+            model_name='booking',
+            name='suspicious_numero',
+            field=models.BooleanField(default=False, verbose_name='numéro douteux'),
         ),
         migrations.AddField(
-            model_name="historicalbooking",
-            name="agent_note",
+            model_name='historicalbooking',
+            name='agent_note',
             field=models.TextField(blank=True, verbose_name="note de l'agent"),
         ),
         migrations.AddField(
-            model_name="historicalbooking",
-            name="suspicious_numero",
-            field=models.BooleanField(default=False, verbose_name="numéro douteux"),
+            model_name='historicalbooking',
+            name='suspicious_numero',
+            field=models.BooleanField(default=False, verbose_name='numéro douteux'),
         ),
         migrations.AlterField(
-            model_name="bookingevent",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("created", "créé"),
-                    ("cancelled", "annulé"),
-                    ("moved", "déplacé"),
-                    ("closed", "clos (date passée)"),
-                    ("honoured", "présent"),
-                    ("no_show", "absent"),
-                    ("flagged", "numéro signalé douteux"),
-                ],
-                max_length=20,
-                verbose_name="événement",
-            ),
+            model_name='bookingevent',
+            name='kind',
+            field=models.CharField(choices=[('created', 'créé'), ('cancelled', 'annulé'), ('moved', 'déplacé'), ('closed', 'clos (date passée)'), ('honoured', 'présent'), ('no_show', 'absent'), ('flagged', 'numéro signalé douteux')], max_length=20, verbose_name='événement'),
         ),
     ]

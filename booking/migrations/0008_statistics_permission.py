@@ -6,19 +6,15 @@ from booking.roles import roles_sync
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0007_agenda"),
+        ('booking', '0007_agenda'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="booking",
-            options={
-                "ordering": ["slot__starts_at", "pk"],
-                "permissions": [("view_statistics", "Peut consulter les statistiques")],
-                "verbose_name": "rendez-vous",
-                "verbose_name_plural": "rendez-vous",
-            },
+            name='booking',
+            options={'ordering': ['slot__starts_at', 'pk'], 'permissions': [('view_statistics', 'Peut consulter les statistiques')], 'verbose_name': 'rendez-vous', 'verbose_name_plural': 'rendez-vous'},
         ),
         # encadrement gets the new permission.
         migrations.RunPython(roles_sync, migrations.RunPython.noop),

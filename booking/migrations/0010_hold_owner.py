@@ -12,67 +12,42 @@ def drop_ownerless_holds(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0009_outbox_email_channel"),
+        ('booking', '0009_outbox_email_channel'),
     ]
 
     operations = [
         migrations.RunPython(drop_ownerless_holds, migrations.RunPython.noop),
         migrations.AddField(
-            model_name="hold",
-            name="booking",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="booking.booking",
-            ),
+            model_name='hold',
+            name='booking',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='booking.booking'),
         ),
         migrations.AddField(
-            model_name="hold",
-            name="ip_digest",
-            field=models.CharField(default="", max_length=64),
+            model_name='hold',
+            name='ip_digest',
+            field=models.CharField(default='', max_length=64),
         ),
         migrations.AddField(
-            model_name="hold",
-            name="numero_etranger",
+            model_name='hold',
+            name='numero_etranger',
             field=models.CharField(blank=True, max_length=10),
         ),
         migrations.AddIndex(
-            model_name="hold",
-            index=models.Index(
-                fields=["ip_digest", "expires_at"],
-                name="booking_hol_ip_dige_4c117d_idx",
-            ),
+            model_name='hold',
+            index=models.Index(fields=['ip_digest', 'expires_at'], name='booking_hol_ip_dige_4c117d_idx'),
         ),
         migrations.AddConstraint(
-            model_name="hold",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("numero_etranger", ""), _negated=True),
-                fields=("numero_etranger",),
-                name="booking_hold_one_per_numero",
-            ),
+            model_name='hold',
+            constraint=models.UniqueConstraint(condition=models.Q(('numero_etranger', ''), _negated=True), fields=('numero_etranger',), name='booking_hold_one_per_numero'),
         ),
         migrations.AddConstraint(
-            model_name="hold",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("booking__isnull", False)),
-                fields=("booking",),
-                name="booking_hold_one_per_booking",
-            ),
+            model_name='hold',
+            constraint=models.UniqueConstraint(condition=models.Q(('booking__isnull', False)), fields=('booking',), name='booking_hold_one_per_booking'),
         ),
         migrations.AddConstraint(
-            model_name="hold",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("booking__isnull", False), ("numero_etranger", "")),
-                    models.Q(
-                        models.Q(("numero_etranger", ""), _negated=True),
-                        ("booking__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="booking_hold_one_owner",
-            ),
+            model_name='hold',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('booking__isnull', False), ('numero_etranger', '')), models.Q(models.Q(('numero_etranger', ''), _negated=True), ('booking__isnull', True)), _connector='OR'), name='booking_hold_one_owner'),
         ),
     ]

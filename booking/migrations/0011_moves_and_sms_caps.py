@@ -4,47 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0010_hold_owner"),
+        ('booking', '0010_hold_owner'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="booking",
-            name="move_count",
-            field=models.PositiveSmallIntegerField(
-                default=0, verbose_name="déplacements"
-            ),
+            model_name='booking',
+            name='move_count',
+            field=models.PositiveSmallIntegerField(default=0, verbose_name='déplacements'),
         ),
         migrations.AddField(
-            model_name="historicalbooking",
-            name="move_count",
-            field=models.PositiveSmallIntegerField(
-                default=0, verbose_name="déplacements"
-            ),
+            model_name='historicalbooking',
+            name='move_count',
+            field=models.PositiveSmallIntegerField(default=0, verbose_name='déplacements'),
         ),
         migrations.AlterField(
-            model_name="outgoingmessage",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("pending", "à envoyer"),
-                    ("sending", "envoi en cours"),
-                    ("sent", "envoyé"),
-                    ("delivered", "reçu"),
-                    ("undelivered", "non reçu"),
-                    ("failed", "échec"),
-                    ("refused", "refusé (non envoyé)"),
-                ],
-                default="pending",
-                max_length=12,
-                verbose_name="statut",
-            ),
+            model_name='outgoingmessage',
+            name='status',
+            field=models.CharField(choices=[('pending', 'à envoyer'), ('sending', 'envoi en cours'), ('sent', 'envoyé'), ('delivered', 'reçu'), ('undelivered', 'non reçu'), ('failed', 'échec'), ('refused', 'refusé (non envoyé)')], default='pending', max_length=12, verbose_name='statut'),
         ),
         migrations.AddIndex(
-            model_name="outgoingmessage",
-            index=models.Index(
-                fields=["to", "created_at"], name="booking_message_to_day"
-            ),
+            model_name='outgoingmessage',
+            index=models.Index(fields=['to', 'created_at'], name='booking_message_to_day'),
         ),
     ]

@@ -4,30 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("booking", "0012_manage_token"),
+        ('booking', '0012_manage_token'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="outgoingmessage",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("card_ready", "titre disponible"),
-                    ("card_reminder", "rappel de retrait"),
-                    ("booking_confirmed", "rendez-vous confirmé"),
-                    ("booking_reminder", "rappel de rendez-vous"),
-                    ("booking_cancelled", "rendez-vous annulé"),
-                    ("booking_moved", "rendez-vous déplacé"),
-                    ("booking_confirmed_email", "courriel de confirmation"),
-                    ("booking_link_resent", "lien de gestion renvoyé"),
-                    ("booking_manage_code", "code de confirmation"),
-                    ("booking_link_email", "lien de gestion renvoyé par courriel"),
-                    ("booking_code_email", "code de confirmation par courriel"),
-                ],
-                max_length=24,
-                verbose_name="type",
-            ),
+            model_name='outgoingmessage',
+            name='kind',
+            field=models.CharField(choices=[('card_ready', 'titre disponible'), ('card_reminder', 'rappel de retrait'), ('booking_confirmed', 'rendez-vous confirmé'), ('booking_reminder', 'rappel de rendez-vous'), ('booking_cancelled', 'rendez-vous annulé'), ('booking_moved', 'rendez-vous déplacé'), ('booking_confirmed_email', 'courriel de confirmation'), ('booking_link_resent', 'lien de gestion renvoyé'), ('booking_manage_code', 'code de confirmation'), ('booking_link_email', 'lien de gestion renvoyé par courriel'), ('booking_code_email', 'code de confirmation par courriel')], max_length=24, verbose_name='type'),
         ),
     ]
