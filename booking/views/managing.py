@@ -4,6 +4,9 @@ booking's own random secret): a one-time code sent by SMS to the booking's mobil
 behind a confirmation page (link scanners must never change anything, nor send a
 code)."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -88,60 +91,90 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = found
     route = booking_route(booking)
     by_email = route.channel == OutgoingMessage.Channel.EMAIL
-    form = ManageCodeForm(by_email=by_email)
-    sent = False
-    if route.unreachable:
-        pass  # no code can go anywhere: the page sends to the front desk
-    elif request.method == "POST" and request.POST.get("send") == "1":
-        if manage_code_issue(booking=booking, now=timezone.now()):
-            sent = True
-        else:
-            messages.error(
-                request,
-                _(
-                    "Vous avez déjà demandé plusieurs codes aujourd’hui : utilisez le "
-                    "dernier reçu, ou réessayez demain."
-                ),
-            )
-    elif request.method == "POST":
-        form = ManageCodeForm(request.POST, by_email=by_email)
-        if form.is_valid():
-            try:
-                second_factor_check(
-                    booking=booking,
-                    code=form.cleaned_data["code"],
-                    client_ip=client_ip(request),
-                )
-            except TooManyAttempts as refused:
-                form.add_error(None, too_many_attempts(refused.wait_seconds))
-            except SecondFactorMismatch:
-                form.add_error(
-                    "code",
-                    _(
-                        "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
-                        "dernier courriel reçu, ou demandez un nouveau code."
-                    )
-                    if by_email
-                    else _(
-                        "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
-                        "dernier SMS reçu, ou demandez un nouveau code."
-                    ),
-                )
-            else:
-                request.session.cycle_key()
-                request.session[MANAGED] = token
-                return redirect("booking:manage", token=token)
+    step = code_step(
+        request,
+        form_class=ManageCodeForm,
+        by_email=by_email,
+        unreachable=route.unreachable,
+        issue=lambda: bool(manage_code_issue(booking=booking, now=timezone.now())),
+        check=lambda code: second_factor_check(
+            booking=booking, code=code, client_ip=client_ip(request)
+        ),
+    )
+    if step.passed:
+        request.session[MANAGED] = token
+        return redirect("booking:manage", token=token)
     return render(
         request,
         "booking/second_factor.html",
         {
-            "form": form,
-            "sent": sent,
+            "form": step.form,
+            "sent": step.sent,
             "mobile": mobile_hint(booking.mobile),
             "email": email_hint(route.to) if by_email else "",
             "unreachable": route.unreachable,
         },
     )
+
+
+@dataclass(frozen=True)
+class CodeStep:
+    form: ManageCodeForm
+    sent: bool  # a code was sent just now
+    passed: bool  # the right code was typed (the session's key was cycled)
+
+
+def code_step(
+    request: HttpRequest,
+    *,
+    form_class: type[ManageCodeForm],
+    by_email: bool,
+    unreachable: bool,
+    issue: Callable[[], bool],
+    check: Callable[[str], None],
+) -> CodeStep:
+    """The one-time code step that the manage link and the waiting list's status
+    link share: a POST with send=1 sends a code (``issue``, falsy when the day's
+    codes are used up), another POST checks the code typed (``check`` raises
+    TooManyAttempts or SecondFactorMismatch). Nothing happens on a GET, nor when
+    the holder cannot be reached (the page sends to the front desk)."""
+    form = form_class(by_email=by_email)
+    if unreachable or request.method != "POST":
+        return CodeStep(form, sent=False, passed=False)
+    if request.POST.get("send") == "1":
+        if issue():
+            return CodeStep(form, sent=True, passed=False)
+        messages.error(
+            request,
+            _(
+                "Vous avez déjà demandé plusieurs codes aujourd’hui : utilisez le "
+                "dernier reçu, ou réessayez demain."
+            ),
+        )
+        return CodeStep(form, sent=False, passed=False)
+    form = form_class(request.POST, by_email=by_email)
+    if form.is_valid():
+        try:
+            check(form.cleaned_data["code"])
+        except TooManyAttempts as refused:
+            form.add_error(None, too_many_attempts(refused.wait_seconds))
+        except SecondFactorMismatch:
+            form.add_error(
+                "code",
+                _(
+                    "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
+                    "dernier courriel reçu, ou demandez un nouveau code."
+                )
+                if by_email
+                else _(
+                    "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
+                    "dernier SMS reçu, ou demandez un nouveau code."
+                ),
+            )
+        else:
+            request.session.cycle_key()
+            return CodeStep(form, sent=False, passed=True)
+    return CodeStep(form, sent=False, passed=False)
 
 
 def _earlier_context(booking: Booking) -> dict:

@@ -23,7 +23,6 @@ from booking.errors import (
     NotCancellable,
     PreferencesTooNarrow,
     RequestNotLive,
-    SecondFactorMismatch,
     TooManyAttempts,
 )
 from booking.forms import (
@@ -51,7 +50,7 @@ from booking.views.applying import (
     flow_required,
     too_many_attempts,
 )
-from booking.views.managing import _link_refused, _manage_guard
+from booking.views.managing import _link_refused, _manage_guard, code_step
 from booking.waiting_links import (
     offer_path,
     request_from_token,
@@ -205,56 +204,26 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "booking/waiting_ended.html", {"unlocked": False})
     by_sms, email = _reach(found)
     by_email = not by_sms and bool(email)
-    form = WaitingCodeForm(by_email=by_email)
-    sent = False
     unreachable = not by_sms and not by_email
-    if unreachable:
-        pass  # no code can go anywhere: the page sends to the front desk
-    elif request.method == "POST" and request.POST.get("send") == "1":
-        if waiting_code_issue(request=found, now=timezone.now()):
-            sent = True
-        else:
-            messages.error(
-                request,
-                _(
-                    "Vous avez déjà demandé plusieurs codes aujourd’hui : utilisez le "
-                    "dernier reçu, ou réessayez demain."
-                ),
-            )
-    elif request.method == "POST":
-        form = WaitingCodeForm(request.POST, by_email=by_email)
-        if form.is_valid():
-            try:
-                waiting_code_check(
-                    request=found,
-                    code=form.cleaned_data["code"],
-                    client_ip=client_ip(request),
-                )
-            except TooManyAttempts as refused:
-                form.add_error(None, too_many_attempts(refused.wait_seconds))
-            except SecondFactorMismatch:
-                form.add_error(
-                    "code",
-                    _(
-                        "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
-                        "dernier courriel reçu, ou demandez un nouveau code."
-                    )
-                    if by_email
-                    else _(
-                        "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le "
-                        "dernier SMS reçu, ou demandez un nouveau code."
-                    ),
-                )
-            else:
-                request.session.cycle_key()
-                request.session[UNLOCKED] = token
-                return redirect("booking:waiting_status", token=token)
+    step = code_step(
+        request,
+        form_class=WaitingCodeForm,
+        by_email=by_email,
+        unreachable=unreachable,
+        issue=lambda: bool(waiting_code_issue(request=found, now=timezone.now())),
+        check=lambda code: waiting_code_check(
+            request=found, code=code, client_ip=client_ip(request)
+        ),
+    )
+    if step.passed:
+        request.session[UNLOCKED] = token
+        return redirect("booking:waiting_status", token=token)
     return render(
         request,
         "booking/waiting_second_factor.html",
         {
-            "form": form,
-            "sent": sent,
+            "form": step.form,
+            "sent": step.sent,
             "mobile": mobile_hint(found.mobile),
             "email": email_hint(email) if by_email else "",
             "unreachable": unreachable,
