@@ -206,10 +206,14 @@ class SlotAdmin(admin.ModelAdmin):
         "procedure",
         "capacity",
         "published_at",
+        "via_list",
     ]
-    list_filter = ["site", "procedure"]
+    list_filter = ["site", "procedure", "via_list"]
     list_select_related = ["site", "procedure"]
     date_hierarchy = "starts_at"
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.slot_save(slot=obj, is_new=not change)
 
 
 @admin.register(ClosureDay)

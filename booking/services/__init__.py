@@ -34,7 +34,7 @@ from booking.services.outbox import (
     messages_sweep,
 )
 from booking.services.retention import personal_data_purge
-from booking.services.slots import slots_generate
+from booking.services.slots import slot_save, slots_generate
 from booking.services.waiting import (
     procedure_waiting_mode_set,
     waiting_join,
@@ -73,6 +73,7 @@ __all__ = [
     "offers_sweep",
     "personal_data_purge",
     "procedure_waiting_mode_set",
+    "slot_save",
     "slots_generate",
     "waiting_join",
     "waiting_priority_set",

@@ -146,3 +146,15 @@ def _day_slots(schedule, day, published, existing, closures, report) -> list[Slo
             )
         start += step
     return slots
+
+
+def slot_save(*, slot: Slot, is_new: bool) -> Slot:
+    """An agent's slot, added or edited by hand: a new one of a démarche in "liste"
+    mode is kept for the waiting list (the agent may still untick it later), and
+    the list gets first call on its places."""
+    with transaction.atomic():
+        if is_new and slot.procedure.waiting_mode == WaitingMode.LIST:
+            slot.via_list = True
+        slot.save()
+        offers_trigger(procedure_id=slot.procedure_id)
+    return slot

@@ -413,3 +413,34 @@ def test_accueil_cannot_change_the_mode(agent):
     )
     procedure.refresh_from_db()
     assert procedure.waiting_mode == WaitingMode.DIRECT
+
+
+def test_a_slot_added_by_hand_to_a_liste_demarche_goes_to_the_list_first(
+    admin_client, django_capture_on_commit_callbacks
+):
+    site = SiteFactory()
+    procedure = ProcedureFactory()
+    services.procedure_waiting_mode_set(
+        procedure_id=procedure.pk, mode="liste", now=timezone.now()
+    )
+    waiting = WaitingRequestFactory(procedure=procedure, sites=[site])
+    starts = timezone.localtime() + timedelta(days=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/booking/slot/add/",
+            {
+                "site": site.pk,
+                "procedure": procedure.pk,
+                "starts_at_0": starts.strftime("%d/%m/%Y"),
+                "starts_at_1": "10:00:00",
+                "ends_at_0": starts.strftime("%d/%m/%Y"),
+                "ends_at_1": "10:30:00",
+                "capacity": 1,
+                "published_at_0": timezone.localtime().strftime("%d/%m/%Y"),
+                "published_at_1": "00:00:00",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    slot = Slot.objects.get(procedure=procedure)
+    assert slot.via_list  # never shown for self-service
+    assert waiting.offers.get().slot == slot  # and offered at once
