@@ -34,6 +34,10 @@ class Card(models.Model):
     status = models.CharField(
         _("statut"), max_length=16, choices=Status, default=Status.IN_PRODUCTION
     )
+    # Which title this card is (with numero_etranger): the register's validity date
+    # when the card was created; empty when the register did not know the person.
+    # A delivery list naming a card of the same title again creates nothing.
+    title_valid_until = models.DateField(_("validité du titre"), null=True, blank=True)
     ready_at = models.DateTimeField(_("disponible le"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("remise le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)

@@ -106,6 +106,11 @@ class OutgoingMessage(models.Model):
         _("identifiant fournisseur"), max_length=64, blank=True
     )
     claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
+    # Set right before the provider (or mail server) is called: a message claimed in
+    # a batch but never handed over cannot be a duplicate (see messages_sweep).
+    handed_at = models.DateTimeField(
+        _("remis au fournisseur le"), null=True, blank=True
+    )
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("reçu le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)

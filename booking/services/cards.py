@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 
 from booking import rules
 from booking.errors import HandoverRefused
-from booking.models import Card, CardEvent, ClosureDay, OutgoingMessage, Site
+from booking.models import (
+    Card,
+    CardEvent,
+    ClosureDay,
+    OutgoingMessage,
+    Site,
+    TitleRecord,
+)
 from booking.phone import normalize_mobile
 from booking.rules import in_collection_window
 from booking.services.csv_rows import BadCell, Cells, parse_csv
@@ -179,10 +186,23 @@ def cards_remind(*, now: datetime) -> int:
 
 # The delivery list from production (CONTRACT: `cards_ready FILE.csv`, header
 # numero_etranger,nom,prenom,telephone,site): each card is created if unknown and marked
-# ready, which sends its SMS; running the same file again sends nothing new.
+# ready, which sends its SMS; running the same file, or any earlier one, again sends
+# nothing new (see cards_ready_from_csv for how a title is told from its renewal).
 COLUMNS = ["numero_etranger", "nom", "prenom", "telephone", "site"]
 REQUIRED = ["numero_etranger", "nom", "prenom", "telephone"]
 PENDING = [Card.Status.IN_PRODUCTION, Card.Status.READY]
+DONE = [Card.Status.HANDED_OVER, Card.Status.RETURNED]
+# When the register gives no validity date to compare, an earlier card (handed over
+# or returned) created less than this long ago is taken for the same title: the
+# shortest card lasts a year and its renewal is asked for two months before the end
+# at the earliest, so a renewed card is not produced sooner.
+SAME_TITLE_WITHOUT_REGISTER = timedelta(days=300)
+# The SMS a phone number change comes too late for.
+GONE = [
+    OutgoingMessage.Status.SENDING,
+    OutgoingMessage.Status.SENT,
+    OutgoingMessage.Status.DELIVERED,
+]
 
 
 @dataclass
@@ -190,6 +210,9 @@ class BatchReport:
     ready: int = 0
     already: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # Lines imported with something the agent should know (phone updated, title
+    # already handed over), by line number.
+    notices: list[tuple[int, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -219,8 +242,59 @@ def _parse(cells: Cells, sites: list[Site]) -> Card:
     )
 
 
+def _register_dates(numeros: list[str]) -> dict[str, date]:
+    """Each numéro's title validity date in the register (absent when unknown)."""
+    return dict(
+        TitleRecord.objects.filter(numero_etranger__in=numeros).values_list(
+            "numero_etranger", "valid_until"
+        )
+    )
+
+
+def same_title(card: Card, *, valid_until: date | None, now: datetime) -> bool:
+    """Whether an earlier ``card`` is the title whose register date is
+    ``valid_until`` (None: the register does not know it): the same validity date;
+    without a date on either side, a card created less than
+    SAME_TITLE_WITHOUT_REGISTER ago."""
+    if card.title_valid_until is not None and valid_until is not None:
+        return card.title_valid_until == valid_until
+    return card.created_at >= now - SAME_TITLE_WITHOUT_REGISTER
+
+
+def _done_notice(card: Card) -> str:
+    if card.status == Card.Status.RETURNED:
+        return _("titre déjà retourné : aucune nouvelle carte, aucun SMS")
+    return _("titre déjà remis : aucune nouvelle carte, aucun SMS")
+
+
+def _phone_notice(card: Card) -> str:
+    sms_gone = card.messages.filter(
+        kind=OutgoingMessage.Kind.CARD_READY, status__in=GONE
+    ).exists()
+    if sms_gone:
+        return _(
+            "téléphone mis à jour ; le SMS « titre disponible » était déjà parti "
+            "vers l’ancien numéro (il n’est pas renvoyé)"
+        )
+    return _("téléphone mis à jour")
+
+
 def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
-    """Raises CsvFileError for a broken file (nothing done then)."""
+    """Creates the unknown cards of a delivery list and marks them ready, each with
+    one SMS. Raises CsvFileError for a broken file (nothing done then).
+
+    A card is one title of one person: its numéro étranger and its title's validity
+    date in the register (title_valid_until, copied when the card is created; the
+    list itself names no title). A line creates no card and sends no SMS when that
+    person has a card in the pipeline (marked ready at most once) or an earlier card
+    of the same title handed over or returned (``same_title``: without a register
+    date, one less than SAME_TITLE_WITHOUT_REGISTER old), so importing any earlier
+    list again changes nothing. A renewal — a new validity date in the register, or
+    no date and an older card — gets its card and SMS. A line whose phone differs
+    from its card's in the pipeline updates it (card_update_contact, with its
+    history; a pending SMS goes to the new number) and says so in ``notices``, as
+    does a line of a title already handed over; an SMS already sent to the old
+    number is not sent again (the notice says so)."""
     sites = list(Site.objects.filter(is_active=True))
     good, bad = parse_csv(
         data,
@@ -231,31 +305,63 @@ def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
         key_column="numero_etranger",
     )
     report = BatchReport(rejected=bad)
-    parsed = {card.numero_etranger: card for _line, card in good}
+    parsed = {card.numero_etranger: (line, card) for line, card in good}
+    numeros = list(parsed)
+    register = _register_dates(numeros)
     with transaction.atomic():
-        existing = {
+        pending = {
             card.numero_etranger: card
             for card in Card.objects.filter(
-                numero_etranger__in=list(parsed), status__in=PENDING
+                numero_etranger__in=numeros, status__in=PENDING
             )
         }
-        created = Card.objects.bulk_create(
-            [card for numero, card in parsed.items() if numero not in existing]
-        )
+        done: dict[str, list[Card]] = {}
+        for card in Card.objects.filter(
+            numero_etranger__in=numeros, status__in=DONE
+        ).order_by("-created_at"):
+            done.setdefault(card.numero_etranger, []).append(card)
+        new: list[Card] = []
+        for numero, (line, card) in parsed.items():
+            known = pending.get(numero)
+            if known is not None:
+                if known.mobile != card.mobile:
+                    card_update_contact(
+                        card_id=known.pk,
+                        by=by,
+                        last_name=known.last_name,
+                        first_name=known.first_name,
+                        mobile=card.mobile,
+                        language=known.language,
+                    )
+                    report.notices.append((line, _phone_notice(known)))
+                continue
+            valid_until = register.get(numero)
+            earlier = next(
+                (
+                    c
+                    for c in done.get(numero, [])
+                    if same_title(c, valid_until=valid_until, now=now)
+                ),
+                None,
+            )
+            if earlier is not None:
+                report.already += 1
+                report.notices.append((line, _done_notice(earlier)))
+                continue
+            card.title_valid_until = valid_until
+            new.append(card)
+        created = Card.objects.bulk_create(new)
         # A card first known from the delivery list has its CREATED event too, as one
         # added in the admin (card_create).
         CardEvent.objects.bulk_create(
             CardEvent(card=card, kind=CardEvent.Kind.CREATED, actor=by)
             for card in created
         )
-        ids = list(
-            Card.objects.filter(
-                numero_etranger__in=list(parsed), status__in=PENDING
-            ).values_list("pk", flat=True)
-        )
+        ids = [card.pk for card in pending.values()] + [card.pk for card in created]
         marked = card_mark_ready(card_ids=ids, by=by, now=now)
     report.ready = len(marked.ready)
-    report.already = len(marked.already)
+    report.already += len(marked.already)
+    report.notices.sort()
     return report
 
 
@@ -269,11 +375,16 @@ def card_create(
     site_id: int,
     by: str,
 ) -> Card:
-    """An agent records a card in production, with its CREATED audit event. Raises
-    InvalidNumero, InvalidPhone or NotAMobile (nothing written); the database refuses
-    a second card in the pipeline for the same numéro étranger."""
+    """An agent records a card in production, with its CREATED audit event; its
+    title is the register's validity date for the numéro (see cards_ready_from_csv).
+    An agent may record a card of a title already handed over (a duplicate after a
+    loss): the delivery list then marks it ready. Raises InvalidNumero, InvalidPhone
+    or NotAMobile (nothing written); the database refuses a second card in the
+    pipeline for the same numéro étranger."""
+    numero = rules.normalize_numero_etranger(numero_etranger)
     card = Card(
-        numero_etranger=rules.normalize_numero_etranger(numero_etranger),
+        numero_etranger=numero,
+        title_valid_until=_register_dates([numero]).get(numero),
         last_name=last_name.strip()[:150],
         first_name=first_name.strip()[:150],
         mobile=normalize_mobile(mobile),
@@ -297,12 +408,20 @@ def card_update_contact(
 ) -> Card:
     """An agent corrects the holder's name or how to reach them; only these fields
     are written (a status changed meanwhile by a service is kept). The change and
-    its author are kept in the card's history (django-simple-history). Raises
-    InvalidPhone or NotAMobile (nothing written)."""
+    its author are kept in the card's history (django-simple-history). Its SMS not
+    yet sent (pending) go to the new number; one already with the provider is not
+    sent again. Raises InvalidPhone or NotAMobile (nothing written)."""
     fields = {
         "last_name": last_name.strip()[:150],
         "first_name": first_name.strip()[:150],
         "mobile": normalize_mobile(mobile),
         "language": language,
     }
-    return fields_update(Card, pk=card_id, fields=fields, by=by)
+    with transaction.atomic():
+        card = fields_update(Card, pk=card_id, fields=fields, by=by)
+        OutgoingMessage.objects.filter(
+            card_id=card_id,
+            channel=OutgoingMessage.Channel.SMS,
+            status=OutgoingMessage.Status.PENDING,
+        ).exclude(to=card.mobile).update(to=card.mobile)
+    return card

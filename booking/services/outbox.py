@@ -137,7 +137,10 @@ def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]
             .order_by("pk")
         )
         OutgoingMessage.objects.filter(pk__in=[m.pk for m in claimed]).update(
-            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=Status.SENDING,
+            claimed_at=now,
+            handed_at=None,
+            attempts=F("attempts") + 1,
         )
     outcomes: list[SendOutcome] = []
     tried: set[int] = set()
@@ -147,6 +150,8 @@ def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]
             if message.channel in retry_at:
                 continue
             tried.add(message.pk)
+            if not _hand(message.pk, claimed_at=now):
+                continue  # swept meanwhile (worker too slow): no longer ours to send
             message.attempts += 1
             outcomes.append(_send_claimed(message, now=now))
             if outcomes[-1].retry_at is not None:
@@ -154,7 +159,9 @@ def messages_send(*, message_ids: list[int], now: datetime) -> list[SendOutcome]
     finally:
         # Not tried (after a transient failure, or the task stopped by an error or
         # its time limit): back to pending as they were. One stopped mid-call stays
-        # "sending": the provider may have it, the sweeper counts a possible duplicate.
+        # "sending" with its handed_at: the provider may have it, the sweeper counts a
+        # possible duplicate. (A worker killed outright runs no finally: the sweeper
+        # tells the one in flight, handed_at set, from the rest of the batch.)
         for channel in {m.channel for m in claimed}:
             _release(
                 [m.pk for m in claimed if m.channel == channel and m.pk not in tried],
@@ -222,6 +229,19 @@ def _send_claimed(message: OutgoingMessage, *, now: datetime) -> SendOutcome:
     return outcome
 
 
+def _hand(message_id: int, *, claimed_at: datetime) -> bool:
+    """Marks the message "at the provider" (handed_at), committed before the call;
+    False when it is no longer this claim's (swept and claimed again meanwhile)."""
+    return bool(
+        OutgoingMessage.objects.filter(
+            pk=message_id,
+            status=Status.SENDING,
+            claimed_at=claimed_at,
+            handed_at__isnull=True,
+        ).update(handed_at=timezone.now())
+    )
+
+
 def _release(message_ids: list[int], *, send_after: datetime | None) -> None:
     if not message_ids:
         return
@@ -243,16 +263,22 @@ def _record(message_id: int, status: str, **fields) -> SendOutcome:
 
 def messages_sweep(*, now: datetime) -> list[int]:
     """Returns the messages to (re)enqueue: pending and due, or stuck in "sending"
-    past SMS_SENDING_TIMEOUT_MINUTES (a worker killed mid-send; counted as a possible
-    duplicate, since the provider may have accepted it)."""
+    past SMS_SENDING_TIMEOUT_MINUTES (a worker killed mid-batch). Only a stuck message
+    that had been handed to the provider (handed_at: the one in flight when the
+    worker died) counts as a possible duplicate, since the provider may have accepted
+    it; the rest of the claimed batch was never tried: back to pending, its claim's
+    attempt given back, as a release would have done."""
     stuck = OutgoingMessage.objects.filter(
         status=Status.SENDING,
         claimed_at__lt=now - timedelta(minutes=settings.SMS_SENDING_TIMEOUT_MINUTES),
     )
-    stuck.update(
+    stuck.filter(handed_at__isnull=False).update(
         status=Status.PENDING,
         send_after=now,
         possible_duplicates=F("possible_duplicates") + 1,
+    )
+    stuck.filter(handed_at__isnull=True).update(
+        status=Status.PENDING, send_after=now, attempts=F("attempts") - 1
     )
     due = OutgoingMessage.objects.filter(
         Q(status=Status.PENDING) & Q(send_after__lte=now)

@@ -1,10 +1,13 @@
+from datetime import date, timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from booking.models import Card, OutgoingMessage
-from tests.factories import CardFactory, SiteFactory
+from tests.factories import CardFactory, SiteFactory, TitleRecordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +157,102 @@ def test_a_card_first_known_from_the_delivery_list_has_its_created_event(admin_c
     ]
     # A card already known gets no second CREATED event.
     assert list(known.events.values_list("kind", flat=True)) == ["ready"]
+
+
+# One SMS per card, whatever is imported (issue 15, item 4).
+
+LINE = "208006503,Diallo,Awa,06 12 34 56 78,\n"
+NUMERO = "2008006503"
+
+
+def hand_over_all(**fields) -> None:
+    """The holder collected the card (the desk's rules are tested elsewhere)."""
+    Card.objects.update(
+        status=fields.pop("status", "remise"), handed_over_at=timezone.now(), **fields
+    )
+
+
+@pytest.mark.parametrize("status", ["remise", "retournee"])
+@pytest.mark.parametrize("in_register", [False, True])
+def test_reimporting_a_list_after_the_handover_creates_no_card_and_no_sms(
+    tmp_path, capsys, status, in_register
+):
+    SiteFactory()
+    if in_register:
+        TitleRecordFactory(numero_etranger=NUMERO)
+    run(tmp_path, capsys, LINE)
+    hand_over_all(status=status)
+    out = run(tmp_path, capsys, LINE)
+    assert out[0] == "ready 0, already 1, rejected 0"
+    assert out[1].startswith("line 2: titre déjà")
+    assert Card.objects.count() == 1 and OutgoingMessage.objects.count() == 1
+
+
+def test_a_renewal_in_the_register_gets_its_card_and_sms(tmp_path, capsys):
+    SiteFactory()
+    record = TitleRecordFactory(numero_etranger=NUMERO, valid_until=date(2027, 6, 30))
+    run(tmp_path, capsys, LINE)
+    hand_over_all()
+    record.valid_until = date(2031, 6, 30)  # renewed: a new title
+    record.save()
+    out = run(tmp_path, capsys, LINE)
+    assert out == ["ready 1, already 0, rejected 0"]
+    assert list(
+        Card.objects.order_by("pk").values_list("status", "title_valid_until")
+    ) == [("remise", date(2027, 6, 30)), ("disponible", date(2031, 6, 30))]
+    assert OutgoingMessage.objects.count() == 2
+    # The renewal's list imported again: nothing new either.
+    assert run(tmp_path, capsys, LINE)[0] == "ready 0, already 1, rejected 0"
+    assert OutgoingMessage.objects.count() == 2
+
+
+def test_without_register_an_old_card_is_a_renewal_a_recent_one_is_not(
+    tmp_path, capsys
+):
+    SiteFactory()
+    run(tmp_path, capsys, LINE)
+    hand_over_all(created_at=timezone.now() - timedelta(days=200))
+    assert run(tmp_path, capsys, LINE)[0] == "ready 0, already 1, rejected 0"
+    hand_over_all(created_at=timezone.now() - timedelta(days=400))
+    assert run(tmp_path, capsys, LINE)[0] == "ready 1, already 0, rejected 0"
+    assert Card.objects.count() == 2 and OutgoingMessage.objects.count() == 2
+
+
+def test_a_new_phone_updates_a_card_in_production_and_its_pending_sms(
+    tmp_path, capsys, settings
+):
+    SiteFactory()
+    card = CardFactory(numero_etranger=NUMERO, mobile="+33612345678")
+    out = run(tmp_path, capsys, "208006503,Diallo,Awa,07 81 23 45 67,\n")
+    assert out == ["ready 1, already 0, rejected 0", "line 2: téléphone mis à jour"]
+    card.refresh_from_db()
+    assert card.mobile == "+33781234567"
+    assert card.history.first().history_change_reason == "cards_ready (commande)"
+    assert OutgoingMessage.objects.get().to == "+33781234567"
+
+
+def test_a_new_phone_after_the_sms_went_says_so_and_sends_nothing(tmp_path, capsys):
+    SiteFactory()
+    run(tmp_path, capsys, LINE)
+    OutgoingMessage.objects.update(status="sent")
+    out = run(tmp_path, capsys, "208006503,Diallo,Awa,07 81 23 45 67,\n")
+    assert out[0] == "ready 0, already 1, rejected 0"
+    assert out[1] == (
+        "line 2: téléphone mis à jour ; le SMS « titre disponible » était déjà parti "
+        "vers l’ancien numéro (il n’est pas renvoyé)"
+    )
+    assert Card.objects.get().mobile == "+33781234567"
+    message = OutgoingMessage.objects.get()
+    assert message.to == "+33612345678"  # what was sent stays as it was
+
+
+def test_the_admin_import_result_names_the_updated_phone(admin_client):
+    SiteFactory()
+    CardFactory(numero_etranger=NUMERO, mobile="+33612345678")
+    upload = SimpleUploadedFile(
+        "livraison.csv", (HEADER + "208006503,Diallo,Awa,0781234567,\n").encode()
+    )
+    page = admin_client.post(
+        reverse("admin:booking_card_delivery"), {"file": upload}
+    ).content.decode()
+    assert "Ligne 2" in page and "téléphone mis à jour" in page

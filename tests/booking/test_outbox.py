@@ -10,6 +10,7 @@ from booking import services
 from booking.models import Card, CardEvent, OutgoingMessage
 from booking.services.outbox import send_sms_batch
 from booking.sms import SmsTransientError, locmem
+from booking.sms.base import Sent
 from booking.sms.checks import sms_sender_is_valid
 from tests.clock import PARIS
 from tests.factories import CardFactory
@@ -100,13 +101,54 @@ def test_sweeper_resends_messages_lost_at_commit_or_stuck_in_sending():
     services.card_mark_ready(card_ids=[lost.pk, stuck.pk], by="a", now=MORNING)
     stuck_message = OutgoingMessage.objects.get(card=stuck)
     OutgoingMessage.objects.filter(pk=stuck_message.pk).update(
-        status="sending", claimed_at=MORNING
+        status="sending", claimed_at=MORNING, handed_at=MORNING
     )
     later = MORNING + timedelta(minutes=10)
     due = services.messages_sweep(now=later)
     assert sorted(due) == sorted(OutgoingMessage.objects.values_list("pk", flat=True))
     stuck_message.refresh_from_db()
     assert stuck_message.status == "pending" and stuck_message.possible_duplicates == 1
+
+
+class Killed(BaseException):
+    """The worker process dying (SIGKILL): nothing after it runs, not even finally."""
+
+
+class DiesOnSecond:
+    calls = 0
+
+    def send(self, sms):
+        DiesOnSecond.calls += 1
+        if DiesOnSecond.calls == 2:
+            raise Killed
+        return Sent(provider_id=f"p-{DiesOnSecond.calls}")
+
+
+def test_a_worker_dying_mid_batch_counts_only_the_message_at_the_provider(
+    monkeypatch,
+):
+    """58 flagged for 2 real duplicates: the whole claimed batch was counted."""
+    DiesOnSecond.calls = 0
+    monkeypatch.setattr("booking.services.outbox.get_backend", DiesOnSecond)
+    # SIGKILL runs no cleanup: the release of the untried messages never happens.
+    monkeypatch.setattr("booking.services.outbox._release", lambda *a, **k: None)
+    cards = CardFactory.create_batch(5)
+    services.card_mark_ready(card_ids=[c.pk for c in cards], by="a", now=MORNING)
+    ids = list(OutgoingMessage.objects.order_by("pk").values_list("pk", flat=True))
+    with pytest.raises(Killed):
+        services.messages_send(message_ids=ids, now=MORNING)
+    assert (
+        list(OutgoingMessage.objects.order_by("pk").values_list("status", flat=True))
+        == ["sent"] + ["sending"] * 4
+    )
+    due = services.messages_sweep(now=MORNING + timedelta(minutes=10))
+    assert sorted(due) == ids[1:]
+    rows = OutgoingMessage.objects.order_by("pk").values_list(
+        "possible_duplicates", "attempts"
+    )
+    # The one in flight at the provider is counted (and was attempted); the three
+    # never tried are back to pending, uncounted, their attempt given back.
+    assert list(rows) == [(0, 1), (1, 1), (0, 0), (0, 0), (0, 0)]
 
 
 def test_a_message_being_sent_is_not_swept_before_the_timeout():

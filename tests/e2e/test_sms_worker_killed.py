@@ -1,5 +1,6 @@
 """A real worker process killed with SIGKILL in the middle of a send: the message is
-still sent (the sweeper takes it back), and the possible duplicate is counted."""
+still sent (the sweeper takes it back), and the possible duplicate is counted — only
+for the message that was at the provider, not for the rest of the claimed batch."""
 
 import os
 import signal
@@ -71,9 +72,11 @@ def slow_brevo(settings):
 
 def test_a_worker_killed_mid_send_does_not_lose_the_sms(slow_brevo):
     redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-    card = CardFactory()
+    cards = CardFactory.create_batch(3)  # one task: one claimed batch of three
     with broker(REDIS_TEST_URL):
-        services.card_mark_ready(card_ids=[card.pk], by="agent", now=timezone.now())
+        services.card_mark_ready(
+            card_ids=[card.pk for card in cards], by="agent", now=timezone.now()
+        )
     database = connection.settings_dict
     env = {
         **os.environ,
@@ -94,17 +97,22 @@ def test_a_worker_killed_mid_send_does_not_lose_the_sms(slow_brevo):
     )  # fmt: skip
     try:
         wait_until(lambda: SlowBrevo.calls >= 1, timeout=60)
-        message = OutgoingMessage.objects.get()
-        assert message.status == "sending"
+        message, *untried = OutgoingMessage.objects.order_by("pk")
+        assert {m.status for m in [message, *untried]} == {"sending"}
         os.killpg(worker.pid, signal.SIGKILL)  # mid-send, no chance to clean up
     finally:
         worker.wait(timeout=30)
     later = timezone.now() + timedelta(
         minutes=django_settings.SMS_SENDING_TIMEOUT_MINUTES + 1
     )
-    assert services.messages_sweep(now=later) == [message.pk]
-    services.message_send(message_id=message.pk, now=later)
+    swept = services.messages_sweep(now=later)
+    assert sorted(swept) == sorted(m.pk for m in [message, *untried])
+    services.messages_send(message_ids=sorted(swept), now=later)
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 2
     assert message.possible_duplicates == 1  # counted, and visible in the admin
-    assert SlowBrevo.calls == 2
+    for other in untried:  # claimed with it, never at the provider: not counted
+        other.refresh_from_db()
+        assert other.status == "sent" and other.attempts == 1
+        assert other.possible_duplicates == 0
+    assert SlowBrevo.calls == 4
