@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from booking import services
 from booking.models import Card, OutgoingMessage
 from tests.factories import CardFactory, SiteFactory, TitleRecordFactory
 
@@ -256,3 +257,26 @@ def test_the_admin_import_result_names_the_updated_phone(admin_client):
         reverse("admin:booking_card_delivery"), {"file": upload}
     ).content.decode()
     assert "Ligne 2" in page and "téléphone mis à jour" in page
+
+
+def test_a_card_recorded_by_hand_for_a_handed_over_title_is_marked_by_the_list(
+    tmp_path, capsys
+):
+    """A duplicate after a loss (same title): the agent records it, the list then
+    marks it ready and sends its SMS."""
+    site = SiteFactory()
+    TitleRecordFactory(numero_etranger=NUMERO, valid_until=date(2027, 6, 30))
+    run(tmp_path, capsys, LINE)
+    hand_over_all()
+    card = services.card_create(
+        numero_etranger=NUMERO,
+        last_name="Diallo",
+        first_name="Awa",
+        mobile="0612345678",
+        language="fr",
+        site_id=site.pk,
+        by="agent",
+    )
+    assert card.title_valid_until == date(2027, 6, 30)
+    assert run(tmp_path, capsys, LINE)[0] == "ready 1, already 0, rejected 0"
+    assert OutgoingMessage.objects.filter(card=card).count() == 1
