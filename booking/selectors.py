@@ -6,6 +6,9 @@ from datetime import date, datetime, time, timedelta
 from django.core.cache import cache
 from django.db.models import (
     Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -13,7 +16,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -21,6 +24,7 @@ from booking import cache_versions, rules
 from booking.models import (
     Booking,
     Card,
+    ClosureDay,
     Hold,
     OutgoingMessage,
     Procedure,
@@ -106,7 +110,38 @@ def slot_list_open(
         )
         .annotate(free=F("capacity") - F("booked") - F("held") - F("offered"))
         .filter(free__gt=0)
+        .exclude(slot_is_closed())
         .order_by("starts_at", "pk")
+    )
+
+
+def slot_is_closed() -> Exists:
+    """Whether a closure covers the slot (to filter or annotate slots): its site is
+    closed that day (Paris), all day or for the half-day it starts in (morning
+    before noon). A closure added after the slots were opened hides them at once."""
+    tz = timezone.get_default_timezone()
+    starts_at = ExpressionWrapper(OuterRef("starts_at"), output_field=DateTimeField())
+    return Exists(
+        ClosureDay.objects.filter(
+            site_id=OuterRef("site_id"), day=TruncDate(starts_at, tzinfo=tz)
+        )
+        .annotate(hour=ExtractHour(starts_at, tzinfo=tz))
+        .filter(
+            Q(period=ClosureDay.Period.DAY)
+            | Q(period=ClosureDay.Period.MORNING, hour__lt=12)
+            | Q(period=ClosureDay.Period.AFTERNOON, hour__gte=12)
+        )
+    )
+
+
+def booking_list_closed(*, closure: ClosureDay) -> QuerySet[Booking]:
+    """The active appointments on slots that ``closure`` covers (one query)."""
+    return (
+        Booking.objects.select_related("slot__site", "procedure")
+        .filter(status=Booking.Status.CONFIRMED, slot__site_id=closure.site_id)
+        .filter(slot__in=Slot.objects.filter(slot_is_closed(), site_id=closure.site_id))
+        .filter(slot__starts_at__date=closure.day)
+        .order_by("slot__starts_at", "last_name")
     )
 
 

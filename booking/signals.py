@@ -1,6 +1,6 @@
 """Keeps the shared cache true. Whatever changes free places drops the cached lists
-of free slots (booking.availability): a hold or a booking saved, a slot, démarche or
-site edited in the admin; bulk writes call availability.changed() themselves
+of free slots (booking.availability): a hold or a booking saved, a slot, démarche,
+site or closure edited in the admin; bulk writes call availability.changed() themselves
 (slots_generate). A démarche saved or deleted drops its cached row (the flow's)."""
 
 from django.db import transaction
@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from booking import availability, selectors
-from booking.models import Booking, Hold, Procedure, Site, Slot
+from booking.models import Booking, ClosureDay, Hold, Procedure, Site, Slot
 
 
 @receiver(post_save, sender=Hold)  # no post_delete: holds are deleted with a save
@@ -20,6 +20,8 @@ from booking.models import Booking, Hold, Procedure, Site, Slot
 @receiver(post_delete, sender=Procedure)
 @receiver(post_save, sender=Site)
 @receiver(post_delete, sender=Site)
+@receiver(post_save, sender=ClosureDay)
+@receiver(post_delete, sender=ClosureDay)
 def free_places_changed(**kwargs) -> None:
     availability.changed()
 

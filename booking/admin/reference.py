@@ -5,15 +5,15 @@ with its import page)."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from booking import services
+from booking import selectors, services
 from booking.admin.base import AgentPagesMixin
 from booking.admin.forms import CsvUploadForm, SiteForm
 from booking.models import (
@@ -218,10 +218,106 @@ class SlotAdmin(admin.ModelAdmin):
 
 @admin.register(ClosureDay)
 class ClosureDayAdmin(SimpleHistoryAdmin):
+    """A closure hides the slots it covers at once; the appointments already on them
+    are shown to the agent right after saving, to keep or to cancel (never without
+    the agent's decision)."""
+
     list_display = ["day", "period", "site", "reason"]
     list_filter = ["site"]
     list_select_related = ["site"]
     date_hierarchy = "day"
+
+    def get_urls(self):
+        page = path(
+            "<int:pk>/rendez-vous/",
+            self.admin_site.admin_view(self.bookings_view),
+            name="booking_closureday_bookings",
+        )
+        return [page, *super().get_urls()]
+
+    def _after_save(self, request, obj, default):
+        if selectors.booking_list_closed(closure=obj).exists():
+            return HttpResponseRedirect(
+                reverse("admin:booking_closureday_bookings", args=[obj.pk])
+            )
+        return default
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._after_save(
+            request, obj, super().response_add(request, obj, post_url_continue)
+        )
+
+    def response_change(self, request, obj):
+        return self._after_save(request, obj, super().response_change(request, obj))
+
+    def bookings_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        closure = self.get_object(request, str(pk))
+        if closure is None or not self.has_view_permission(request, closure):
+            raise PermissionDenied
+        bookings = list(selectors.booking_list_closed(closure=closure))
+        can_cancel = request.user.has_perm("booking.change_booking")
+        if request.method == "POST" and can_cancel:
+            if request.POST.get("decision") == "cancel":
+                outcome = services.closure_bookings_cancel(
+                    closure=closure,
+                    booking_ids=[
+                        int(v) for v in request.POST.getlist("booking") if v.isdigit()
+                    ],
+                    offer_new_place=request.POST.get("offer") == "1",
+                    by=request.user.get_username(),
+                    now=timezone.now(),
+                )
+                self._report(request, outcome)
+            else:
+                self.message_user(
+                    request,
+                    _("Les rendez-vous sont gardés : prévenez les usagers si besoin."),
+                    messages.INFO,
+                )
+            return HttpResponseRedirect(reverse("admin:booking_closureday_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/booking/closureday/bookings.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Rendez-vous sur les créneaux fermés"),
+                "closure": closure,
+                "bookings": bookings,
+                "can_cancel": can_cancel,
+            },
+        )
+
+    def _report(self, request, outcome) -> None:
+        if outcome.cancelled:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d rendez-vous annulé, l’usager prévenu par SMS.",
+                    "%(count)d rendez-vous annulés, les usagers prévenus par SMS.",
+                    len(outcome.cancelled),
+                )
+                % {"count": len(outcome.cancelled)},
+                messages.SUCCESS,
+            )
+        if outcome.offered:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d personne inscrite en priorité sur la liste d’attente.",
+                    "%(count)d personnes inscrites en priorité sur la liste d’attente.",
+                    len(outcome.offered),
+                )
+                % {"count": len(outcome.offered)},
+                messages.SUCCESS,
+            )
+        for reference, _why in outcome.failed:
+            self.message_user(
+                request,
+                _("%(reference)s : non traité (déjà annulé, passé ou déjà inscrit).")
+                % {"reference": reference},
+                messages.ERROR,
+            )
 
 
 @admin.register(TitleRecord)

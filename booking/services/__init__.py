@@ -17,6 +17,7 @@ from booking.services.cards import (
     card_update_contact,
     cards_remind,
 )
+from booking.services.closures import closure_bookings_cancel
 from booking.services.holds import hold_place, hold_release
 from booking.services.notices import booking_notice, bookings_remind
 from booking.services.offer_answers import (
@@ -59,6 +60,7 @@ __all__ = [
     "card_mark_ready",
     "card_update_contact",
     "cards_remind",
+    "closure_bookings_cancel",
     "hold_place",
     "hold_release",
     "message_send",

@@ -10,6 +10,7 @@ from django.utils.crypto import salted_hmac
 from booking import rules
 from booking.errors import SlotNotBookable
 from booking.models import Procedure, Slot
+from booking.selectors import slot_is_closed
 
 
 def advisory_lock(scope: str, subject: str) -> None:
@@ -34,15 +35,18 @@ def _window(procedure: Procedure) -> rules.BookingWindow:
 
 def slot_lock_bookable(*, slot_id: int, procedure: Procedure, now: datetime) -> Slot:
     """The slot's row, locked, if the démarche offers it now for self-service
-    (published, not kept for the waiting list, inside its booking window); raises
+    (published, not kept for the waiting list, not closed, inside its booking
+    window); raises
     SlotNotBookable otherwise."""
     slot = (
         Slot.objects.select_for_update()
         .filter(pk=slot_id, procedure_id=procedure.slots_procedure_id, via_list=False)
+        .annotate(closed=slot_is_closed())
         .first()
     )
     if (
         slot is None
+        or slot.closed
         or slot.published_at > now
         or not rules.is_bookable(slot.starts_at, window=_window(procedure), now=now)
     ):

@@ -29,7 +29,7 @@ from booking.models import (
     WaitingOffer,
     WaitingRequest,
 )
-from booking.selectors import free_places
+from booking.selectors import free_places, slot_is_closed
 from booking.services.locks import advisory_lock
 from booking.services.outbox import (
     messages_enqueue,
@@ -91,6 +91,7 @@ def _candidate_slots(
             starts_at__lte=now + timedelta(days=procedure.max_horizon_days),
         )
         .filter(Exists(someone_there))
+        .exclude(slot_is_closed())
         # Full slots are left out here: each candidate costs a transaction under
         # the démarche's lock.
         .annotate(
@@ -164,12 +165,13 @@ def _offer_slot(
     requests it fits, in that order; none if the slot is busy, full, too close or
     fits no one."""
     slot = (
-        Slot.objects.select_for_update(skip_locked=True)
+        Slot.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("site")
         .filter(pk=slot_id)
+        .annotate(closed=slot_is_closed())
         .first()
     )
-    if slot is None:
+    if slot is None or slot.closed:
         return []
     free = free_places(slot, now=now)
     if free <= 0:
