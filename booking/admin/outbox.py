@@ -60,6 +60,7 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         "last_error",
         "provider_id",
         "claimed_at",
+        "handed_at",
         "sent_at",
         "delivered_at",
         "created_at",
