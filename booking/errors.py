@@ -97,3 +97,20 @@ class OfferClosed(WaitingError):
 
 class RequestNotLive(WaitingError):
     """The request has left the list (booked, withdrawn, expired or removed)."""
+
+
+class CheckInRefused(BookingError):
+    """The present or absent cannot be recorded or undone now; ``reason`` says why,
+    in the agent's words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CheckInTooEarly(CheckInRefused):
+    """Present before the appointment's day, or absent before it has ended."""
+
+
+class CheckInUndoRefused(CheckInRefused):
+    """Nothing to undo: no present or absent, or recorded another day."""

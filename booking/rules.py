@@ -340,3 +340,31 @@ def list_share_indices(count: int, percent: int) -> set[int]:
     if reserved <= 0:
         return set()
     return {(i * count) // reserved for i in range(reserved)}
+
+
+class CheckInKind(StrEnum):
+    PRESENT = "present"
+    NO_SHOW = "no_show"
+
+
+def is_check_in_allowed(
+    kind: CheckInKind | str,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    tz: tzinfo,
+) -> bool:
+    """An applicant is recorded present from the appointment's day on (the
+    préfecture's time, ``tz``), and absent only once the appointment has ended."""
+    if kind == CheckInKind.NO_SHOW:
+        return now >= ends_at
+    return now.astimezone(tz).date() >= starts_at.astimezone(tz).date()
+
+
+def is_check_in_undo_allowed(
+    *, recorded_at: datetime, now: datetime, tz: tzinfo
+) -> bool:
+    """A present or absent recorded by mistake can be undone the day it was recorded
+    (the préfecture's time, ``tz``), not later."""
+    return recorded_at.astimezone(tz).date() == now.astimezone(tz).date()

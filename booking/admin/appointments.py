@@ -15,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking import selectors, services
+from booking.admin.agenda import (
+    AgendaCancelForm,
+    agenda_back,
+    agenda_row,
+    booking_for_agenda,
+)
 from booking.admin.base import (
     AuditTrailInline,
     NumeroEtrangerSearchMixin,
@@ -22,7 +28,7 @@ from booking.admin.base import (
 )
 from booking.admin.forms import CONTACT_FIELDS, BookingChangeForm
 from booking.admin.statistics import StatisticsPageMixin
-from booking.errors import BookingError
+from booking.errors import BookingError, CheckInRefused
 from booking.models import Booking, BookingEvent, OutgoingMessage
 from booking.services.csv_rows import safe_cell
 from booking.services.notices import booking_link_resend
@@ -90,12 +96,17 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
             self.admin_site.admin_view(self.agenda_view),
             name="booking_booking_agenda",
         )
+        agenda_cancel = path(
+            "agenda/annuler/<int:booking_id>/",
+            self.admin_site.admin_view(self.agenda_cancel_view),
+            name="booking_booking_agenda_cancel",
+        )
         statistics = path(
             "statistiques/",
             self.admin_site.admin_view(self.statistics_view),
             name="booking_booking_statistics",
         )
-        return [agenda, statistics, *super().get_urls()]
+        return [agenda, agenda_cancel, statistics, *super().get_urls()]
 
     def agenda_view(self, request: HttpRequest) -> HttpResponse:
         """The day's appointments of a site: check-in, no-show, cancel on behalf of
@@ -123,10 +134,13 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
             return agenda_csv(bookings, day)
         params = request.GET.copy()
         params["format"] = "csv"
+        now = timezone.now()
         context = self.page_context(
             request,
             title=_("Agenda du jour"),
             bookings=list(bookings),
+            rows=[agenda_row(booking, now=now) for booking in bookings],
+            back=request.GET.urlencode(),
             sites=selectors.site_list_active(),
             site_id=site_id,
             day=day,
@@ -143,11 +157,14 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
             booking_id = int(request.POST.get("booking", ""))
             if action in ("present", "absent"):
                 services.booking_check_in(
-                    booking_id=booking_id, by=agent, present=action == "present"
+                    booking_id=booking_id,
+                    by=agent,
+                    present=action == "present",
+                    now=timezone.now(),
                 )
-            elif action == "cancel":
-                services.booking_cancel(
-                    booking_id=booking_id, now=timezone.now(), by=agent
+            elif action == "undo":
+                services.booking_check_in_undo(
+                    booking_id=booking_id, by=agent, now=timezone.now()
                 )
             elif action == "flag":
                 services.booking_flag_numero(
@@ -183,12 +200,60 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
                 raise ValueError(action)
         except (ValueError, Booking.DoesNotExist):
             self.message_user(request, _("Action impossible."), messages.ERROR)
+        except CheckInRefused as refused:
+            self.message_user(request, refused.reason, messages.ERROR)
         except BookingError:
             self.message_user(
                 request, _("Ce rendez-vous n’est plus actif."), messages.ERROR
             )
         else:
             self.message_user(request, _("Enregistré."), messages.SUCCESS)
+
+    def agenda_cancel_view(self, request: HttpRequest, booking_id: int) -> HttpResponse:
+        """Cancels an appointment on behalf of the applicant, who is told by SMS
+        (with the agent's optional message when it fits): the page names the
+        appointment, and only its POST cancels."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        back_query, back = agenda_back(request)
+        booking = booking_for_agenda(booking_id=booking_id)
+        if booking is None or booking.status != Booking.Status.CONFIRMED:
+            self.message_user(
+                request, _("Ce rendez-vous n’est plus actif."), messages.ERROR
+            )
+            return redirect(back)
+        form = AgendaCancelForm(request.POST or None, booking=booking)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.booking_cancel(
+                    booking_id=booking.pk,
+                    now=timezone.now(),
+                    by=request.user.get_username(),
+                    message=form.cleaned_data["message"],
+                )
+            except BookingError:
+                self.message_user(
+                    request, _("Ce rendez-vous n’est plus actif."), messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Rendez-vous %(reference)s annulé ; l’usager est prévenu.")
+                    % {"reference": booking.reference},
+                    messages.SUCCESS,
+                )
+            return redirect(back)
+        context = self.page_context(
+            request,
+            title=_("Annuler ce rendez-vous ?"),
+            booking=booking,
+            form=form,
+            back=back,
+            back_query=back_query,
+        )
+        return TemplateResponse(
+            request, "admin/booking/booking/agenda_cancel.html", context
+        )
 
     @admin.action(
         description=_("Annuler les rendez-vous sélectionnés"),

@@ -6,10 +6,15 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from booking.errors import (
     AlreadyBooked,
     BookingError,
+    CheckInTooEarly,
+    CheckInUndoRefused,
     MoveLimitReached,
     NotCancellable,
     SlotFull,
@@ -22,6 +27,7 @@ from booking.models import (
     OutgoingMessage,
     Procedure,
 )
+from booking.rules import CheckInKind, is_check_in_allowed, is_check_in_undo_allowed
 from booking.selectors import free_places
 from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.history import fields_update
@@ -30,6 +36,8 @@ from booking.services.locks import slot_lock_bookable
 from booking.services.notices import booking_confirmation_notices, booking_notice
 from booking.services.offer_answers import waiting_close_for_booking
 from booking.services.offers import offers_trigger
+from booking.sms import texts
+from booking.sms.gsm7 import septets
 
 APPLICANT = "usager"
 
@@ -139,9 +147,13 @@ def _ensure_changeable(booking: Booking, *, now: datetime) -> None:
         raise TooLate(booking.reference)
 
 
-def booking_cancel(*, booking_id: int, now: datetime, by: str = APPLICANT) -> Booking:
-    """Cancels an active appointment, which frees its place at once. Raises
-    NotCancellable or TooLate (only for the applicant: agents may cancel late)."""
+def booking_cancel(
+    *, booking_id: int, now: datetime, by: str = APPLICANT, message: str = ""
+) -> Booking:
+    """Cancels an active appointment, which frees its place at once; the applicant
+    is told by SMS, with an agent's ``message`` when it fits the SMS's one segment
+    (kept in the event's detail). Raises NotCancellable or TooLate (only for the
+    applicant: agents may cancel late)."""
     with transaction.atomic():
         # The row alone: locked with its slot joined, a move committed meanwhile
         # makes PostgreSQL re-check the join against the old slot and find nothing.
@@ -152,8 +164,12 @@ def booking_cancel(*, booking_id: int, now: datetime, by: str = APPLICANT) -> Bo
             raise NotCancellable(booking.reference)
         booking.status = Booking.Status.CANCELLED
         booking.save(update_fields=["status", "updated_at"])
+        message = texts.cancellation_message(message) if by != APPLICANT else ""
         BookingEvent.objects.create(
-            booking=booking, kind=BookingEvent.Kind.CANCELLED, actor=by
+            booking=booking,
+            kind=BookingEvent.Kind.CANCELLED,
+            actor=by,
+            detail={"message": message} if message else {},
         )
         # Nothing left to bring earlier; the freed place goes to the list first.
         waiting_close_for_booking(booking=booking, now=now)
@@ -163,8 +179,20 @@ def booking_cancel(*, booking_id: int, now: datetime, by: str = APPLICANT) -> Bo
             kind=OutgoingMessage.Kind.BOOKING_CANCELLED,
             key=f"booking:{booking.pk}:cancelled",
             now=now,
+            agent_message=message,
         )
     return booking
+
+
+def cancel_message_room(booking: Booking) -> int:
+    """How long (GSM-7 septets) an agent's message to the applicant may be, added
+    to the cancellation SMS of ``booking`` (which stays one segment)."""
+    return texts.cancellation_message_room(booking=booking)
+
+
+def cancel_message_length(message: str) -> int:
+    """The agent's message's length as the cancellation SMS carries it."""
+    return septets(texts.cancellation_message(message))
 
 
 def booking_move(
@@ -220,19 +248,93 @@ def _booking_move(
     return booking
 
 
-def booking_check_in(*, booking_id: int, by: str, present: bool) -> Booking:
-    """The front desk records that the applicant came (honoured) or not (no-show).
-    Raises NotCancellable when the appointment was cancelled."""
+def booking_check_in(
+    *, booking_id: int, by: str, present: bool, now: datetime
+) -> Booking:
+    """The front desk records that the applicant came (honoured), from the
+    appointment's day (Paris) on, or did not (no-show), once it has ended. Raises
+    NotCancellable when the appointment was cancelled, CheckInTooEarly before
+    then."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise NotCancellable(booking.reference)
+        refusal = check_in_refusal(booking, present=present, now=now)
+        if refusal:
+            raise CheckInTooEarly(refusal)
         booking.status = Booking.Status.HONOURED if present else Booking.Status.NO_SHOW
         booking.save(update_fields=["status", "updated_at"])
         BookingEvent.objects.create(
             booking=booking,
             kind=BookingEvent.Kind.HONOURED if present else BookingEvent.Kind.NO_SHOW,
             actor=by,
+        )
+    return booking
+
+
+def check_in_refusal(booking: Booking, *, present: bool, now: datetime) -> str:
+    """Why ``present`` (or absent) cannot be recorded for ``booking`` now, in the
+    agent's words; "" when it can (see rules.is_check_in_allowed)."""
+    tz = timezone.get_default_timezone()
+    kind = CheckInKind.PRESENT if present else CheckInKind.NO_SHOW
+    slot = booking.slot
+    if is_check_in_allowed(
+        kind, starts_at=slot.starts_at, ends_at=slot.ends_at, now=now, tz=tz
+    ):
+        return ""
+    if present:
+        return gettext(
+            "« Présent » se saisit à partir du jour du rendez-vous (%(day)s)."
+        ) % {"day": date_format(timezone.localtime(slot.starts_at, tz), "l j F")}
+    return gettext(
+        "« Absent » se saisit une fois le rendez-vous terminé (après %(time)s)."
+    ) % {"time": timezone.localtime(slot.ends_at, tz).strftime("%H:%M")}
+
+
+CHECK_IN_KINDS = (BookingEvent.Kind.HONOURED, BookingEvent.Kind.NO_SHOW)
+
+
+def check_in_undo_refusal(booking: Booking, *, now: datetime) -> str:
+    """Why the present or absent of ``booking`` cannot be undone now, in the agent's
+    words; "" when it can: recorded the same day (Paris) as ``now``."""
+    if booking.status not in (Booking.Status.HONOURED, Booking.Status.NO_SHOW):
+        return gettext("Aucune présence ni absence à annuler.")
+    recorded = (
+        booking.events.filter(kind__in=CHECK_IN_KINDS)
+        .exclude(detail__has_key="undo")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    tz = timezone.get_default_timezone()
+    if recorded is None or not is_check_in_undo_allowed(
+        recorded_at=recorded.at, now=now, tz=tz
+    ):
+        return gettext(
+            "La saisie ne s’annule que le jour où elle a été faite ; "
+            "adressez-vous à un responsable."
+        )
+    return ""
+
+
+def booking_check_in_undo(*, booking_id: int, by: str, now: datetime) -> Booking:
+    """Puts a present or absent recorded by mistake back to confirmed, the same day
+    (Paris) it was recorded; audited as an event of the undone kind with
+    ``detail["undo"]``. Raises CheckInUndoRefused otherwise."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        refusal = check_in_undo_refusal(booking, now=now)
+        if refusal:
+            raise CheckInUndoRefused(refusal)
+        undone = booking.status
+        booking.status = Booking.Status.CONFIRMED
+        booking.save(update_fields=["status", "updated_at"])
+        # No kind of its own (a new choice needs a migration): the undone kind,
+        # marked. Statistics count statuses, not events.
+        BookingEvent.objects.create(
+            booking=booking,
+            kind=BookingEvent.Kind(undone),
+            actor=by,
+            detail={"undo": True, "status": Booking.Status.CONFIRMED},
         )
     return booking
 

@@ -171,12 +171,20 @@ def booking_manage_code_notice(*, booking_id: int, code: str, now: datetime) -> 
 
 
 def booking_notice(
-    *, booking: Booking, kind: OutgoingMessage.Kind, key: str, now: datetime
+    *,
+    booking: Booking,
+    kind: OutgoingMessage.Kind,
+    key: str,
+    now: datetime,
+    agent_message: str = "",
 ) -> None:
     """Writes one appointment SMS (inside the caller's transaction), enqueued after
     commit; a second call with the same key writes nothing; one over a cap is
-    recorded refused, and not enqueued."""
-    message = _sms_write(booking=booking, kind=kind, key=key, now=now)
+    recorded refused, and not enqueued. ``agent_message`` goes in a cancellation
+    only, when it fits its one segment."""
+    message = _sms_write(
+        booking=booking, kind=kind, key=key, now=now, agent_message=agent_message
+    )
     if message is not None and message.send_after <= now:
         enqueue_after_commit([message.pk])
 
@@ -211,12 +219,17 @@ APPOINTMENT_SMS = (
 
 
 def _sms_write(
-    *, booking: Booking, kind: OutgoingMessage.Kind, key: str, now: datetime
+    *,
+    booking: Booking,
+    kind: OutgoingMessage.Kind,
+    key: str,
+    now: datetime,
+    agent_message: str = "",
 ) -> OutgoingMessage | None:
     """The SMS's outbox row; None when there is nothing to send: the key was already
     written, or the message is recorded refused (see _sms_refusal)."""
     if kind == Kind.BOOKING_CANCELLED:
-        body = texts.booking_cancelled(booking=booking)
+        body = texts.booking_cancelled(booking=booking, message=agent_message)
     else:
         render = {
             Kind.BOOKING_CONFIRMED: texts.booking_confirmed,

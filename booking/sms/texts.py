@@ -169,13 +169,29 @@ def booking_moved(*, booking, url: str) -> str:
     return _appointment(MOVED, booking=booking, url=url)
 
 
-def booking_cancelled(*, booking) -> str:
+def booking_cancelled(*, booking, message: str = "") -> str:
+    """The cancellation, followed by the agent's ``message`` when the whole still
+    fits one segment (see cancellation_message_room); else without it."""
     with translation.override(booking.language):
-        text = _(CANCELLED) % {
-            **_when(booking.slot.starts_at),
-            "reference": booking.reference,
-        }
-    return to_gsm7(text)
+        text = to_gsm7(
+            _(CANCELLED)
+            % {**_when(booking.slot.starts_at), "reference": booking.reference}
+        )
+    extra = cancellation_message(message)
+    if extra and septets(text) + 1 + septets(extra) <= SEGMENT_SEPTETS:
+        return f"{text} {extra}"
+    return text
+
+
+def cancellation_message(message: str) -> str:
+    """The agent's message as the SMS carries it: one line, GSM-7 only."""
+    return to_gsm7(" ".join((message or "").split()))
+
+
+def cancellation_message_room(*, booking) -> int:
+    """How many septets an agent's message may have in the cancellation SMS of
+    ``booking`` (one segment in all)."""
+    return max(0, SEGMENT_SEPTETS - septets(booking_cancelled(booking=booking)) - 1)
 
 
 def booking_link_resent(*, booking, url: str) -> str:

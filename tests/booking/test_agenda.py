@@ -1,3 +1,4 @@
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,7 @@ from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from booking.models import Booking, BookingEvent, OutgoingMessage
-from tests.agents import login_agent
+from tests.agents import login_agent, login_role
 from tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,18 +60,165 @@ def test_check_in_no_show_and_flag_are_recorded(
     ) in kinds
 
 
+def cancel_url(booking) -> str:
+    return f"/admin/booking/booking/agenda/annuler/{booking.pk}/"
+
+
 def test_cancel_on_behalf_tells_the_applicant_by_sms(admin_client, today_booking):
+    page = admin_client.get(cancel_url(today_booking), {"back": "day=2026-11-30"})
+    html = page.content.decode()
+    # The confirmation names the appointment; a GET cancels nothing.
+    assert today_booking.reference in html and "Diallo Awa" in html
+    assert 'name="back" value="day=2026-11-30"' in html  # the filters, kept
+    assert 'href="/admin/booking/booking/agenda/?day=2026-11-30"' in html
+    today_booking.refresh_from_db()
+    assert today_booking.status == Booking.Status.CONFIRMED
+    response = admin_client.post(
+        cancel_url(today_booking),
+        {"message": "Guichet fermé, reprenez RDV en ligne.", "back": "day=2026-11-30"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/booking/booking/agenda/?day=2026-11-30"
+    today_booking.refresh_from_db()
+    assert today_booking.status == Booking.Status.CANCELLED
+    assert list(today_booking.events.values_list("kind", "actor", "detail")) == [
+        (
+            BookingEvent.Kind.CANCELLED,
+            "admin",
+            {"message": "Guichet fermé, reprenez RDV en ligne."},
+        )
+    ]
+    (sms,) = today_booking.messages.all()
+    assert (sms.kind, sms.to) == (
+        OutgoingMessage.Kind.BOOKING_CANCELLED,
+        today_booking.mobile,
+    )
+    assert sms.body.endswith(" Guichet fermé, reprenez RDV en ligne.")
+    assert len(sms.body) <= 160
+
+
+def test_cancel_is_no_longer_one_click_on_the_agenda(admin_client, today_booking):
+    html = agenda(admin_client).content.decode()
+    assert 'value="cancel"' not in html
+    assert f'href="{cancel_url(today_booking)}?back=' in html
     admin_client.post(
         "/admin/booking/booking/agenda/", {"booking": today_booking.pk, "do": "cancel"}
     )
     today_booking.refresh_from_db()
-    assert today_booking.status == Booking.Status.CANCELLED
-    assert list(today_booking.events.values_list("kind", "actor")) == [
-        (BookingEvent.Kind.CANCELLED, "admin")
+    assert today_booking.status == Booking.Status.CONFIRMED
+    assert not today_booking.messages.exists()
+
+
+def test_a_message_too_long_for_the_sms_is_refused_not_cut(admin_client, today_booking):
+    response = admin_client.post(cancel_url(today_booking), {"message": "x" * 120})
+    assert response.status_code == 200
+    assert "Message trop long" in response.content.decode()
+    today_booking.refresh_from_db()
+    assert today_booking.status == Booking.Status.CONFIRMED
+    assert not today_booking.messages.exists()
+
+
+def test_cancel_confirmation_of_an_inactive_or_unknown_appointment(
+    admin_client, today_booking
+):
+    Booking.objects.filter(pk=today_booking.pk).update(status=Booking.Status.HONOURED)
+    response = admin_client.post(cancel_url(today_booking), {})
+    assert response.status_code == 302
+    today_booking.refresh_from_db()
+    assert today_booking.status == Booking.Status.HONOURED
+    assert (
+        admin_client.get("/admin/booking/booking/agenda/annuler/999999999/").status_code
+        == 302
+    )
+    # "back" never leads elsewhere
+    response = admin_client.get(
+        cancel_url(today_booking), {"back": "https://evil.example/"}
+    )
+    assert response["Location"] == "/admin/booking/booking/agenda/"
+
+
+def button(html: str, value: str, booking) -> str:
+    """The <button> of that action in the booking's row."""
+    row = html.split(f'name="booking" value="{booking.pk}"', 1)[1]
+    start = row.index(f'value="{value}"')
+    return row[row.rindex("<button", 0, start) : row.index(">", start) + 1]
+
+
+def test_tomorrows_appointment_cannot_be_checked_in_today(admin_client):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    start = timezone.make_aware(datetime.combine(tomorrow, time(9, 0)))
+    booking = BookingFactory(slot=SlotFactory(starts_at=start))
+    html = agenda(admin_client, day=tomorrow.isoformat()).content.decode()
+    assert "disabled" in button(html, "present", booking)
+    assert "disabled" in button(html, "absent", booking)
+    assert "se saisit à partir du jour du rendez-vous" in html
+    response = admin_client.post(
+        "/admin/booking/booking/agenda/",
+        {"booking": booking.pk, "do": "present"},
+        follow=True,
+    )
+    assert "se saisit à partir du jour du rendez-vous" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    admin_client.post(
+        "/admin/booking/booking/agenda/", {"booking": booking.pk, "do": "absent"}
+    )
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+
+
+def test_today_present_yes_absent_only_once_ended(admin_client, today_booking):
+    html = agenda(admin_client).content.decode()
+    assert "disabled" not in button(html, "present", today_booking)
+    if timezone.now() < today_booking.slot.ends_at:  # 23:30 today
+        assert "disabled" in button(html, "absent", today_booking)
+        assert "une fois le rendez-vous terminé (après 23:30)" in html
+    past = BookingFactory(
+        slot=SlotFactory(starts_at=timezone.now() - timedelta(days=1))
+    )
+    day = timezone.localdate(past.slot.starts_at).isoformat()
+    html = agenda(admin_client, day=day).content.decode()
+    assert "disabled" not in button(html, "present", past)
+    assert "disabled" not in button(html, "absent", past)
+
+
+def test_undo_a_check_in_recorded_today(admin_client, today_booking):
+    url = "/admin/booking/booking/agenda/"
+    admin_client.post(url, {"booking": today_booking.pk, "do": "present"})
+    html = agenda(admin_client).content.decode()
+    assert "disabled" not in button(html, "undo", today_booking)
+    assert "Annuler la saisie" in html
+    admin_client.post(url, {"booking": today_booking.pk, "do": "undo"})
+    today_booking.refresh_from_db()
+    assert today_booking.status == Booking.Status.CONFIRMED
+    assert list(
+        today_booking.events.order_by("pk").values_list("kind", "actor", "detail")
+    ) == [
+        ("honoured", "admin", {}),
+        ("honoured", "admin", {"undo": True, "status": "confirmed"}),
     ]
-    assert list(today_booking.messages.values_list("kind", "to")) == [
-        (OutgoingMessage.Kind.BOOKING_CANCELLED, today_booking.mobile)
-    ]
+
+
+def test_undo_disabled_for_an_entry_of_another_day(admin_client, today_booking):
+    url = "/admin/booking/booking/agenda/"
+    admin_client.post(url, {"booking": today_booking.pk, "do": "present"})
+    today_booking.events.update(at=timezone.now() - timedelta(days=2))
+    html = agenda(admin_client).content.decode()
+    assert "disabled" in button(html, "undo", today_booking)
+    assert "le jour où elle a été faite" in html
+    admin_client.post(url, {"booking": today_booking.pk, "do": "undo"})
+    today_booking.refresh_from_db()
+    assert today_booking.status == Booking.Status.HONOURED
+
+
+def test_instruction_cannot_open_the_cancel_confirmation(
+    client, django_user_model, today_booking
+):
+    login_role(client, "instruction")
+    assert client.get(cancel_url(today_booking)).status_code == 403
+    assert client.post(cancel_url(today_booking), {}).status_code == 403
+    html = agenda(client).content.decode()
+    assert "Annuler (prévient" not in html and "Annuler la saisie" not in html
 
 
 def test_csv_export(admin_client, today_booking):

@@ -1,0 +1,86 @@
+"""The day agenda on a counter tablet (375 px wide): every action within the
+viewport, the cancellation through its confirmation page."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from booking.models import Booking
+from tests.agents import login_agent
+from tests.e2e.conftest import assert_no_serious_axe_violations
+from tests.factories import BookingFactory, SlotFactory
+
+pytestmark = pytest.mark.browser
+
+TABLET = {"width": 375, "height": 812}
+
+
+def log_in_as_agent(page, live_server, django_user_model):
+    """The agent's session, opened (password and second factor) by Django's test
+    client, handed to the browser."""
+    user = django_user_model.objects.create_user(
+        "accueil", password="x" * 16, is_staff=True, is_superuser=True
+    )
+    client = login_agent(Client(), user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def assert_within_viewport(page, selector: str) -> int:
+    boxes = page.eval_on_selector_all(
+        selector,
+        """els => els.filter(e => e.offsetParent !== null).map(e => {
+            const r = e.getBoundingClientRect();
+            return [e.textContent.trim(), r.left, r.right];
+        })""",
+    )
+    outside = [box for box in boxes if box[1] < 0 or box[2] > TABLET["width"]]
+    assert not outside, f"outside the {TABLET['width']} px viewport: {outside}"
+    return len(boxes)
+
+
+def test_agenda_actions_within_375_px_and_cancel_confirmed(
+    page, live_server, django_user_model
+):
+    now = timezone.localtime()
+    ended = BookingFactory(
+        slot=SlotFactory(starts_at=now.replace(hour=0, minute=0) - timedelta(hours=1)),
+        last_name="Nguyen-Vasquez de la Fontaine",
+    )
+    day = timezone.localdate(ended.slot.starts_at).isoformat()
+    log_in_as_agent(page, live_server, django_user_model)
+    page.set_viewport_size(TABLET)
+
+    page.goto(f"/admin/booking/booking/agenda/?day={day}")
+    expect(page.get_by_role("button", name="Présent")).to_be_visible()
+    assert (
+        assert_within_viewport(page, ".agenda-actions button, .agenda-actions a") >= 5
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= TABLET["width"], f"the agenda is {width} px wide at 375 px"
+    assert_no_serious_axe_violations(page)
+
+    page.get_by_role("link", name="Annuler (prévient l’usager)").click()
+    expect(page.locator("#content-main")).to_contain_text(ended.reference)
+    assert assert_within_viewport(page, ".agenda-cancel button, .agenda-cancel a") == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    assert_no_serious_axe_violations(page)
+    page.get_by_label("Message à l’usager (facultatif)").fill("Guichet fermé.")
+    page.get_by_role("button", name="Oui, annuler le rendez-vous").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("annulé")
+    assert page.url.endswith(f"/admin/booking/booking/agenda/?day={day}")
+    ended.refresh_from_db()
+    assert ended.status == Booking.Status.CANCELLED
+    assert ended.messages.get().body.endswith(" Guichet fermé.")
