@@ -30,9 +30,14 @@ run: export DEBUG ?= true
 # A laptop demo shows the SMS at any hour: no quiet hours (equal bounds).
 run: export SMS_QUIET_FROM ?= 00:00
 run: export SMS_QUIET_UNTIL ?= 00:00
+# The beat schedule's jobs (reminders, slots, sweeps) run beside the server, in a
+# process of their own (manage.py run_scheduler), stopped with it.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py run_scheduler --run-now & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) $(AXE)

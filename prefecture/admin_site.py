@@ -109,6 +109,17 @@ class AgentAdminSite(admin.AdminSite):
         context["agent_pages"] = self.allowed_pages(request)
         return context
 
+    def login_step_context(self, request: HttpRequest) -> dict:
+        """The context of the pages around the login (second factor, enrolment,
+        lockout): the login page's look, without the admin's menu. An agent past the
+        password only is not let in yet: no list of sections, no recent actions."""
+        return {
+            **self.each_context(request),
+            "is_nav_sidebar_enabled": False,
+            "available_apps": [],
+            "log_entries": None,
+        }
+
     def allowed_pages(self, request: HttpRequest) -> set[str]:
         """URL names of the custom pages (agenda, desk, imports...) this agent may
         open, asked of the ModelAdmins that serve them: the home page and the change
@@ -184,7 +195,7 @@ class AgentAdminSite(admin.AdminSite):
 
     def _code_page(self, request: HttpRequest, form, **context) -> TemplateResponse:
         """The page asking for the app's 6-digit code (``enrolling``: with its QR)."""
-        context = {**self.each_context(request), "form": form, **context}
+        context = {**self.login_step_context(request), "form": form, **context}
         context.setdefault("enrolling", False)
         return TemplateResponse(request, "admin/second_factor.html", context)
 
@@ -258,7 +269,7 @@ class AgentAdminSite(admin.AdminSite):
             logger.warning("TOTP enrolment code refused for %s", user.get_username())
             form.add_error("enrolment_code", ENROLMENT_CODE_REFUSED)
         context = {
-            **self.each_context(request),
+            **self.login_step_context(request),
             "title": _("Double authentification à mettre en place"),
             "form": form,
             "enrolment_hours": settings.AGENT_TOTP_ENROLMENT_HOURS,
@@ -276,7 +287,7 @@ def lockout_response(
     from django.contrib.admin import site
 
     context = {
-        **site.each_context(request),
+        **cast(AgentAdminSite, site).login_step_context(request),
         "title": _("Connexion bloquée"),
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": settings.AGENT_LOCKOUT_MINUTES,
