@@ -1,7 +1,7 @@
 """What every desk of the admin shares: the read-only audit trail, the search by
 numéro étranger, and the custom pages' context and permission hook."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import admin
@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from booking import rules
 from booking.models import Booking, Slot
@@ -173,7 +174,43 @@ class AgentPagesMixin:
         return request.user.has_perm(f"{self.model._meta.app_label}.{codename}")
 
 
-class ServiceHistoryAdmin(SimpleHistoryAdmin):
+def value_words(field: Any, value: Any) -> str:
+    """A field's value as an agent reads it: a choice's label, yes or no, a moment in
+    Paris time, a date as the admin writes it, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return gettext("oui") if value else gettext("non")
+    if isinstance(value, datetime):
+        return moment_words(value)
+    if isinstance(value, date):
+        return formats.date_format(value, "DATE_FORMAT")
+    return str(value)
+
+
+class WordedHistoryContext(HistoricalRecordContextHelper):
+    """A history's changes in words (labels, Paris times), not stored codes
+    ("confirmed → no_show", "False → True")."""
+
+    def prepare_delta_change_value(self, change, value) -> Any:
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_many:
+            return super().prepare_delta_change_value(change, value)
+        return value_words(field, value)
+
+
+class WordedHistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's history page, in the agent's words and language."""
+
+    object_history_list_template = "admin/history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return WordedHistoryContext(self.model, historical_record)
+
+
+class ServiceHistoryAdmin(WordedHistoryAdmin):
     """A model whose statuses and flags are written by services, with their audit
     events: its history (django-simple-history) is read, never reverted, since a
     revert saves an old version whole (status included) behind the services' back."""

@@ -36,6 +36,7 @@ class CardEventInline(AuditTrailInline):
 
 class CardMessageInline(admin.TabularInline):
     model = OutgoingMessage
+    template = AuditTrailInline.template  # no row headed by the internal key
     fk_name = "card"
     extra = 0
     can_delete = False

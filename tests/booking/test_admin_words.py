@@ -220,3 +220,38 @@ def test_the_desk_hint_says_what_the_search_accepts(admin_client):
     ):
         found = admin_client.get("/admin/booking/card/remise/", {"q": query})
         assert card.numero_etranger in found.content.decode()
+
+
+def test_a_booking_history_page_says_statuses_and_flags_in_words(admin_client):
+    booking = BookingFactory(
+        slot=SlotFactory(starts_at=datetime(2027, 1, 12, 9, 0, tzinfo=PARIS))
+    )
+    services.booking_check_in(booking_id=booking.pk, by="accueil", present=False)
+    services.booking_flag_numero(booking_id=booking.pk, by="accueil", note="un tiers")
+    url = f"/admin/booking/booking/{booking.pk}/history/"
+    page = admin_client.get(url).content.decode()
+    assert "confirmé&nbsp;&rarr;&nbsp;absent" in page
+    assert "non&nbsp;&rarr;&nbsp;oui" in page
+    assert "Modifications" in page
+    for raw in ("no_show", "False", "True", "None", "Changes"):
+        assert raw not in page, raw
+    english_page = english(admin_client).get(url).content.decode()
+    assert "confirmed&nbsp;&rarr;&nbsp;no-show" in english_page
+
+
+def test_a_card_page_heads_no_row_with_an_internal_key(admin_client):
+    card = ready_card()
+    page = admin_client.get(f"/admin/booking/card/{card.pk}/change/").content.decode()
+    key = OutgoingMessage.objects.get(card=card).idempotency_key
+    assert key not in page
+    assert f"{card.pk} ready" not in page
+
+
+def test_the_reference_histories_are_in_words_too(admin_client):
+    site = SiteFactory(name="Orléans")
+    site.is_active = False
+    site.save()
+    page = admin_client.get(f"/admin/booking/site/{site.pk}/history/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Modifications" in html and "oui&nbsp;&rarr;&nbsp;non" in html
