@@ -307,7 +307,7 @@ def agenda_csv(bookings, day: date) -> HttpResponse:
             booking.reference,
             booking.last_name,
             booking.first_name,
-            booking.status,
+            booking.get_status_display(),  # the label, in the agent's language
         ]
         writer.writerow([safe_cell(cell) for cell in cells])
     return response

@@ -1,6 +1,7 @@
 """What every desk of the admin shares: the read-only audit trail, the search by
 numéro étranger, and the custom pages' context and permission hook."""
 
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import admin
@@ -8,18 +9,102 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import formats, timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from booking import rules
+from booking.models import Booking, Slot
+
+
+def moment_words(moment: datetime | None) -> str:
+    """A moment in the préfecture's time (Europe/Paris), as the admin writes dates."""
+    if moment is None:
+        return "—"
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    return formats.date_format(local, "DATETIME_FORMAT")
+
+
+def _slot_words(slot_id: Any) -> str:
+    slot = (
+        Slot.objects.select_related("site").filter(pk=slot_id).first()
+        if isinstance(slot_id, int) and not isinstance(slot_id, bool)
+        else None
+    )
+    if slot is None:
+        return gettext("créneau supprimé")
+    return f"{slot.site.name}, {moment_words(slot.starts_at)}"
+
+
+def _booking_words(booking_id: Any) -> str:
+    reference = (
+        Booking.objects.filter(pk=booking_id)
+        .values_list("reference", flat=True)
+        .first()
+        if isinstance(booking_id, int) and not isinstance(booking_id, bool)
+        else None
+    )
+    return reference or gettext("rendez-vous supprimé")
+
+
+def detail_words(detail: Any) -> str:
+    """An audit event's detail in words for agents (never the raw JSON): the slots
+    named by their place and Paris time, the booking by its reference, the note, the
+    motive and the rules set aside."""
+    if not isinstance(detail, dict) or not detail:
+        return "—"
+    parts: list[str] = []
+    if "from" in detail or "to" in detail:
+        parts.append(
+            gettext("de %(before)s à %(after)s")
+            % {
+                "before": _slot_words(detail.get("from")),
+                "after": _slot_words(detail.get("to")),
+            }
+        )
+    if "slot" in detail:
+        parts.append(
+            gettext("créneau : %(slot)s") % {"slot": _slot_words(detail["slot"])}
+        )
+    if "booking" in detail:
+        parts.append(
+            gettext("rendez-vous : %(reference)s")
+            % {"reference": _booking_words(detail["booking"])}
+        )
+    if "offer" in detail:
+        parts.append(gettext("proposition n° %(number)s") % {"number": detail["offer"]})
+    if detail.get("note"):
+        parts.append(gettext("note : %(note)s") % {"note": detail["note"]})
+    if detail.get("reason"):
+        parts.append(gettext("motif : %(reason)s") % {"reason": detail["reason"]})
+    if detail.get("refusals"):
+        refusals = detail["refusals"]
+        listed = (
+            "; ".join(str(item) for item in refusals)
+            if isinstance(refusals, list)
+            else str(refusals)
+        )
+        parts.append(gettext("règles levées : %(rules)s") % {"rules": listed})
+    return " ; ".join(str(part) for part in parts) or "—"
 
 
 class AuditTrailInline(admin.TabularInline):
-    """An audit trail: read, never written by hand."""
+    """An audit trail: read, never written by hand, and in words: the event's label,
+    the moment in Paris time, the detail worded (never raw JSON), no row headed by
+    the event's internal name."""
 
+    template = "admin/edit_inline/audit_tabular.html"
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "kind", "actor", "detail"]
+    fields = ["at", "kind", "actor", "what"]
+    readonly_fields = ["at", "kind", "actor", "what"]
+
+    @admin.display(description=_("détail"))
+    def what(self, event) -> str:
+        return detail_words(event.detail)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -89,7 +174,43 @@ class AgentPagesMixin:
         return request.user.has_perm(f"{self.model._meta.app_label}.{codename}")
 
 
-class ServiceHistoryAdmin(SimpleHistoryAdmin):
+def value_words(field: Any, value: Any) -> str:
+    """A field's value as an agent reads it: a choice's label, yes or no, a moment in
+    Paris time, a date as the admin writes it, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return gettext("oui") if value else gettext("non")
+    if isinstance(value, datetime):
+        return moment_words(value)
+    if isinstance(value, date):
+        return formats.date_format(value, "DATE_FORMAT")
+    return str(value)
+
+
+class WordedHistoryContext(HistoricalRecordContextHelper):
+    """A history's changes in words (labels, Paris times), not stored codes
+    ("confirmed → no_show", "False → True")."""
+
+    def prepare_delta_change_value(self, change, value) -> Any:
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_many:
+            return super().prepare_delta_change_value(change, value)
+        return value_words(field, value)
+
+
+class WordedHistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's history page, in the agent's words and language."""
+
+    object_history_list_template = "admin/history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return WordedHistoryContext(self.model, historical_record)
+
+
+class ServiceHistoryAdmin(WordedHistoryAdmin):
     """A model whose statuses and flags are written by services, with their audit
     events: its history (django-simple-history) is read, never reverted, since a
     revert saves an old version whole (status included) behind the services' back."""

@@ -36,6 +36,7 @@ class CardEventInline(AuditTrailInline):
 
 class CardMessageInline(admin.TabularInline):
     model = OutgoingMessage
+    template = AuditTrailInline.template  # no row headed by the internal key
     fk_name = "card"
     extra = 0
     can_delete = False
@@ -169,13 +170,20 @@ class CardAdmin(NumeroEtrangerSearchMixin, AgentPagesMixin, ServiceHistoryAdmin)
         query = raw.replace("\x00", "").strip()[:80]  # PostgreSQL refuses NUL
         if request.method == "POST":
             override = "override" in request.POST and can_override
+            reason = request.POST.get("reason", "").replace("\x00", "").strip()
             try:
                 card_id = int(request.POST.get("card", ""))
+                if override and not reason:
+                    # A dérogation is its written motive: say so, not the rules it
+                    # would have set aside.
+                    raise HandoverRefused(
+                        str(_("motif obligatoire pour une dérogation"))
+                    )
                 services.card_hand_over(
                     card_id=card_id,
                     by=request.user.get_username(),
                     now=timezone.now(),
-                    override_reason=request.POST.get("reason", "") if override else "",
+                    override_reason=reason if override else "",
                 )
             except (ValueError, Card.DoesNotExist):
                 self.message_user(request, _("Titre introuvable."), messages.ERROR)

@@ -11,10 +11,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from booking import selectors, services
-from booking.admin.base import AgentPagesMixin
+from booking.admin.base import AgentPagesMixin, WordedHistoryAdmin
 from booking.admin.forms import CsvUploadForm, SiteForm
 from booking.models import (
     ClosureDay,
@@ -30,7 +29,7 @@ from booking.services.register import titles_import
 
 
 @admin.register(Site)
-class SiteAdmin(SimpleHistoryAdmin):
+class SiteAdmin(WordedHistoryAdmin):
     form = SiteForm
     list_display = ["name", "position", "is_active"]
     list_editable = ["position", "is_active"]
@@ -116,7 +115,7 @@ class ProcedureForm(forms.ModelForm):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(SimpleHistoryAdmin):
+class ProcedureAdmin(WordedHistoryAdmin):
     form = ProcedureForm
     list_display = [
         "name_fr",
@@ -161,7 +160,7 @@ class ProcedureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OpeningSchedule)
-class OpeningScheduleAdmin(SimpleHistoryAdmin):
+class OpeningScheduleAdmin(WordedHistoryAdmin):
     list_display = [
         "site",
         "procedure",
@@ -217,7 +216,7 @@ class SlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClosureDay)
-class ClosureDayAdmin(SimpleHistoryAdmin):
+class ClosureDayAdmin(WordedHistoryAdmin):
     """A closure hides the slots it covers at once; the appointments already on them
     are shown to the agent right after saving, to keep or to cancel (never without
     the agent's decision)."""

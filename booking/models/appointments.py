@@ -4,6 +4,7 @@ import secrets
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -197,7 +198,9 @@ class Slot(models.Model):
         indexes = [models.Index(fields=["procedure", "starts_at"])]
 
     def __str__(self) -> str:
-        return f"{self.procedure} — {self.starts_at:%Y-%m-%d %H:%M}"
+        # Read by agents (lists, selects, history): the préfecture's time, never UTC.
+        local = timezone.localtime(self.starts_at, timezone.get_default_timezone())
+        return f"{self.procedure} — {local:%d/%m/%Y %H:%M}"
 
 
 class TitleRecord(models.Model):

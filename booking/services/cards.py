@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from booking import rules
 from booking.errors import HandoverRefused
@@ -217,6 +218,32 @@ class BatchReport:
     def summary(self) -> str:
         return (
             f"ready {self.ready}, already {self.already}, rejected {len(self.rejected)}"
+        )
+
+    def words(self) -> str:
+        """The summary for agents, in their language (the admin's delivery page);
+        ``summary`` stays the command's CONTRACT output."""
+        return ", ".join(
+            [
+                ngettext(
+                    "%(count)d titre marqué disponible (SMS programmé)",
+                    "%(count)d titres marqués disponibles (SMS programmés)",
+                    self.ready,
+                )
+                % {"count": self.ready},
+                ngettext(
+                    "%(count)d déjà disponible ou remis (aucun SMS)",
+                    "%(count)d déjà disponibles ou remis (aucun SMS)",
+                    self.already,
+                )
+                % {"count": self.already},
+                ngettext(
+                    "%(count)d ligne refusée",
+                    "%(count)d lignes refusées",
+                    len(self.rejected),
+                )
+                % {"count": len(self.rejected)},
+            ]
         )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from booking import rules
 from booking.models import TitleRecord
@@ -33,6 +34,30 @@ class ImportReport:
         return (
             f"imported {self.imported}, updated {self.updated}, "
             f"rejected {len(self.rejected)}"
+        )
+
+    def words(self) -> str:
+        """The summary for agents, in their language (the admin's import page);
+        ``summary`` stays the command's CONTRACT output."""
+        return ", ".join(
+            [
+                ngettext(
+                    "%(count)d titre importé",
+                    "%(count)d titres importés",
+                    self.imported,
+                )
+                % {"count": self.imported},
+                ngettext("%(count)d mis à jour", "%(count)d mis à jour", self.updated)
+                % {"count": self.updated},
+                ngettext("%(count)d inchangé", "%(count)d inchangés", self.unchanged)
+                % {"count": self.unchanged},
+                ngettext(
+                    "%(count)d ligne refusée",
+                    "%(count)d lignes refusées",
+                    len(self.rejected),
+                )
+                % {"count": len(self.rejected)},
+            ]
         )
 
 

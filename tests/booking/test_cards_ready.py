@@ -67,7 +67,7 @@ def test_the_same_upload_in_the_admin(admin_client):
     page = admin_client.post(
         "/admin/booking/card/livraison/", {"file": upload}
     ).content.decode()
-    assert "ready 1, already 0, rejected 1" in page and "Ligne 3" in page
+    assert "1 titre marqué disponible (SMS programmé)" in page and "Ligne 3" in page
     assert OutgoingMessage.objects.count() == 1
 
 
