@@ -52,6 +52,19 @@ class Applicant:
     language: str = "fr"
     for_relative: bool = False
 
+    @classmethod
+    def of(cls, booking: Booking) -> "Applicant":
+        """The holder of an appointment, as a new request of theirs names them."""
+        return cls(
+            numero_etranger=booking.numero_etranger,
+            last_name=booking.last_name,
+            first_name=booking.first_name,
+            mobile=booking.mobile,
+            email=booking.email,
+            language=booking.language,
+            for_relative=booking.for_relative,
+        )
+
 
 def booking_create(
     *,

@@ -6,6 +6,8 @@ agent wishes, put each person first on the waiting list for a new place)."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
+
 from booking.errors import BookingError
 from booking.models import Booking, ClosureDay, WaitingRequest
 from booking.services.bookings import Applicant, booking_cancel
@@ -66,17 +68,9 @@ def _offer_new_place(
     try:
         request = waiting_join(
             procedure=booking.procedure,
-            applicant=Applicant(
-                numero_etranger=booking.numero_etranger,
-                last_name=booking.last_name,
-                first_name=booking.first_name,
-                mobile=booking.mobile,
-                email=booking.email,
-                language=booking.language,
-                for_relative=booking.for_relative,
-            ),
+            applicant=Applicant.of(booking),
             title_valid_until=title_valid_until_for(booking.numero_etranger)
-            or booking.slot.starts_at.date(),
+            or timezone.localtime(booking.slot.starts_at).date(),
             site_ids=[closure.site_id],
             unavailable=0,
             now=now,

@@ -310,15 +310,7 @@ def earlier(request: HttpRequest, token: str) -> HttpResponse:
         try:
             joined = services.waiting_join(
                 procedure=booking.procedure,
-                applicant=services.Applicant(
-                    numero_etranger=booking.numero_etranger,
-                    last_name=booking.last_name,
-                    first_name=booking.first_name,
-                    mobile=booking.mobile,
-                    email=booking.email,
-                    language=booking.language,
-                    for_relative=booking.for_relative,
-                ),
+                applicant=services.Applicant.of(booking),
                 title_valid_until=title_valid_until_for(booking.numero_etranger)
                 or timezone.localtime(booking.slot.starts_at).date(),
                 site_ids=form.cleaned_data["sites"],
