@@ -52,7 +52,7 @@ def test_the_register_import_page_gives_its_result_in_french(admin_client):
         "/admin/booking/titlerecord/importer/",
         {"file": SimpleUploadedFile("registre.csv", data)},
     ).content.decode()
-    assert "2 titres importés, 0 mis à jour, 0 inchangés, 2 lignes refusées" in page
+    assert "2 titres importés, 0 mis à jour, 0 inchangé, 2 lignes refusées" in page
     assert "imported" not in page and "rejected" not in page
 
 
@@ -69,7 +69,8 @@ def test_the_delivery_page_gives_its_result_in_french(admin_client):
         {"file": SimpleUploadedFile("livraison.csv", data)},
     ).content.decode()
     assert "2 titres marqués disponibles (SMS programmés)" in page
-    assert "0 déjà disponibles ou remis (aucun SMS)" in page
+    # French counts 0 in the singular (the catalogue's plural rule: n > 1).
+    assert "0 déjà disponible ou remis (aucun SMS)" in page
     assert "1 ligne refusée" in page
     assert "ready 2" not in page and "rejected" not in page
 
@@ -81,7 +82,7 @@ def test_the_commands_keep_the_contract_summary():
     assert batch.summary() == "ready 3, already 0, rejected 1"
     assert batch.words() == (
         "3 titres marqués disponibles (SMS programmés), "
-        "0 déjà disponibles ou remis (aucun SMS), 1 ligne refusée"
+        "0 déjà disponible ou remis (aucun SMS), 1 ligne refusée"
     )
 
 
@@ -226,7 +227,12 @@ def test_a_booking_history_page_says_statuses_and_flags_in_words(admin_client):
     booking = BookingFactory(
         slot=SlotFactory(starts_at=datetime(2027, 1, 12, 9, 0, tzinfo=PARIS))
     )
-    services.booking_check_in(booking_id=booking.pk, by="accueil", present=False)
+    services.booking_check_in(
+        booking_id=booking.pk,
+        by="accueil",
+        present=False,
+        now=datetime(2027, 1, 12, 10, 0, tzinfo=PARIS),  # after it ended
+    )
     services.booking_flag_numero(booking_id=booking.pk, by="accueil", note="un tiers")
     url = f"/admin/booking/booking/{booking.pk}/history/"
     page = admin_client.get(url).content.decode()
