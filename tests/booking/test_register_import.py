@@ -122,7 +122,7 @@ def test_the_same_import_in_the_admin(admin_client):
     )
     page = admin_client.post("/admin/booking/titlerecord/importer/", {"file": upload})
     html = page.content.decode()
-    assert "2 titres importés, 0 mis à jour, 0 inchangés, 1 ligne refusée" in html
+    assert "2 titres importés, 0 mis à jour, 0 inchangé, 1 ligne refusée" in html
     assert "Ligne 4" in html
 
 
