@@ -27,7 +27,7 @@ from booking.models import (
     OutgoingMessage,
 )
 from booking.services.cards import cards_ready_from_csv
-from booking.services.csv_rows import CsvFileError
+from booking.services.csv_rows import CsvFileError, csv_decode
 
 
 class CardEventInline(AuditTrailInline):
@@ -148,13 +148,16 @@ class CardAdmin(NumeroEtrangerSearchMixin, AgentPagesMixin, ServiceHistoryAdmin)
         report = None
         if request.method == "POST" and form.is_valid():
             try:
+                data = form.cleaned_data["file"].read()
                 report = cards_ready_from_csv(
-                    data=form.cleaned_data["file"].read(),
+                    data=data,
                     by=request.user.get_username(),
                     now=timezone.now(),
                 )
             except CsvFileError as error:
                 form.add_error("file", str(error))
+            else:
+                messages.info(request, csv_decode(data)[1].words())
         context = self.page_context(
             request, title=_("Liste de livraison"), form=form, report=report
         )

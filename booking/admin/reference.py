@@ -24,7 +24,7 @@ from booking.models import (
     TitleRecord,
     WaitingMode,
 )
-from booking.services.csv_rows import CsvFileError
+from booking.services.csv_rows import CsvFileError, csv_decode
 from booking.services.register import titles_import
 
 
@@ -351,9 +351,12 @@ class TitleRecordAdmin(AgentPagesMixin, admin.ModelAdmin):
         report = None
         if request.method == "POST" and form.is_valid():
             try:
-                report = titles_import(data=form.cleaned_data["file"].read())
+                data = form.cleaned_data["file"].read()
+                report = titles_import(data=data)
             except CsvFileError as error:
                 form.add_error("file", str(error))
+            else:
+                messages.info(request, csv_decode(data)[1].words())
         context = self.page_context(
             request, title=_("Importer le registre"), form=form, report=report
         )

@@ -9,6 +9,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -115,19 +116,55 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+@dataclass(frozen=True)
+class CsvFormat:
+    """How a file agents upload was written: French Excel saves "CSV" with
+    semicolons and in Windows-1252; its "CSV UTF-8" with semicolons too."""
+
+    encoding: str  # "UTF-8" or "Windows-1252"
+    delimiter: str  # "," or ";"
+
+    def words(self) -> str:
+        return _(
+            "Fichier lu en %(encoding)s, colonnes séparées par « %(delimiter)s »."
+        ) % {
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+        }
+
+
+def csv_decode(data: bytes) -> tuple[str, CsvFormat]:
+    """The file's text and format: UTF-8 (with or without its mark), else
+    Windows-1252; the separator is the one its header line uses most (comma or
+    semicolon). Raises CsvFileError when it is neither encoding."""
+    try:
+        text, encoding = data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError:
+            raise CsvFileError(
+                _(
+                    "Le fichier n’est ni en UTF-8 ni en Windows-1252 : enregistrez-le "
+                    "en « CSV UTF-8 »."
+                )
+            ) from None
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    return text, CsvFormat(encoding, delimiter)
+
+
 def csv_rows(
     data: bytes, *, required: list[str], columns: list[str]
 ) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each data row; raises CsvFileError when the file is not
-    UTF-8, lacks a required column or is not CSV. A row with more cells than columns
-    comes with the key None."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CsvFileError(
-            _("Le fichier n’est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 ».")
-        ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    """(line number, row) for each data row, whatever the file's encoding (UTF-8 or
+    Windows-1252) and separator (comma or semicolon, see csv_decode); raises
+    CsvFileError when it lacks a required column or is not CSV. A row with more
+    cells than columns comes with the key None."""
+    text, file_format = csv_decode(data)
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), delimiter=file_format.delimiter
+    )
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [name for name in required if name not in header]
     if missing:

@@ -280,3 +280,19 @@ def test_a_card_recorded_by_hand_for_a_handed_over_title_is_marked_by_the_list(
     assert card.title_valid_until == date(2027, 6, 30)
     assert run(tmp_path, capsys, LINE)[0] == "ready 1, already 0, rejected 0"
     assert OutgoingMessage.objects.filter(card=card).count() == 1
+
+
+def test_a_french_excel_delivery_list_is_read_and_said(admin_client):
+    """Semicolons and Windows-1252, as French Excel saves "CSV": the accented name
+    comes through, and the page says how the file was read."""
+    SiteFactory()
+    data = (HEADER.replace(",", ";") + "208006503;Hénin;Zoé;06 12 34 56 78;\n").encode(
+        "cp1252"
+    )
+    upload = SimpleUploadedFile("livraison.csv", data)
+    page = admin_client.post(
+        "/admin/booking/card/livraison/", {"file": upload}
+    ).content.decode()
+    assert "1 titre marqué disponible (SMS programmé)" in page
+    assert "Fichier lu en Windows-1252, colonnes séparées par « ; »." in page
+    assert Card.objects.get().last_name == "Hénin"
