@@ -305,15 +305,19 @@ def title_record_get(
 
 
 def card_list_for_desk(*, query: str) -> list[Card]:
-    """Cards matching a numéro étranger (any notation) or an SMS reference, with their
-    SMS (``desk_messages``); three queries at most."""
+    """Cards matching a numéro étranger (any notation), the holder's nom (whole, any
+    case) or an SMS's provider id, with their SMS (``desk_messages``); three
+    queries at most (twenty cards at most)."""
     try:
         cards = Card.objects.filter(
             numero_etranger=rules.normalize_numero_etranger(query)
         )
     except rules.InvalidNumero:
+        by_name = Q(last_name__iexact=query.strip()) if len(query.strip()) >= 2 else Q()
         cards = Card.objects.filter(
-            Q(messages__provider_id=query) | Q(messages__idempotency_key=query)
+            Q(messages__provider_id=query)
+            | Q(messages__idempotency_key=query)
+            | (by_name or Q(pk__in=[]))
         ).distinct()
     return list(
         cards.select_related("site")

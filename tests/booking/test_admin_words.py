@@ -261,3 +261,16 @@ def test_the_reference_histories_are_in_words_too(admin_client):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Modifications" in html and "oui&nbsp;&rarr;&nbsp;non" in html
+
+
+def test_the_desk_finds_a_card_by_its_holders_nom_in_any_case(admin_client):
+    card = ready_card()
+    other = CardFactory(last_name="Martin")
+    page = admin_client.get(
+        "/admin/booking/card/remise/", {"q": f"  {card.last_name.upper()} "}
+    ).content.decode()
+    assert card.numero_etranger in page and other.numero_etranger not in page
+    assert "nom ou identifiant fournisseur du SMS" in page
+    # One letter finds nobody: the desk does not list every card.
+    one_letter = admin_client.get("/admin/booking/card/remise/", {"q": "M"})
+    assert other.numero_etranger not in one_letter.content.decode()
