@@ -326,68 +326,75 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         return _start_again(request)
     hold = selectors.hold_get(token=state.hold_token)
     form = ContactForm(request.POST or None)
-    wait = 0
-    if request.method == "POST":
-        try:  # every confirmation attempt counts, valid or not
-            confirmation_attempt_record(
-                session_key=request.session.session_key or "",
-                client_ip=client_ip(request),
-                has_proof=bool(request.POST.get("proof")),
+    if guarded_submit(request, form):
+        data = form.cleaned_data
+        applicant = services.Applicant(
+            numero_etranger=state.numero_etranger,
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            mobile=data["mobile"],
+            email=data["email"],
+            language=(get_language() or "fr")[:2],
+            for_relative=state.for_relative,
+        )
+        try:
+            booking = services.booking_create(
+                slot_id=slot.pk,
+                procedure=procedure,
+                applicant=applicant,
+                hold_token=state.hold_token,
+                now=timezone.now(),
             )
-        except TooManyAttempts as refused:
-            wait = refused.wait_seconds
-    if wait:
-        form.is_valid()
-        form.add_error(None, too_many_attempts(wait))
-    elif request.method == "POST" and form.is_valid():
-        if settings.ANTIBOT and form.cleaned_data["website"]:
-            form.add_error(None, _("Votre demande n’a pas pu être traitée. Réessayez."))
-        else:
-            data = form.cleaned_data
-            applicant = services.Applicant(
-                numero_etranger=state.numero_etranger,
-                last_name=data["last_name"],
-                first_name=data["first_name"],
-                mobile=data["mobile"],
-                email=data["email"],
-                language=(get_language() or "fr")[:2],
-                for_relative=state.for_relative,
+        except (SlotFull, SlotNotBookable):
+            messages.error(
+                request,
+                _(
+                    "Ce créneau vient d’être pris : le délai de réservation était "
+                    "dépassé. Choisissez-en un autre ; vos coordonnées ne sont pas "
+                    "perdues si vous revenez."
+                ),
             )
-            try:
-                booking = services.booking_create(
-                    slot_id=slot.pk,
-                    procedure=procedure,
-                    applicant=applicant,
-                    hold_token=state.hold_token,
-                    now=timezone.now(),
-                )
-            except (SlotFull, SlotNotBookable):
-                messages.error(
-                    request,
-                    _(
-                        "Ce créneau vient d’être pris : le délai de réservation était "
-                        "dépassé. Choisissez-en un autre ; vos coordonnées ne sont pas "
-                        "perdues si vous revenez."
-                    ),
-                )
-                # The service released the hold: the race is lost.
-                flow.save(request, state.with_changes(hold_token="", slot_id=0))
-                return redirect("booking:slots")
-            except AlreadyBooked as already:
-                existing = selectors.booking_get_by_reference(
-                    reference=already.reference
-                )
-                if existing is None:  # cancelled in between: start again
-                    return _start_again(request)
-                return _already_booked(request, existing)
-            flow.clear(request)
-            request.session["booked"] = booking.reference
-            return redirect("booking:done")
+            # The service released the hold: the race is lost.
+            flow.save(request, state.with_changes(hold_token="", slot_id=0))
+            return redirect("booking:slots")
+        except AlreadyBooked as already:
+            existing = selectors.booking_get_by_reference(reference=already.reference)
+            if existing is None:  # cancelled in between: start again
+                return _start_again(request)
+            return _already_booked(request, existing)
+        flow.clear(request)
+        request.session["booked"] = booking.reference
+        return redirect("booking:done")
     return render(
         request,
         "booking/details.html",
         {"form": form, "procedure": procedure, "slot": slot, "hold": hold},
     )
+
+
+def guarded_submit(request: HttpRequest, form) -> bool:
+    """The anti-bot guard of the steps that write (the booking's details, joining
+    the waiting list): every POST counts as an attempt, valid or not (per session
+    and IP, tighter without a proof of work), and a filled honeypot is refused.
+    True when the form may be acted on; otherwise the refusal is on the form."""
+    if request.method != "POST":
+        return False
+    try:
+        confirmation_attempt_record(
+            session_key=request.session.session_key or "",
+            client_ip=client_ip(request),
+            has_proof=bool(request.POST.get("proof")),
+        )
+    except TooManyAttempts as refused:
+        form.is_valid()
+        form.add_error(None, too_many_attempts(refused.wait_seconds))
+        return False
+    if not form.is_valid():
+        return False
+    if settings.ANTIBOT and form.cleaned_data["website"]:
+        form.add_error(None, _("Votre demande n’a pas pu être traitée. Réessayez."))
+        return False
+    return True
 
 
 def _session_booking(request: HttpRequest) -> Booking:

@@ -36,7 +36,6 @@ from booking.manage_links import email_hint, mobile_hint
 from booking.models import Booking, WaitingRequest
 from booking.phone import is_in_regions
 from booking.services.identity import (
-    confirmation_attempt_record,
     waiting_code_check,
     waiting_code_issue,
     waiting_link_lookup,
@@ -48,7 +47,7 @@ from booking.views.applying import (
     _release_hold,
     _start_again,
     flow_required,
-    too_many_attempts,
+    guarded_submit,
 )
 from booking.views.managing import _link_refused, _manage_guard, code_step
 from booking.waiting_links import (
@@ -108,52 +107,36 @@ def join(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     if live is not None:
         return _already_waiting(request, live.token)
     form = WaitingJoinForm(request.POST or None)
-    wait = 0
-    if request.method == "POST":
-        try:  # every attempt counts, valid or not, as at the booking's details step
-            confirmation_attempt_record(
-                session_key=request.session.session_key or "",
-                client_ip=client_ip(request),
-                has_proof=bool(request.POST.get("proof")),
+    if guarded_submit(request, form):
+        data = form.cleaned_data
+        try:
+            joined = services.waiting_join(
+                procedure=procedure,
+                applicant=services.Applicant(
+                    numero_etranger=state.numero_etranger,
+                    last_name=data["last_name"],
+                    first_name=data["first_name"],
+                    mobile=data["mobile"],
+                    email=data["email"],
+                    language=(get_language() or "fr")[:2],
+                    for_relative=state.for_relative,
+                ),
+                title_valid_until=title_valid_until,
+                site_ids=data["sites"],
+                unavailable=form.unavailable_mask,
+                now=timezone.now(),
             )
-        except TooManyAttempts as refused:
-            wait = refused.wait_seconds
-    if wait:
-        form.is_valid()
-        form.add_error(None, too_many_attempts(wait))
-    elif request.method == "POST" and form.is_valid():
-        if settings.ANTIBOT and form.cleaned_data["website"]:
-            form.add_error(None, _("Votre demande n’a pas pu être traitée. Réessayez."))
+        except PreferencesTooNarrow:  # a site closed meanwhile
+            form.add_error(None, PREFERENCES_TOO_NARROW)
+        except AlreadyWaiting as already:
+            return _already_waiting(request, already.status_token)
+        except AlreadyBooked as already:
+            return _existing_booking(request, already.reference)
         else:
-            data = form.cleaned_data
-            try:
-                joined = services.waiting_join(
-                    procedure=procedure,
-                    applicant=services.Applicant(
-                        numero_etranger=state.numero_etranger,
-                        last_name=data["last_name"],
-                        first_name=data["first_name"],
-                        mobile=data["mobile"],
-                        email=data["email"],
-                        language=(get_language() or "fr")[:2],
-                        for_relative=state.for_relative,
-                    ),
-                    title_valid_until=title_valid_until,
-                    site_ids=data["sites"],
-                    unavailable=form.unavailable_mask,
-                    now=timezone.now(),
-                )
-            except PreferencesTooNarrow:  # a site closed meanwhile
-                form.add_error(None, PREFERENCES_TOO_NARROW)
-            except AlreadyWaiting as already:
-                return _already_waiting(request, already.status_token)
-            except AlreadyBooked as already:
-                return _existing_booking(request, already.reference)
-            else:
-                _release_hold(request, state)
-                flow.clear(request)
-                request.session[JOINED] = joined.token
-                return redirect("booking:waiting_joined")
+            _release_hold(request, state)
+            flow.clear(request)
+            request.session[JOINED] = joined.token
+            return redirect("booking:waiting_joined")
     return render(
         request,
         "booking/waiting_join.html",
