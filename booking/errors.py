@@ -53,6 +53,15 @@ class HandoverRefused(BookingError):
         self.reason = reason
 
 
+class ImportJobClosed(BookingError):
+    """The uploaded file's job is not waiting for the agent's decision any more
+    (confirmed already, abandoned, expired); ``status`` says what it is."""
+
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
 class IdentityMismatch(BookingError):
     """No title in the register has this numéro étranger, validity date and postal
     code (which detail was wrong is never said)."""

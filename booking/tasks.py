@@ -26,6 +26,13 @@ def offer_waiting_places() -> int:
 
 
 @shared_task
+def resume_imports() -> int:
+    """Every minute: the uploaded files whose task was lost (broker down) or whose
+    worker died are handed on; previews left unconfirmed a day are abandoned."""
+    return services.imports_sweep(now=timezone.now())
+
+
+@shared_task
 def send_reminders() -> int:
     """Hourly: the 48-hour appointment reminders and the card collection reminders."""
     now = timezone.now()

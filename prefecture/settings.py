@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.tasks.generate_slots",
         "schedule": crontab(hour=5, minute=40),
     },
+    "resume-imports": {
+        "task": "booking.tasks.resume_imports",
+        "schedule": 60.0,
+    },
     "offer-waiting-places": {
         "task": "booking.tasks.offer_waiting_places",
         "schedule": 60.0,
@@ -426,7 +430,16 @@ SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
 CARD_REMINDER_AFTER_DAYS = env.int("CARD_REMINDER_AFTER_DAYS", default=14)
 CARD_REMINDER_MAX = env.int("CARD_REMINDER_MAX", default=2)
 
+# --- files agents upload in the admin (booking/services/imports.py): read and written
+# in the request up to this size (about 6,000 lines), by the worker above it.
+IMPORT_INLINE_BYTES = env.int("IMPORT_INLINE_BYTES", default=256 * 1024)
+# A job whose worker shows no progress for this long is taken for dead and resumed.
+IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=180)
+# The import task's own time limit (a 10 MB list takes minutes; BENCHMARKS.md).
+IMPORT_TASK_TIME_LIMIT = env.int("IMPORT_TASK_TIME_LIMIT", default=1800)
+
 # --- retention (GDPR; booking/services/retention.py, daily)
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=90)
 BOOKING_RETENTION_MONTHS = env.int("BOOKING_RETENTION_MONTHS", default=24)
 CARD_MOBILE_RETENTION_DAYS = env.int("CARD_MOBILE_RETENTION_DAYS", default=30)
 SMS_RETENTION_MONTHS = env.int("SMS_RETENTION_MONTHS", default=6)

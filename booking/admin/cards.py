@@ -19,15 +19,15 @@ from booking.admin.base import (
     NumeroEtrangerSearchMixin,
     ServiceHistoryAdmin,
 )
-from booking.admin.forms import CardForm, CsvUploadForm
+from booking.admin.forms import CardForm
+from booking.admin.imports import ImportPagesMixin
 from booking.errors import HandoverRefused
 from booking.models import (
     Card,
     CardEvent,
+    ImportJob,
     OutgoingMessage,
 )
-from booking.services.cards import cards_ready_from_csv
-from booking.services.csv_rows import CsvFileError, csv_decode
 
 
 class CardEventInline(AuditTrailInline):
@@ -55,7 +55,9 @@ class CardMessageInline(admin.TabularInline):
 
 
 @admin.register(Card)
-class CardAdmin(NumeroEtrangerSearchMixin, AgentPagesMixin, ServiceHistoryAdmin):
+class CardAdmin(
+    NumeroEtrangerSearchMixin, ImportPagesMixin, AgentPagesMixin, ServiceHistoryAdmin
+):
     form = CardForm
     list_display = [
         "numero_etranger",
@@ -77,6 +79,19 @@ class CardAdmin(NumeroEtrangerSearchMixin, AgentPagesMixin, ServiceHistoryAdmin)
     ]
     inlines = [CardMessageInline, CardEventInline]
     actions = ["mark_ready"]
+    # The delivery list from production, uploaded: same as `cards_ready`.
+    import_kind = ImportJob.Kind.DELIVERY
+    import_path = "livraison/"
+    import_name = "booking_card_delivery"
+    import_title = _("Liste de livraison")
+    import_help = _(
+        "Fichier CSV (virgules ou points-virgules, UTF-8 ou Windows-1252) ou "
+        "classeur Excel (.xlsx), avec l’en-tête : numero_etranger, nom, prenom, "
+        "telephone, site (site facultatif). Vous verrez d’abord ce que l’import "
+        "fera, sans rien écrire ; une fois confirmé, chaque titre est marqué "
+        "disponible et son SMS part une seule fois, même si le fichier est importé "
+        "deux fois."
+    )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -116,14 +131,14 @@ class CardAdmin(NumeroEtrangerSearchMixin, AgentPagesMixin, ServiceHistoryAdmin)
     def has_override_permission(self, request: HttpRequest) -> bool:
         return self.has_model_permission(request, "override_handover")
 
-    def has_delivery_permission(self, request: HttpRequest) -> bool:
+    def has_import_permission(self, request: HttpRequest) -> bool:
         # The list marks cards ready (and creates the unknown ones), like the action.
         return self.has_change_permission(request)
 
     def allowed_pages(self, request: HttpRequest) -> set[str]:
         pages = {
             "booking_card_desk": self.has_desk_permission(request),
-            "booking_card_delivery": self.has_delivery_permission(request),
+            "booking_card_delivery": self.has_import_permission(request),
         }
         return {name for name, allowed in pages.items() if allowed}
 
@@ -133,35 +148,7 @@ class CardAdmin(NumeroEtrangerSearchMixin, AgentPagesMixin, ServiceHistoryAdmin)
             self.admin_site.admin_view(self.desk_view),
             name="booking_card_desk",
         )
-        delivery = path(
-            "livraison/",
-            self.admin_site.admin_view(self.delivery_view),
-            name="booking_card_delivery",
-        )
-        return [desk, delivery, *super().get_urls()]
-
-    def delivery_view(self, request: HttpRequest) -> HttpResponse:
-        """The delivery list from production, uploaded: same as `cards_ready`."""
-        if not self.has_delivery_permission(request):
-            raise PermissionDenied
-        form = CsvUploadForm(request.POST or None, request.FILES or None)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            try:
-                data = form.cleaned_data["file"].read()
-                report = cards_ready_from_csv(
-                    data=data,
-                    by=request.user.get_username(),
-                    now=timezone.now(),
-                )
-            except CsvFileError as error:
-                form.add_error("file", str(error))
-            else:
-                messages.info(request, csv_decode(data)[1].words())
-        context = self.page_context(
-            request, title=_("Liste de livraison"), form=form, report=report
-        )
-        return TemplateResponse(request, "admin/booking/card/delivery.html", context)
+        return [desk, *self.import_urls(), *super().get_urls()]
 
     def desk_view(self, request: HttpRequest) -> HttpResponse:
         """The collection desk ("Remise des titres"): find a card, see its SMS,

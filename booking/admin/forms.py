@@ -7,17 +7,6 @@ from booking.forms import MobileField, NameField, NumeroEtrangerField
 from booking.models import Booking, Card, Site, WaitingRequest
 from booking.services.sites import site_sms_name_length, site_sms_name_room
 
-
-class CsvUploadForm(forms.Form):
-    file = forms.FileField(label=_("Fichier CSV"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("Fichier trop volumineux (10 Mo au plus)."))
-        return upload
-
-
 # The agents' words for a wrong mobile (shorter than the applicant's).
 AGENT_MOBILE_ERRORS = {
     "landline": _(

@@ -14,9 +14,11 @@ from django.utils.translation import ngettext
 
 from booking import selectors, services
 from booking.admin.base import AgentPagesMixin, WordedHistoryAdmin
-from booking.admin.forms import CsvUploadForm, SiteForm
+from booking.admin.forms import SiteForm
+from booking.admin.imports import ImportPagesMixin
 from booking.models import (
     ClosureDay,
+    ImportJob,
     OpeningSchedule,
     Procedure,
     Site,
@@ -24,8 +26,6 @@ from booking.models import (
     TitleRecord,
     WaitingMode,
 )
-from booking.services.csv_rows import CsvFileError, csv_decode
-from booking.services.register import titles_import
 
 
 @admin.register(Site)
@@ -320,18 +320,26 @@ class ClosureDayAdmin(WordedHistoryAdmin):
 
 
 @admin.register(TitleRecord)
-class TitleRecordAdmin(AgentPagesMixin, admin.ModelAdmin):
+class TitleRecordAdmin(ImportPagesMixin, AgentPagesMixin, admin.ModelAdmin):
     list_display = ["numero_etranger", "title_type", "valid_until", "postal_code"]
     list_filter = ["title_type"]
     search_fields = ["=numero_etranger"]
+    # The register import (same as `import_titles`), for agents.
+    import_kind = ImportJob.Kind.REGISTER
+    import_path = "importer/"
+    import_name = "booking_titlerecord_import"
+    import_title = _("Importer le registre")
+    import_help = _(
+        "Fichier CSV (virgules ou points-virgules, UTF-8 ou Windows-1252) ou "
+        "classeur Excel (.xlsx), avec l’en-tête : numero_etranger, date_validite, "
+        "code_postal, type_titre, telephone. Vous verrez d’abord ce que l’import "
+        "fera, sans rien écrire. Les lignes correctes sont gardées, chaque ligne "
+        "refusée est signalée avec son numéro ; réimporter le même fichier ne change "
+        "rien."
+    )
 
     def get_urls(self):
-        upload = path(
-            "importer/",
-            self.admin_site.admin_view(self.import_view),
-            name="booking_titlerecord_import",
-        )
-        return [upload, *super().get_urls()]
+        return [*self.import_urls(), *super().get_urls()]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request)
@@ -341,25 +349,4 @@ class TitleRecordAdmin(AgentPagesMixin, admin.ModelAdmin):
             {"booking_titlerecord_import"}
             if self.has_import_permission(request)
             else set()
-        )
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """The register import (same as `import_titles`), for agents."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        form = CsvUploadForm(request.POST or None, request.FILES or None)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            try:
-                data = form.cleaned_data["file"].read()
-                report = titles_import(data=data)
-            except CsvFileError as error:
-                form.add_error("file", str(error))
-            else:
-                messages.info(request, csv_decode(data)[1].words())
-        context = self.page_context(
-            request, title=_("Importer le registre"), form=form, report=report
-        )
-        return TemplateResponse(
-            request, "admin/booking/titlerecord/import.html", context
         )

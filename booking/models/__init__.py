@@ -9,6 +9,7 @@ from booking.models.appointments import (
     WaitingMode,
 )
 from booking.models.cards import Card, CardEvent
+from booking.models.imports import ImportJob
 from booking.models.messages import OutgoingMessage
 from booking.models.schedules import ClosureDay, OpeningSchedule
 from booking.models.waiting import WaitingEvent, WaitingOffer, WaitingRequest
@@ -20,6 +21,7 @@ __all__ = [
     "CardEvent",
     "ClosureDay",
     "Hold",
+    "ImportJob",
     "OpeningSchedule",
     "OutgoingMessage",
     "Procedure",

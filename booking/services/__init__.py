@@ -20,6 +20,12 @@ from booking.services.cards import (
 )
 from booking.services.closures import closure_bookings_cancel
 from booking.services.holds import hold_place, hold_release
+from booking.services.imports import (
+    import_job_cancel,
+    import_job_confirm,
+    import_upload,
+    imports_sweep,
+)
 from booking.services.notices import booking_notice, bookings_remind
 from booking.services.offer_answers import (
     offer_accept,
@@ -65,6 +71,10 @@ __all__ = [
     "closure_bookings_cancel",
     "hold_place",
     "hold_release",
+    "import_job_cancel",
+    "import_job_confirm",
+    "import_upload",
+    "imports_sweep",
     "message_send",
     "messages_enqueue",
     "messages_retry",

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from booking import rules
 from booking.errors import HandoverRefused
@@ -211,6 +210,8 @@ class BatchReport:
     ready: int = 0
     already: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # Cards in the pipeline whose phone the list changes.
+    phones: int = 0
     # Lines imported with something the agent should know (phone updated, title
     # already handed over), by line number.
     notices: list[tuple[int, str]] = field(default_factory=list)
@@ -218,32 +219,6 @@ class BatchReport:
     def summary(self) -> str:
         return (
             f"ready {self.ready}, already {self.already}, rejected {len(self.rejected)}"
-        )
-
-    def words(self) -> str:
-        """The summary for agents, in their language (the admin's delivery page);
-        ``summary`` stays the command's CONTRACT output."""
-        return ", ".join(
-            [
-                ngettext(
-                    "%(count)d titre marqué disponible (SMS programmé)",
-                    "%(count)d titres marqués disponibles (SMS programmés)",
-                    self.ready,
-                )
-                % {"count": self.ready},
-                ngettext(
-                    "%(count)d déjà disponible ou remis (aucun SMS)",
-                    "%(count)d déjà disponibles ou remis (aucun SMS)",
-                    self.already,
-                )
-                % {"count": self.already},
-                ngettext(
-                    "%(count)d ligne refusée",
-                    "%(count)d lignes refusées",
-                    len(self.rejected),
-                )
-                % {"count": len(self.rejected)},
-            ]
         )
 
 
@@ -306,9 +281,33 @@ def _phone_notice(card: Card) -> str:
     return _("téléphone mis à jour")
 
 
-def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
-    """Creates the unknown cards of a delivery list and marks them ready, each with
-    one SMS. Raises CsvFileError for a broken file (nothing done then).
+def cards_ready_read(
+    data: bytes,
+) -> tuple[list[tuple[int, Card]], list[tuple[int, str]]]:
+    """Parses a delivery list (CSV or .xlsx): (line, unsaved card) for the good
+    lines, (line, reason) for the refused ones. Raises CsvFileError for a broken
+    file."""
+    sites = list(Site.objects.filter(is_active=True))
+    return parse_csv(
+        data,
+        required=REQUIRED,
+        columns=COLUMNS,
+        parse=lambda cells: _parse(cells, sites),
+        key=lambda card: card.numero_etranger,
+        key_column="numero_etranger",
+    )
+
+
+def cards_ready_lines(
+    lines: list[tuple[int, Card]],
+    report: BatchReport,
+    *,
+    by: str,
+    now: datetime,
+    write: bool,
+) -> None:
+    """Counts in ``report`` what these lines of a delivery list do, and does it when
+    ``write`` (the preview reads only).
 
     A card is one title of one person: its numéro étranger and its title's validity
     date in the register (title_valid_until, copied when the card is created; the
@@ -322,17 +321,7 @@ def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
     history; a pending SMS goes to the new number) and says so in ``notices``, as
     does a line of a title already handed over; an SMS already sent to the old
     number is not sent again (the notice says so)."""
-    sites = list(Site.objects.filter(is_active=True))
-    good, bad = parse_csv(
-        data,
-        required=REQUIRED,
-        columns=COLUMNS,
-        parse=lambda cells: _parse(cells, sites),
-        key=lambda card: card.numero_etranger,
-        key_column="numero_etranger",
-    )
-    report = BatchReport(rejected=bad)
-    parsed = {card.numero_etranger: (line, card) for line, card in good}
+    parsed = {card.numero_etranger: (line, card) for line, card in lines}
     numeros = list(parsed)
     register = _register_dates(numeros)
     with transaction.atomic():
@@ -352,15 +341,17 @@ def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
             known = pending.get(numero)
             if known is not None:
                 if known.mobile != card.mobile:
-                    card_update_contact(
-                        card_id=known.pk,
-                        by=by,
-                        last_name=known.last_name,
-                        first_name=known.first_name,
-                        mobile=card.mobile,
-                        language=known.language,
-                    )
+                    report.phones += 1
                     report.notices.append((line, _phone_notice(known)))
+                    if write:
+                        card_update_contact(
+                            card_id=known.pk,
+                            by=by,
+                            last_name=known.last_name,
+                            first_name=known.first_name,
+                            mobile=card.mobile,
+                            language=known.language,
+                        )
                 continue
             valid_until = register.get(numero)
             earlier = next(
@@ -377,6 +368,13 @@ def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
                 continue
             card.title_valid_until = valid_until
             new.append(card)
+        if not write:
+            waiting = [
+                c for c in pending.values() if c.status == Card.Status.IN_PRODUCTION
+            ]
+            report.ready += len(new) + len(waiting)
+            report.already += len(pending) - len(waiting)
+            return
         created = Card.objects.bulk_create(new)
         # A card first known from the delivery list has its CREATED event too, as one
         # added in the admin (card_create).
@@ -386,8 +384,18 @@ def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
         )
         ids = [card.pk for card in pending.values()] + [card.pk for card in created]
         marked = card_mark_ready(card_ids=ids, by=by, now=now)
-    report.ready = len(marked.ready)
+    report.ready += len(marked.ready)
     report.already += len(marked.already)
+
+
+def cards_ready_from_csv(*, data: bytes, by: str, now: datetime) -> BatchReport:
+    """Creates the unknown cards of a delivery list (CSV or .xlsx) and marks them
+    ready, each with one SMS (see cards_ready_lines), in one transaction. Raises
+    CsvFileError for a broken file (nothing done then). Large files uploaded in the
+    admin go through services.imports instead, batch by batch."""
+    good, bad = cards_ready_read(data)
+    report = BatchReport(rejected=bad)
+    cards_ready_lines(good, report, by=by, now=now, write=True)
     report.notices.sort()
     return report
 

@@ -1,5 +1,5 @@
-"""Reading the CSV files agents upload (UTF-8, comma, header row), and their cells;
-writing a cell of the CSV files agents download.
+"""Reading the files agents upload (CSV with a header row, or an Excel workbook), and
+their cells; writing a cell of the CSV files agents download.
 
 Both imports (the register of titles, the delivery list from production) read their
 cells here, so a cell means the same thing and is refused with the same words in both.
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from booking import rules
 from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
+from booking.services.xlsx_rows import WorkbookError, is_xlsx, xlsx_rows
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV
@@ -117,14 +118,17 @@ def safe_cell(value: object) -> str:
 
 
 @dataclass(frozen=True)
-class CsvFormat:
+class FileFormat:
     """How a file agents upload was written: French Excel saves "CSV" with
-    semicolons and in Windows-1252; its "CSV UTF-8" with semicolons too."""
+    semicolons and in Windows-1252, its "CSV UTF-8" with semicolons too; or the
+    workbook itself (.xlsx)."""
 
-    encoding: str  # "UTF-8" or "Windows-1252"
-    delimiter: str  # "," or ";"
+    encoding: str = ""  # "UTF-8" or "Windows-1252"; "" for a workbook
+    delimiter: str = ""  # "," or ";"; "" for a workbook
 
     def words(self) -> str:
+        if not self.encoding:
+            return _("Classeur Excel (.xlsx) lu : sa première feuille.")
         return _(
             "Fichier lu en %(encoding)s, colonnes séparées par « %(delimiter)s »."
         ) % {
@@ -133,7 +137,10 @@ class CsvFormat:
         }
 
 
-def csv_decode(data: bytes) -> tuple[str, CsvFormat]:
+XLSX = FileFormat()
+
+
+def csv_decode(data: bytes) -> tuple[str, FileFormat]:
     """The file's text and format: UTF-8 (with or without its mark), else
     Windows-1252; the separator is the one its header line uses most (comma or
     semicolon). Raises CsvFileError when it is neither encoding."""
@@ -151,36 +158,61 @@ def csv_decode(data: bytes) -> tuple[str, CsvFormat]:
             ) from None
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    return text, CsvFormat(encoding, delimiter)
+    return text, FileFormat(encoding, delimiter)
+
+
+def file_format(data: bytes) -> FileFormat:
+    """The format the file is read in (see csv_decode, is_xlsx)."""
+    return XLSX if is_xlsx(data) else csv_decode(data)[1]
+
+
+def _table(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for every line of the file, its header first: the
+    CSV's lines, or the workbook's first sheet (its row numbers)."""
+    if is_xlsx(data):
+        try:
+            yield from enumerate(xlsx_rows(data), start=1)
+        except WorkbookError as error:
+            raise CsvFileError(str(error)) from None
+        return
+    text, csv_format = csv_decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_format.delimiter)
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except csv.Error as error:
+        raise CsvFileError(
+            _("CSV illisible ligne %(line)d : %(error)s")
+            % {"line": reader.line_num, "error": error}
+        ) from None
 
 
 def csv_rows(
     data: bytes, *, required: list[str], columns: list[str]
 ) -> Iterator[tuple[int, dict]]:
-    """(line number, row) for each data row, whatever the file's encoding (UTF-8 or
-    Windows-1252) and separator (comma or semicolon, see csv_decode); raises
-    CsvFileError when it lacks a required column or is not CSV. A row with more
-    cells than columns comes with the key None."""
-    text, file_format = csv_decode(data)
-    reader = csv.DictReader(
-        io.StringIO(text, newline=""), delimiter=file_format.delimiter
-    )
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    """(line number, row) for each data row of a CSV (UTF-8 or Windows-1252, comma
+    or semicolon, see csv_decode) or a workbook (.xlsx, its first sheet); raises
+    CsvFileError when it lacks a required column or cannot be read. Blank lines
+    are skipped; a row with more cells than columns comes with the key None."""
+    lines = _table(data)
+    first = next(lines, None)
+    header = [name.strip() for name in first[1]] if first else []
+    while header and not header[-1]:  # a workbook's empty columns to the right
+        header.pop()
     missing = [name for name in required if name not in header]
     if missing:
         raise CsvFileError(
             _("Colonnes manquantes : %(missing)s. En-tête attendu : %(header)s")
             % {"missing": ", ".join(missing), "header": ",".join(columns)}
         )
-    reader.fieldnames = header
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as error:
-        raise CsvFileError(
-            _("CSV illisible ligne %(line)d : %(error)s")
-            % {"line": reader.line_num, "error": error}
-        ) from None
+    for line, cells in lines:
+        if not any(cell.strip() for cell in cells):
+            continue
+        row: dict[str | None, Any] = dict(zip(header, cells, strict=False))
+        extra = cells[len(header) :]
+        if any(cell.strip() for cell in extra):
+            row[None] = extra
+        yield line, row
 
 
 def parse_csv[T](

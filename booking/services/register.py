@@ -1,4 +1,5 @@
-"""Import of the register of titles (CONTRACT: CSV, UTF-8, comma, header row).
+"""Import of the register of titles (CONTRACT: CSV, UTF-8, comma, header row; also
+semicolons, Windows-1252 and .xlsx, as agents save it).
 
 Good rows are kept, each bad row is reported with its line number and reason, and
 importing the same file again changes nothing. A file whose structure is broken (not
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from booking import rules
 from booking.models import TitleRecord
@@ -34,30 +34,6 @@ class ImportReport:
         return (
             f"imported {self.imported}, updated {self.updated}, "
             f"rejected {len(self.rejected)}"
-        )
-
-    def words(self) -> str:
-        """The summary for agents, in their language (the admin's import page);
-        ``summary`` stays the command's CONTRACT output."""
-        return ", ".join(
-            [
-                ngettext(
-                    "%(count)d titre importé",
-                    "%(count)d titres importés",
-                    self.imported,
-                )
-                % {"count": self.imported},
-                ngettext("%(count)d mis à jour", "%(count)d mis à jour", self.updated)
-                % {"count": self.updated},
-                ngettext("%(count)d inchangé", "%(count)d inchangés", self.unchanged)
-                % {"count": self.unchanged},
-                ngettext(
-                    "%(count)d ligne refusée",
-                    "%(count)d lignes refusées",
-                    len(self.rejected),
-                )
-                % {"count": len(self.rejected)},
-            ]
         )
 
 
@@ -100,31 +76,41 @@ def read_rows(
 FIELDS = ["valid_until", "postal_code", "title_type", "mobile"]
 
 
+def titles_batch(
+    records: list[TitleRecord], report: ImportReport, *, write: bool
+) -> None:
+    """Counts in ``report`` what importing these records does (new, changed,
+    unchanged), and does it when ``write`` (the preview reads only)."""
+    existing = TitleRecord.objects.in_bulk(
+        [r.numero_etranger for r in records], field_name="numero_etranger"
+    )
+    new, changed = [], []
+    for record in records:
+        current = existing.get(record.numero_etranger)
+        if current is None:
+            new.append(record)
+        elif any(getattr(current, f) != getattr(record, f) for f in FIELDS):
+            for name in FIELDS:
+                setattr(current, name, getattr(record, name))
+            current.updated_at = timezone.now()
+            changed.append(current)
+        else:
+            report.unchanged += 1
+    if write:
+        TitleRecord.objects.bulk_create(new)
+        TitleRecord.objects.bulk_update(changed, [*FIELDS, "updated_at"])
+    report.imported += len(new)
+    report.updated += len(changed)
+
+
 def titles_import(*, data: bytes) -> ImportReport:
-    """Imports the register's CSV in bulk; raises RegisterFileError for a broken file
-    (nothing imported then)."""
+    """Imports the register's file (CSV or .xlsx) in bulk, in one transaction;
+    raises RegisterFileError for a broken file (nothing imported then). Large files
+    uploaded in the admin go through services.imports instead, batch by batch."""
     good, bad = read_rows(data)
     report = ImportReport(rejected=bad)
     with transaction.atomic():
         for start in range(0, len(good), BATCH):
             batch = [record for _line, record in good[start : start + BATCH]]
-            existing = TitleRecord.objects.in_bulk(
-                [r.numero_etranger for r in batch], field_name="numero_etranger"
-            )
-            new, changed = [], []
-            for record in batch:
-                current = existing.get(record.numero_etranger)
-                if current is None:
-                    new.append(record)
-                elif any(getattr(current, f) != getattr(record, f) for f in FIELDS):
-                    for name in FIELDS:
-                        setattr(current, name, getattr(record, name))
-                    current.updated_at = timezone.now()
-                    changed.append(current)
-                else:
-                    report.unchanged += 1
-            TitleRecord.objects.bulk_create(new)
-            TitleRecord.objects.bulk_update(changed, [*FIELDS, "updated_at"])
-            report.imported += len(new)
-            report.updated += len(changed)
+            titles_batch(batch, report, write=True)
     return report

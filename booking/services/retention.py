@@ -14,6 +14,7 @@ from booking.models import (
     BookingEvent,
     Card,
     CardEvent,
+    ImportJob,
     OutgoingMessage,
     WaitingEvent,
     WaitingRequest,
@@ -33,6 +34,7 @@ class PurgeReport:
     events_deleted: int = 0
     history_deleted: int = 0
     login_logs_deleted: int = 0
+    import_jobs_deleted: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -48,7 +50,8 @@ def personal_data_purge(*, now: datetime) -> PurgeReport:
     requests as long after they left the list, removes card mobiles
     CARD_MOBILE_RETENTION_DAYS after handover, anonymises SMS after
     SMS_RETENTION_MONTHS, deletes audit events (but a live request's), history and
-    agents' login logs after AUDIT_RETENTION_MONTHS. Logs counts only."""
+    agents' login logs after AUDIT_RETENTION_MONTHS, and uploaded files' jobs after
+    IMPORT_RETENTION_DAYS. Logs counts only."""
     report = PurgeReport()
     old_bookings = Booking.objects.filter(
         slot__ends_at__lt=now - _months(settings.BOOKING_RETENTION_MONTHS)
@@ -101,6 +104,11 @@ def personal_data_purge(*, now: datetime) -> PurgeReport:
         model.objects.filter(attempt_time__lt=audit_limit).delete()[0]
         for model in (AccessAttempt, AccessFailureLog, AccessLog)
     )
+    # Uploaded files: emptied when their job ends (services.imports); the jobs
+    # themselves (file name, counts, refused lines' reasons) go after a while.
+    report.import_jobs_deleted = ImportJob.objects.filter(
+        created_at__lt=now - timedelta(days=settings.IMPORT_RETENTION_DAYS)
+    ).delete()[0]
     logger.info("personal data purge: %s", report.as_dict())
     return report
 

@@ -7,13 +7,13 @@ import io
 from datetime import datetime
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from booking import services
 from booking.models import Booking, BookingEvent, Card, CardEvent, OutgoingMessage
 from booking.services.cards import BatchReport
 from booking.services.register import ImportReport
+from tests.admin_uploads import DELIVERY_URL, REGISTER_URL, admin_upload, figure
 from tests.clock import PARIS
 from tests.factories import BookingFactory, CardFactory, SiteFactory, SlotFactory
 
@@ -48,15 +48,14 @@ def test_the_register_import_page_gives_its_result_in_french(admin_client):
         b"12345,2028-03-31,45000,carte_sejour,\n"
         b"4512345679,2028-13-45,45000,carte_sejour,\n"
     )
-    page = admin_client.post(
-        "/admin/booking/titlerecord/importer/",
-        {"file": SimpleUploadedFile("registre.csv", data)},
-    ).content.decode()
-    assert "2 titres importés, 0 mis à jour, 0 inchangé, 2 lignes refusées" in page
+    page = admin_upload(admin_client, REGISTER_URL, "registre.csv", data)
+    assert figure(page, "Titres nouveaux") == 2
+    assert figure(page, "Titres inchangés") == 0
+    assert figure(page, "Lignes refusées") == 2
     assert "imported" not in page and "rejected" not in page
 
 
-def test_the_delivery_page_gives_its_result_in_french(admin_client):
+def test_the_delivery_page_gives_its_result_in_french_and_english(admin_client):
     SiteFactory()
     data = (
         "numero_etranger,nom,prenom,telephone,site\n"
@@ -64,15 +63,15 @@ def test_the_delivery_page_gives_its_result_in_french(admin_client):
         "4512345678,Martin,Léa,06 12 34 56 79,\n"
         "123,X,Y,0612345678,\n"
     ).encode()
-    page = admin_client.post(
-        "/admin/booking/card/livraison/",
-        {"file": SimpleUploadedFile("livraison.csv", data)},
-    ).content.decode()
-    assert "2 titres marqués disponibles (SMS programmés)" in page
-    # French counts 0 in the singular (the catalogue's plural rule: n > 1).
-    assert "0 déjà disponible ou remis (aucun SMS)" in page
-    assert "1 ligne refusée" in page
+    page = admin_upload(admin_client, DELIVERY_URL, "livraison.csv", data)
+    assert figure(page, "Titres marqués disponibles (un SMS chacun)") == 2
+    assert figure(page, "Déjà disponibles, remis ou retournés (aucun SMS)") == 0
+    assert figure(page, "Lignes refusées") == 1
     assert "ready 2" not in page and "rejected" not in page
+    page = admin_upload(english(admin_client), DELIVERY_URL, "livraison.csv", data)
+    assert figure(page, "Cards marked ready (one SMS each)") == 0
+    assert figure(page, "Already ready, handed over or returned (no SMS)") == 2
+    assert figure(page, "Refused lines") == 1
 
 
 def test_the_commands_keep_the_contract_summary():
@@ -80,10 +79,6 @@ def test_the_commands_keep_the_contract_summary():
     assert report.summary() == "imported 2, updated 0, rejected 2"
     batch = BatchReport(ready=3, already=0, rejected=[(2, "x")])
     assert batch.summary() == "ready 3, already 0, rejected 1"
-    assert batch.words() == (
-        "3 titres marqués disponibles (SMS programmés), "
-        "0 déjà disponible ou remis (aucun SMS), 1 ligne refusée"
-    )
 
 
 # --- statuses in the agenda export

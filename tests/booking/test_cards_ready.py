@@ -1,18 +1,18 @@
 from datetime import date, timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.urls import reverse
 from django.utils import timezone
 
 from booking import services
 from booking.models import Card, OutgoingMessage
+from tests.admin_uploads import DELIVERY_URL, admin_upload, figure
 from tests.factories import CardFactory, SiteFactory, TitleRecordFactory
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "numero_etranger,nom,prenom,telephone,site\n"
+READY = "Titres marqués disponibles (un SMS chacun)"
 
 
 def run(tmp_path, capsys, body: str) -> list[str]:
@@ -58,16 +58,11 @@ def test_running_the_same_file_twice_sends_nothing_new(tmp_path, capsys):
 
 def test_the_same_upload_in_the_admin(admin_client):
     SiteFactory()
-    upload = SimpleUploadedFile(
-        "livraison.csv",
-        (
-            HEADER + "208006503,Diallo,Awa,06 12 34 56 78,\n123,X,Y,0612345678,\n"
-        ).encode(),
-    )
-    page = admin_client.post(
-        "/admin/booking/card/livraison/", {"file": upload}
-    ).content.decode()
-    assert "1 titre marqué disponible (SMS programmé)" in page and "Ligne 3" in page
+    data = (
+        HEADER + "208006503,Diallo,Awa,06 12 34 56 78,\n123,X,Y,0612345678,\n"
+    ).encode()
+    page = admin_upload(admin_client, DELIVERY_URL, "livraison.csv", data)
+    assert figure(page, READY) == 1 and "Ligne 3" in page
     assert OutgoingMessage.objects.count() == 1
 
 
@@ -80,10 +75,7 @@ def test_the_same_upload_in_the_admin(admin_client):
     ],
 )
 def test_a_broken_upload_is_reported_and_changes_nothing(admin_client, content):
-    upload = SimpleUploadedFile("x.csv", content)
-    response = admin_client.post("/admin/booking/card/livraison/", {"file": upload})
-    assert response.status_code == 200
-    assert "errorlist" in response.content.decode()
+    assert "errorlist" in admin_upload(admin_client, DELIVERY_URL, "x.csv", content)
     assert not Card.objects.exists()
 
 
@@ -143,14 +135,11 @@ def test_command_stops_on_a_missing_or_broken_file_and_changes_nothing(
 def test_a_card_first_known_from_the_delivery_list_has_its_created_event(admin_client):
     SiteFactory()
     known = CardFactory(numero_etranger="4512345678")
-    upload = SimpleUploadedFile(
-        "livraison.csv",
-        (
-            HEADER + "208006503,Diallo,Awa,0612345678,\n"
-            "4512345678,Nguyen,Linh,0781234567,\n"
-        ).encode(),
-    )
-    admin_client.post(reverse("admin:booking_card_delivery"), {"file": upload})
+    data = (
+        HEADER + "208006503,Diallo,Awa,0612345678,\n"
+        "4512345678,Nguyen,Linh,0781234567,\n"
+    ).encode()
+    admin_upload(admin_client, DELIVERY_URL, "livraison.csv", data)
     new = Card.objects.get(numero_etranger="2008006503")
     assert list(new.events.values_list("kind", "actor")) == [
         ("created", "admin"),
@@ -250,12 +239,8 @@ def test_a_new_phone_after_the_sms_went_says_so_and_sends_nothing(tmp_path, caps
 def test_the_admin_import_result_names_the_updated_phone(admin_client):
     SiteFactory()
     CardFactory(numero_etranger=NUMERO, mobile="+33612345678")
-    upload = SimpleUploadedFile(
-        "livraison.csv", (HEADER + "208006503,Diallo,Awa,0781234567,\n").encode()
-    )
-    page = admin_client.post(
-        reverse("admin:booking_card_delivery"), {"file": upload}
-    ).content.decode()
+    data = (HEADER + "208006503,Diallo,Awa,0781234567,\n").encode()
+    page = admin_upload(admin_client, DELIVERY_URL, "livraison.csv", data)
     assert "Ligne 2" in page and "téléphone mis à jour" in page
 
 
@@ -289,10 +274,7 @@ def test_a_french_excel_delivery_list_is_read_and_said(admin_client):
     data = (HEADER.replace(",", ";") + "208006503;Hénin;Zoé;06 12 34 56 78;\n").encode(
         "cp1252"
     )
-    upload = SimpleUploadedFile("livraison.csv", data)
-    page = admin_client.post(
-        "/admin/booking/card/livraison/", {"file": upload}
-    ).content.decode()
-    assert "1 titre marqué disponible (SMS programmé)" in page
+    page = admin_upload(admin_client, DELIVERY_URL, "livraison.csv", data)
+    assert figure(page, READY) == 1
     assert "Fichier lu en Windows-1252, colonnes séparées par « ; »." in page
     assert Card.objects.get().last_name == "Hénin"

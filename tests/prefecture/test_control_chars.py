@@ -3,8 +3,9 @@ in the path, the query string, the cookies the site reads, a form's fields and a
 body's strings; a tab or a line break in a typed value still passes."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+
+from tests.admin_uploads import DELIVERY_URL, admin_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +77,8 @@ def test_a_textarea_keeps_its_line_breaks(admin_client):
 
 def test_an_uploaded_file_is_left_to_its_import(admin_client):
     content = b"numero_etranger,nom,prenom,telephone\n208006503,Dia\x00llo,Awa,\n"
-    upload = SimpleUploadedFile("livraison.csv", content, content_type="text/csv")
-    response = admin_client.post("/admin/booking/card/livraison/", {"file": upload})
-    assert response.status_code == 200  # the import names the line itself
-    assert "caractère de contrôle refusé" in response.content.decode()
+    page = admin_upload(admin_client, DELIVERY_URL, "livraison.csv", content)
+    assert "caractère de contrôle refusé" in page  # the import names the line itself
 
 
 @pytest.mark.parametrize(
