@@ -195,7 +195,7 @@ def _new_report(kind: str) -> Report:
     return ImportReport() if kind == Kind.REGISTER else BatchReport()
 
 
-def _batch_step(job: ImportJob, *, write: bool) -> Callable[[list, Report], None]:
+def _batch_step(job: ImportJob, *, write: bool) -> Callable[[list, Any], None]:
     if job.kind == Kind.REGISTER:
         return lambda lines, report: titles_batch(
             [record for _line, record in lines], report, write=write
