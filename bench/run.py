@@ -94,6 +94,8 @@ def machine() -> dict[str, str]:
 ALONE = {
     "release": "the waiting list's release scenario and baseline (b) only; prints "
     "the figures, writes no BENCHMARKS.md",
+    "delivery": "the 10 MB delivery list through the import job and the worker; "
+    "prints the figures, writes no BENCHMARKS.md",
 }
 
 
@@ -147,14 +149,15 @@ def alone(name: str) -> int:
             opening = dataset.opening(
                 "baseline", slots=scenarios.RUSH_SLOTS, capacity=scenarios.RUSH_CAPACITY
             )
-            results: dict = {"b": [], "release": [], "gunicorn": shape.label}
+            results: dict = {"b": [], name: [], "gunicorn": shape.label}
             for run in range(config.RUNS):
                 results["b"].append(scenarios.baseline_orm_booking(opening))
                 log(f"baseline (b) run {run + 1}: {results['b'][-1]['rps']:.0f}/s")
+            scenario = getattr(scenarios, name)
             for run in range(config.RUNS):
                 scenarios.wait_queue_empty(redis_client)
-                results["release"].append(scenarios.release())
-                log(f"release run {run + 1}: {results['release'][-1]}")
+                results[name].append(scenario())
+                log(f"{name} run {run + 1}: {results[name][-1]}")
     except BenchError as error:
         print(f"\nbench {name} FAILED: {error}", file=sys.stderr)
         print(f"(process logs in {log_dir})", file=sys.stderr)
@@ -164,7 +167,7 @@ def alone(name: str) -> int:
         return 130
     finally:
         supervisor.stop_all()
-    print("\n".join(report.release_section(results)))
+    print("\n".join(getattr(report, f"{name}_section")(results)))
     log(f"{name} alone: {time.perf_counter() - started:.0f} s")
     return 0
 
@@ -238,6 +241,12 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
         scenarios.wait_queue_empty(redis_client)
         results["release"].append(scenarios.release())
         log(f"release run {run + 1}: {results['release'][-1]}")
+
+    results["delivery"] = []
+    for run in range(config.RUNS):
+        scenarios.wait_queue_empty(redis_client)
+        results["delivery"].append(scenarios.delivery())
+        log(f"delivery run {run + 1}: {results['delivery'][-1]}")
 
     availability = scenarios.availability_prepare()
     results["queries"] = scenarios.query_counts(availability)

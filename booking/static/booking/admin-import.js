@@ -32,9 +32,11 @@
         bar.value = state.percent;
         bar.textContent = state.percent + " %";
         status.textContent = state.words;
-        lines.textContent = box.dataset.lines
-          .replace("%(done)s", state.done)
-          .replace("%(total)s", state.total);
+        if (state.total) {
+          lines.textContent = box.dataset.lines
+            .replace("%(done)s", state.done)
+            .replace("%(total)s", state.total);
+        }
         window.setTimeout(poll, 2000);
       })
       .catch(function () {
