@@ -31,6 +31,7 @@ class ImportJob(models.Model):
     # The file itself, until it is imported or abandoned (then emptied: it holds
     # numéros, names and phones).
     data = models.BinaryField(default=b"")
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
     created_by = models.CharField(_("déposé par"), max_length=150)
     confirmed_by = models.CharField(_("confirmé par"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)

@@ -78,6 +78,7 @@ def import_upload(*, kind: str, data: bytes, filename: str, by: str) -> ImportJo
     job = ImportJob.objects.create(
         kind=kind,
         data=data,
+        size=len(data),
         filename=_clean_filename(filename),
         created_by=by,
         result={"format": file_format(data).words()},
@@ -91,7 +92,7 @@ def _clean_filename(name: str) -> str:
 
 
 def _start(job: ImportJob) -> None:
-    if len(job.data) <= settings.IMPORT_INLINE_BYTES:
+    if job.size <= settings.IMPORT_INLINE_BYTES:
         import_job_work(job_id=job.pk, now=timezone.now())
     else:
         publish_after_commit(run_import_job, (job.pk,))
@@ -102,7 +103,7 @@ def import_job_confirm(*, job_id: int, by: str) -> ImportJob:
     ImportJobClosed when the job is not waiting for a confirmation (confirmed twice,
     abandoned, expired)."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        job = ImportJob.objects.select_for_update().defer("data").get(pk=job_id)
         if job.status != Status.PREVIEWED:
             raise ImportJobClosed(job.get_status_display())
         job.status = Status.QUEUED
@@ -118,7 +119,7 @@ def import_job_cancel(*, job_id: int) -> ImportJob:
     """The agent abandons a previewed import: nothing is written, the file is
     emptied. Raises ImportJobClosed when it is no longer waiting for a decision."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        job = ImportJob.objects.select_for_update().defer("data").get(pk=job_id)
         if job.status != Status.PREVIEWED:
             raise ImportJobClosed(job.get_status_display())
         _end(job, Status.CANCELLED)
@@ -139,6 +140,7 @@ def _claim(job_id: int, now: datetime) -> ImportJob | None:
     with transaction.atomic():
         job = (
             ImportJob.objects.select_for_update(skip_locked=True)
+            .defer("data")
             .filter(pk=job_id)
             .first()
         )
@@ -185,7 +187,8 @@ def import_job_work(*, job_id: int, now: datetime) -> None:
 
 
 def _read(job: ImportJob) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
-    data = bytes(job.data)
+    # Read here only: the job's other queries leave the file (10 MB) in the table.
+    data = bytes(ImportJob.objects.values_list("data", flat=True).get(pk=job.pk))
     if job.kind == Kind.REGISTER:
         return read_rows(data)
     return cards_ready_read(data)
@@ -226,7 +229,7 @@ def _analyse(job: ImportJob) -> None:
         job.rows_done = start + len(lines)
         job.save(update_fields=["rows_total", "rows_done", "updated_at"])
     with transaction.atomic():
-        ImportJob.objects.select_for_update().get(pk=job.pk)
+        ImportJob.objects.select_for_update().defer("data").get(pk=job.pk)
         job.preview = {
             "counts": counts(report),
             "rejected": bad[:PREVIEW_LINES],
@@ -253,7 +256,7 @@ def _import(job: ImportJob) -> None:
     for start in range(job.rows_done, len(good), BATCH):
         lines = good[start : start + BATCH]
         with transaction.atomic():
-            current = ImportJob.objects.select_for_update().get(pk=job.pk)
+            current = ImportJob.objects.select_for_update().defer("data").get(pk=job.pk)
             if current.status != Status.RUNNING or current.rows_done != start:
                 return  # taken for dead, and another worker has gone on
             report = _new_report(job.kind)
@@ -269,7 +272,7 @@ def _import(job: ImportJob) -> None:
             job.rows_done = start + len(lines)
             job.save(update_fields=["result", "rows_total", "rows_done", "updated_at"])
     with transaction.atomic():
-        current = ImportJob.objects.select_for_update().get(pk=job.pk)
+        current = ImportJob.objects.select_for_update().defer("data").get(pk=job.pk)
         if current.status == Status.RUNNING:
             _end(current, Status.DONE)
 
@@ -283,7 +286,7 @@ def imports_sweep(*, now: datetime) -> int:
     )
     for job_id in expired.values_list("pk", flat=True):
         with transaction.atomic():
-            job = ImportJob.objects.select_for_update().get(pk=job_id)
+            job = ImportJob.objects.select_for_update().defer("data").get(pk=job_id)
             if job.status == Status.PREVIEWED:
                 _end(job, Status.CANCELLED)
     due = ImportJob.objects.filter(
