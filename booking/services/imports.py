@@ -36,6 +36,7 @@ from booking.services.cards import COLUMNS as DELIVERY_COLUMNS
 from booking.services.cards import REQUIRED as DELIVERY_REQUIRED
 from booking.services.cards import BatchReport, cards_ready_lines, cards_ready_read
 from booking.services.csv_rows import CsvFileError, csv_rows, file_format
+from booking.services.locks import advisory_lock
 from booking.services.outbox import publish, publish_after_commit
 from booking.services.register import COLUMNS as REGISTER_COLUMNS
 from booking.services.register import REQUIRED as REGISTER_REQUIRED
@@ -132,6 +133,11 @@ def _end(job: ImportJob, status: str, *, error: str = "") -> None:
     job.data = b""
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "data", "finished_at", "updated_at"])
+    # The imports of this kind that waited for this one (see _claim) go on.
+    waiting = ImportJob.objects.filter(kind=job.kind, status=Status.QUEUED)
+    publish_after_commit(
+        run_import_job, *[(pk,) for pk in waiting.values_list("pk", flat=True)]
+    )
 
 
 def _claim(job_id: int, now: datetime) -> ImportJob | None:
@@ -152,6 +158,19 @@ def _claim(job_id: int, now: datetime) -> ImportJob | None:
         ):
             job.status = Status.ANALYSING
         elif job.status == Status.QUEUED or (job.status == Status.RUNNING and stale):
+            # One import of a kind at a time: two lists naming the same person
+            # would both create their card. The next waits its turn (_end).
+            advisory_lock("import", job.kind)
+            if (
+                ImportJob.objects.filter(
+                    kind=job.kind,
+                    status=Status.RUNNING,
+                    updated_at__gte=now - _stale(),
+                )
+                .exclude(pk=job.pk)
+                .exists()
+            ):
+                return None
             job.status = Status.RUNNING
         else:
             return None

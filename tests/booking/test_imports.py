@@ -354,3 +354,48 @@ def _upload(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("livraison.csv", data)
+
+
+def test_one_import_of_a_kind_at_a_time_the_next_goes_on_after_it(
+    django_capture_on_commit_callbacks,
+):
+    """Two delivery lists naming the same person, confirmed together, would each
+    create a card: the second waits until the first is done."""
+    SiteFactory()
+    data = delivery_list(3)
+    first, second = (
+        ImportJob.objects.create(
+            kind=ImportJob.Kind.DELIVERY,
+            status=ImportJob.Status.QUEUED,
+            data=data,
+            size=len(data),
+            created_by="a",
+        )
+        for _ in range(2)
+    )
+    ImportJob.objects.filter(pk=first.pk).update(status=ImportJob.Status.RUNNING)
+    imports.import_job_work(job_id=second.pk, now=timezone.now())
+    second.refresh_from_db()
+    assert second.status == ImportJob.Status.QUEUED  # its turn has not come
+    # A register import is not held up by a delivery list.
+    register = ImportJob.objects.create(
+        kind=ImportJob.Kind.REGISTER,
+        status=ImportJob.Status.QUEUED,
+        data=(
+            ",".join(REGISTER_HEADER) + "\n208006503,2028-03-31,45000,aps\n"
+        ).encode(),
+        created_by="a",
+    )
+    imports.import_job_work(job_id=register.pk, now=timezone.now())
+    register.refresh_from_db()
+    assert register.status == ImportJob.Status.DONE
+    # The first one, taken for dead and resumed, ends: the second then runs.
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.import_job_work(
+            job_id=first.pk, now=timezone.now() + timedelta(hours=1)
+        )
+    second.refresh_from_db()
+    assert second.status == ImportJob.Status.DONE
+    counts = second.result["counts"]
+    assert (counts["ready"], counts["already"]) == (0, 3)  # the same three people
+    assert OutgoingMessage.objects.count() == Card.objects.count() == 3
