@@ -5,6 +5,7 @@ import time
 from contextlib import contextmanager
 
 import redis
+from celery.contrib.testing.worker import start_worker
 
 from booking.models import OutgoingMessage
 from prefecture.celery import app as celery_app
@@ -22,6 +23,23 @@ def broker(url: str):
     finally:
         celery_app.conf.update(saved)
         _drop_connections()
+
+
+@contextmanager
+def real_worker(*, concurrency: int = 4):
+    """A real Celery worker (threads) consuming from the test Redis, emptied first,
+    with the app publishing there."""
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    with (
+        broker(REDIS_TEST_URL),
+        start_worker(
+            celery_app,
+            pool="threads",
+            concurrency=concurrency,
+            perform_ping_check=False,
+        ),
+    ):
+        yield
 
 
 def _drop_connections() -> None:

@@ -8,16 +8,12 @@ Figures: `.venv/bin/python -m pytest tests/e2e/test_import_worker.py -s`."""
 import time
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from booking.models import Card, ImportJob, OutgoingMessage
-from prefecture.celery import app as celery_app
 from tests.agents import login_agent
-from tests.e2e.celery_broker import broker, wait_until
-from tests.environment import REDIS_TEST_URL
+from tests.e2e.celery_broker import real_worker, wait_until
 from tests.factories import SiteFactory
 
 pytestmark = [
@@ -31,13 +27,7 @@ LINES = 6000
 
 @pytest.fixture
 def worker():
-    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-    with (
-        broker(REDIS_TEST_URL),
-        start_worker(
-            celery_app, pool="threads", concurrency=2, perform_ping_check=False
-        ),
-    ):
+    with real_worker(concurrency=2):
         yield
 
 

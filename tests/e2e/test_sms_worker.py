@@ -6,8 +6,6 @@ Figures: `.venv/bin/python -m pytest tests/e2e/test_sms_worker.py -s` prints the
 import time
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +14,7 @@ from booking.models import OutgoingMessage
 from booking.tasks import sweep_messages
 from prefecture.celery import app as celery_app
 from tests.booking.fake_brevo import use_fake_brevo
-from tests.e2e.celery_broker import broker, wait_until
+from tests.e2e.celery_broker import broker, real_worker, wait_until
 from tests.environment import REDIS_TEST_URL
 from tests.factories import CardFactory
 
@@ -35,14 +33,7 @@ def brevo(httpserver, settings):
 @pytest.fixture(scope="module")
 def worker():
     """One real worker for the module, consuming from the test Redis."""
-    # (Without Redis the tests are skipped by their `redis` mark; a failure in CI.)
-    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-    with (
-        broker(REDIS_TEST_URL),
-        start_worker(
-            celery_app, pool="threads", concurrency=4, perform_ping_check=False
-        ),
-    ):
+    with real_worker(concurrency=4):
         yield
 
 

@@ -8,16 +8,12 @@ import time
 from datetime import date
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 from booking import services
 from booking.models import OutgoingMessage, WaitingOffer
-from prefecture.celery import app as celery_app
 from tests.booking.fake_brevo import use_fake_brevo
-from tests.e2e.celery_broker import broker, wait_until
-from tests.environment import REDIS_TEST_URL
+from tests.e2e.celery_broker import real_worker, wait_until
 from tests.factories import (
     BookingFactory,
     ProcedureFactory,
@@ -41,13 +37,7 @@ def brevo(httpserver, settings):
 @pytest.fixture(scope="module")
 def worker():
     """One real worker for the module, consuming from the test Redis."""
-    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-    with (
-        broker(REDIS_TEST_URL),
-        start_worker(
-            celery_app, pool="threads", concurrency=4, perform_ping_check=False
-        ),
-    ):
+    with real_worker(concurrency=4):
         yield
 
 
