@@ -303,7 +303,7 @@ def agenda_csv(bookings, day: date) -> HttpResponse:
         cells = [
             timezone.localtime(booking.slot.starts_at).strftime("%H:%M"),
             booking.slot.site.name,
-            booking.procedure.name_fr,
+            booking.procedure.name,  # in the agent's language, as the status
             booking.reference,
             booking.last_name,
             booking.first_name,

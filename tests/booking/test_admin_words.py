@@ -105,12 +105,18 @@ def day_of_statuses():
 def test_the_agenda_export_writes_statuses_as_agents_read_them(
     admin_client, day_of_statuses
 ):
-    statuses = [row[6] for row in agenda_rows(admin_client, day_of_statuses)[1:]]
-    assert statuses == ["confirmé", "annulé", "honoré", "absent"]
-    english_statuses = [
-        row[6] for row in agenda_rows(english(admin_client), day_of_statuses)[1:]
+    rows = agenda_rows(admin_client, day_of_statuses)[1:]
+    assert [row[6] for row in rows] == ["confirmé", "annulé", "honoré", "absent"]
+    assert all(row[2].startswith("Démarche ") for row in rows)
+    english_rows = agenda_rows(english(admin_client), day_of_statuses)[1:]
+    assert [row[6] for row in english_rows] == [
+        "confirmed",
+        "cancelled",
+        "attended",
+        "no-show",
     ]
-    assert english_statuses == ["confirmed", "cancelled", "attended", "no-show"]
+    # The démarche as the agent reads it too (its English name).
+    assert all(row[2].startswith("Procedure ") for row in english_rows)
 
 
 # --- audit trails: the event's label and a worded detail, never the raw row
