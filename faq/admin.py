@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from faq.models import Announcement, Category, Question
+from prefecture.admin_lists import LabelledListEditableMixin
 
 
 @admin.register(Category)
-class CategoryAdmin(SimpleHistoryAdmin):
+class CategoryAdmin(LabelledListEditableMixin, SimpleHistoryAdmin):
     list_display = ["name_fr", "name_en", "position"]
     list_editable = ["position"]
     search_fields = ["name_fr", "name_en"]
@@ -15,7 +16,7 @@ class CategoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(SimpleHistoryAdmin):
+class QuestionAdmin(LabelledListEditableMixin, SimpleHistoryAdmin):
     list_display = ["question_fr", "category", "position", "is_published", "updated_at"]
     list_display_links = ["question_fr"]
     list_editable = ["position", "is_published"]

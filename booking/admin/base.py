@@ -18,6 +18,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from booking import rules
 from booking.models import Booking, Slot
+from prefecture.admin_lists import LabelledListEditableMixin
 
 
 def moment_words(moment: datetime | None) -> str:
@@ -201,8 +202,9 @@ class WordedHistoryContext(HistoricalRecordContextHelper):
         return value_words(field, value)
 
 
-class WordedHistoryAdmin(SimpleHistoryAdmin):
-    """django-simple-history's history page, in the agent's words and language."""
+class WordedHistoryAdmin(LabelledListEditableMixin, SimpleHistoryAdmin):
+    """django-simple-history's history page, in the agent's words and language;
+    the cells edited in its list named for screen readers (the sites' order)."""
 
     object_history_list_template = "admin/history_list.html"
 

@@ -9,6 +9,8 @@ line saying why, except under ``CI=true`` where that is a failure.
 import os
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from tests.environment import AXE_JS, CHROMIUM
 
@@ -66,8 +68,9 @@ def page(browser, live_server, transactional_db):
         context.close()
 
 
-def assert_no_serious_axe_violations(page) -> None:
-    """Runs axe-core on the page; fails listing every serious or critical violation."""
+def serious_axe_violations(page) -> list[str]:
+    """Runs axe-core on the page: one line per serious or critical violation (rule,
+    impact, help, the elements' selectors)."""
     # Evaluated through the DevTools protocol, which the page's CSP does not govern.
     page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     violations = page.evaluate(
@@ -81,14 +84,33 @@ def assert_no_serious_axe_violations(page) -> None:
             }));
         }"""
     )
-    serious = [v for v in violations if v["impact"] in SERIOUS_IMPACTS]
+    return [
+        f"- {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['targets'])}"
+        for v in violations
+        if v["impact"] in SERIOUS_IMPACTS
+    ]
+
+
+def assert_no_serious_axe_violations(page) -> None:
+    """Runs axe-core on the page; fails listing every serious or critical violation."""
+    serious = serious_axe_violations(page)
     if serious:
-        lines = [
-            f"- {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['targets'])}"
-            for v in serious
-        ]
         pytest.fail(
             f"axe: {len(serious)} serious/critical violation(s) on {page.url}:\n"
-            + "\n".join(lines),
+            + "\n".join(serious),
             pytrace=False,
         )
+
+
+def hand_session_to_browser(page, live_server, client: Client) -> None:
+    """The session a Django test client opened (password and second factor passed,
+    see tests.agents) handed to the browser page."""
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )

@@ -9,10 +9,11 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from booking.models import Booking
+from booking import services
+from booking.models import Booking, ClosureDay
 from tests.agents import login_agent
 from tests.e2e.conftest import assert_no_serious_axe_violations
-from tests.factories import BookingFactory, SlotFactory
+from tests.factories import BookingFactory, CardFactory, SlotFactory
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +85,61 @@ def test_agenda_actions_within_375_px_and_cancel_confirmed(
     ended.refresh_from_db()
     assert ended.status == Booking.Status.CANCELLED
     assert ended.messages.get().body.endswith(" Guichet fermé.")
+
+
+def test_collection_desk_and_uploads_within_375_px(
+    page, live_server, django_user_model
+):
+    card = CardFactory(last_name="Nguyen-Vasquez de la Fontaine")
+    services.card_mark_ready(card_ids=[card.pk], by="instructeur", now=timezone.now())
+    log_in_as_agent(page, live_server, django_user_model)
+    page.set_viewport_size(TABLET)
+
+    page.goto(f"/admin/booking/card/remise/?q={card.numero_etranger}")
+    expect(page.get_by_role("button", name="Remettre le titre")).to_be_visible()
+    controls = (
+        "#content-main :is(button, input[type=submit], input[type=search], textarea)"
+    )
+    # the search and its button; hand over, the override's motive and its button
+    assert assert_within_viewport(page, controls) == 5
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= TABLET["width"], f"the desk is {width} px wide at 375 px"
+    assert_no_serious_axe_violations(page)
+
+    for path in [
+        "/admin/booking/card/livraison/",
+        "/admin/booking/titlerecord/importer/",
+    ]:
+        page.goto(path)
+        assert (
+            assert_within_viewport(page, "#content-main input:not([type=hidden])") == 2
+        )
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= TABLET["width"], f"{path} is {width} px wide at 375 px"
+
+
+def test_closure_history_and_statistics_fit_375_px(
+    page, live_server, django_user_model
+):
+    """Wide tables scroll within their box: the page itself stays 375 px wide."""
+    booking = BookingFactory(
+        slot=SlotFactory(starts_at=timezone.now() + timedelta(days=3)),
+        last_name="Nguyen-Vasquez de la Fontaine",
+    )
+    closure = ClosureDay.objects.create(
+        site=booking.slot.site, day=timezone.localdate(booking.slot.starts_at)
+    )
+    log_in_as_agent(page, live_server, django_user_model)
+    page.set_viewport_size(TABLET)
+
+    for path in [
+        f"/admin/booking/closureday/{closure.pk}/rendez-vous/",
+        f"/admin/booking/booking/{booking.pk}/history/",
+        f"/admin/booking/closureday/{closure.pk}/history/",
+        "/admin/booking/booking/statistiques/",
+    ]:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= TABLET["width"], f"{path} is {width} px wide at 375 px"
+        assert_no_serious_axe_violations(page)
+    assert assert_within_viewport(page, "#content-main button") == 1
