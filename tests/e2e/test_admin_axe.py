@@ -251,6 +251,8 @@ AFTER_SENDING = [
 def test_no_serious_axe_violation_on_the_admin_pages_of_the_role(
     page, live_server, admin_data, role
 ):
+    # A walk of some 80 pages: one slow page on a loaded machine is no failure.
+    page.set_default_navigation_timeout(30_000)
     agent = _agent(role)
     hand_session_to_browser(page, live_server, login_agent(Client(), agent))
     day = admin_data["day"].isoformat()
