@@ -1,14 +1,13 @@
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from faq.models import Announcement, Category, Question
-from prefecture.admin_lists import LabelledListEditableMixin
+from prefecture.admin_history import WordedHistoryAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(LabelledListEditableMixin, SimpleHistoryAdmin):
+class CategoryAdmin(WordedHistoryAdmin):
     list_display = ["name_fr", "name_en", "position"]
     list_editable = ["position"]
     search_fields = ["name_fr", "name_en"]
@@ -16,7 +15,7 @@ class CategoryAdmin(LabelledListEditableMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(LabelledListEditableMixin, SimpleHistoryAdmin):
+class QuestionAdmin(WordedHistoryAdmin):
     list_display = ["question_fr", "category", "position", "is_published", "updated_at"]
     list_display_links = ["question_fr"]
     list_editable = ["position", "is_published"]
@@ -33,7 +32,7 @@ class QuestionAdmin(LabelledListEditableMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(SimpleHistoryAdmin):
+class AnnouncementAdmin(WordedHistoryAdmin):
     list_display = ["title_fr", "level", "starts_at", "ends_at", "is_active"]
     list_filter = ["level"]
     search_fields = ["title_fr", "title_en", "text_fr", "text_en"]

@@ -1,7 +1,6 @@
 """What every desk of the admin shares: the read-only audit trail, the search by
 numéro étranger, and the custom pages' context and permission hook."""
 
-from datetime import date, datetime
 from typing import Any
 
 from django.contrib import admin
@@ -9,24 +8,13 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from booking import rules
 from booking.models import Booking, Slot
-from prefecture.admin_lists import LabelledListEditableMixin
-
-
-def moment_words(moment: datetime | None) -> str:
-    """A moment in the préfecture's time (Europe/Paris), as the admin writes dates."""
-    if moment is None:
-        return "—"
-    local = timezone.localtime(moment, timezone.get_default_timezone())
-    return formats.date_format(local, "DATETIME_FORMAT")
+from prefecture.admin_history import WordedHistoryAdmin, moment_words
 
 
 def _slot_words(slot_id: Any) -> str:
@@ -173,43 +161,6 @@ class AgentPagesMixin:
     def has_model_permission(self, request: HttpRequest, codename: str) -> bool:
         """An app-level permission of this model's app (``view_statistics``...)."""
         return request.user.has_perm(f"{self.model._meta.app_label}.{codename}")
-
-
-def value_words(field: Any, value: Any) -> str:
-    """A field's value as an agent reads it: a choice's label, yes or no, a moment in
-    Paris time, a date as the admin writes it, "—" for nothing."""
-    if value is None or value == "":
-        return "—"
-    if getattr(field, "choices", None):
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return gettext("oui") if value else gettext("non")
-    if isinstance(value, datetime):
-        return moment_words(value)
-    if isinstance(value, date):
-        return formats.date_format(value, "DATE_FORMAT")
-    return str(value)
-
-
-class WordedHistoryContext(HistoricalRecordContextHelper):
-    """A history's changes in words (labels, Paris times), not stored codes
-    ("confirmed → no_show", "False → True")."""
-
-    def prepare_delta_change_value(self, change, value) -> Any:
-        field = self.model._meta.get_field(change.field)
-        if field.many_to_many:
-            return super().prepare_delta_change_value(change, value)
-        return value_words(field, value)
-
-
-class WordedHistoryAdmin(LabelledListEditableMixin, SimpleHistoryAdmin):
-    """django-simple-history's history page, in the agent's words and language;
-    the cells edited in its list named for screen readers (the sites' order)."""
-
-    object_history_list_template = "admin/history_list.html"
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return WordedHistoryContext(self.model, historical_record)
 
 
 class ServiceHistoryAdmin(WordedHistoryAdmin):

@@ -1,10 +1,7 @@
 """The waiting list's request page for agents: its offers, its messages and its trail,
 read-only and in words (never the raw detail, never a link's secret)."""
 
-from datetime import datetime
-
 from django.contrib import admin
-from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +15,7 @@ from booking.models import (
     WaitingRequest,
 )
 from booking.models.schedules import WEEKDAYS
+from prefecture.admin_history import moment_words
 
 Priority = WaitingRequest.Priority
 EKind = WaitingEvent.Kind
@@ -35,13 +33,6 @@ def half_day_words(code: str) -> str:
 def half_days_words(mask: int) -> str:
     codes = rules.half_days_codes(mask)
     return ", ".join(half_day_words(code) for code in codes) if codes else "—"
-
-
-def moment_words(moment: datetime | None) -> str:
-    """A moment in the préfecture's time, as the admin writes dates."""
-    if moment is None:
-        return "—"
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def slot_words(slot) -> str:

@@ -30,7 +30,11 @@ def test_agent_edits_a_question_and_the_history_keeps_who_and_what(
     assert latest.history_user == admin_user
     assert latest.history_type == "~"
     history_page = admin_client.get(f"{url[: -len('change/')]}history/")
-    assert "Nouvelle question" in history_page.content.decode()
+    html = history_page.content.decode()
+    assert "Nouvelle question" in html
+    # In the agents' words, as the booking desks' histories: French headers, the
+    # position's change, "—" for no reason (not "None", not "Changes").
+    assert "Modifié par" in html and "Changes" not in html and "None" not in html
 
 
 def test_question_list_filters_searches_and_costs_fixed_queries(
