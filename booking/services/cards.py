@@ -66,15 +66,20 @@ def card_mark_ready(*, card_ids: list[int], by: str, now: datetime) -> ReadyRepo
             for card in to_mark
         )
         send_after = first_sending_time(now)
+        # One text per site and language: a delivery list's thousands of cards
+        # share a handful (fitting each to its segment is not free).
+        bodies: dict[tuple[str, str], str] = {}
+        for card in to_mark:
+            key = (card.site.short_name, card.language)
+            if key not in bodies:
+                bodies[key] = texts.card_ready(site=key[0], language=key[1])
         messages = [
             OutgoingMessage(
                 idempotency_key=card_ready_key(card.pk),
                 kind=OutgoingMessage.Kind.CARD_READY,
                 card=card,
                 to=card.mobile,
-                body=texts.card_ready(
-                    site=card.site.short_name, language=card.language
-                ),
+                body=bodies[(card.site.short_name, card.language)],
                 send_after=send_after,
             )
             for card in to_mark
