@@ -186,6 +186,8 @@ class WaitingEvent(AuditEvent):
         ACCEPTED = "accepted", _("offre acceptée")
         DECLINED = "declined", _("offre refusée")
         EXPIRED = "expired", _("offre sans réponse")
+        # The place closed after it was offered: not one of the person's misses.
+        OFFER_WITHDRAWN = "offer_withdrawn", _("offre retirée (fermeture)")
         LEFT = "left", _("sortie de la liste (offres manquées)")
         WITHDRAWN = "withdrawn", _("retirée par l'usager")
         REMOVED = "removed", _("retirée par un agent")
