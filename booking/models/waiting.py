@@ -115,7 +115,8 @@ class WaitingRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.procedure_id}:{self.pk}"
+        # No name or numéro: the title of pages and logs an agent may share.
+        return _("Demande n° %(pk)s") % {"pk": self.pk}
 
     @property
     def is_live(self) -> bool:
