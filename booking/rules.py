@@ -362,6 +362,12 @@ def is_check_in_allowed(
     return now.astimezone(tz).date() >= starts_at.astimezone(tz).date()
 
 
+def is_agent_cancel_allowed(*, starts_at: datetime, now: datetime) -> bool:
+    """An agent cancels an appointment (the applicant told by SMS) until it starts;
+    after that it is marked present or absent, and no SMS says it is cancelled."""
+    return now < starts_at
+
+
 def is_check_in_undo_allowed(
     *, recorded_at: datetime, now: datetime, tz: tzinfo
 ) -> bool:

@@ -134,6 +134,10 @@ def slot_is_closed() -> Exists:
     )
 
 
+def slot_closed(*, slot_id: int) -> bool:
+    return Slot.objects.filter(slot_is_closed(), pk=slot_id).exists()
+
+
 def booking_list_closed(*, closure: ClosureDay) -> QuerySet[Booking]:
     """The active appointments on slots that ``closure`` covers (one query)."""
     return (

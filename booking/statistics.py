@@ -142,6 +142,18 @@ class Statistics:
         return len(self.day_bars) * DAY_BAR_WIDTH
 
     @property
+    def total(self) -> int:
+        return sum(self.totals_per_day)
+
+    @property
+    def honoured(self) -> int:
+        return sum(figures.honoured for figures in self.demarches)
+
+    @property
+    def no_show(self) -> int:
+        return sum(figures.no_show for figures in self.demarches)
+
+    @property
     def no_show_rate(self) -> float | None:
         honoured = sum(figures.honoured for figures in self.demarches)
         no_show = sum(figures.no_show for figures in self.demarches)

@@ -13,6 +13,7 @@ from booking.models import Booking
 from booking.services.bookings import (
     cancel_message_length,
     cancel_message_room,
+    cancel_refusal,
     check_in_refusal,
     check_in_undo_refusal,
 )
@@ -24,13 +25,15 @@ AGENDA_FILTERS = ("day", "site", "q")
 @dataclass(frozen=True)
 class AgendaRow:
     """One appointment of the agenda and its actions: a refusal ("" when allowed)
-    for present and absent, and whether the day's entry can be undone."""
+    for present, absent and the cancellation, and whether the day's entry can be
+    undone."""
 
     booking: Booking
     active: bool
     present_refusal: str = ""
     absent_refusal: str = ""
     undo_refusal: str = ""
+    cancel_refusal: str = ""
     checked_in: bool = False
 
 
@@ -47,6 +50,7 @@ def agenda_row(booking: Booking, *, now: datetime) -> AgendaRow:
         if active
         else "",
         undo_refusal=check_in_undo_refusal(booking, now=now) if checked_in else "",
+        cancel_refusal=cancel_refusal(booking, now=now) if active else "",
         checked_in=checked_in,
     )
 

@@ -28,8 +28,9 @@ from booking.admin.base import (
 )
 from booking.admin.forms import CONTACT_FIELDS, BookingChangeForm
 from booking.admin.statistics import StatisticsPageMixin
-from booking.errors import BookingError, CheckInRefused
+from booking.errors import BookingError, CheckInRefused, TooLate
 from booking.models import Booking, BookingEvent, OutgoingMessage
+from booking.services.bookings import cancel_refusal
 from booking.services.csv_rows import safe_cell
 from booking.services.notices import booking_link_resend
 
@@ -222,6 +223,10 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
                 request, _("Ce rendez-vous n’est plus actif."), messages.ERROR
             )
             return redirect(back)
+        refusal = cancel_refusal(booking, now=timezone.now())
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return redirect(back)
         form = AgendaCancelForm(request.POST or None, booking=booking)
         if request.method == "POST" and form.is_valid():
             try:
@@ -230,6 +235,10 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
                     now=timezone.now(),
                     by=request.user.get_username(),
                     message=form.cleaned_data["message"],
+                )
+            except TooLate:
+                self.message_user(
+                    request, cancel_refusal(booking, now=timezone.now()), messages.ERROR
                 )
             except BookingError:
                 self.message_user(
@@ -267,6 +276,16 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
                     booking_id=booking.pk,
                     now=timezone.now(),
                     by=request.user.get_username(),
+                )
+            except TooLate:
+                self.message_user(
+                    request,
+                    _("%(reference)s : %(reason)s")
+                    % {
+                        "reference": booking.reference,
+                        "reason": cancel_refusal(booking, now=timezone.now()),
+                    },
+                    messages.ERROR,
                 )
             except BookingError:
                 self.message_user(

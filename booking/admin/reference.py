@@ -226,6 +226,9 @@ class ClosureDayAdmin(WordedHistoryAdmin):
     list_select_related = ["site"]
     date_hierarchy = "day"
 
+    def save_model(self, request, obj, form, change) -> None:
+        services.closure_save(closure=obj, now=timezone.now())
+
     def get_urls(self):
         page = path(
             "<int:pk>/rendez-vous/",

@@ -72,7 +72,12 @@ class OutgoingMessage(models.Model):
         _("canal"), max_length=8, choices=Channel, default=Channel.SMS
     )
     card = models.ForeignKey(
-        Card, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+        Card,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("titre"),
     )
     booking = models.ForeignKey(
         Booking,
@@ -80,6 +85,7 @@ class OutgoingMessage(models.Model):
         null=True,
         blank=True,
         related_name="messages",
+        verbose_name=_("rendez-vous"),
     )
     waiting_request = models.ForeignKey(
         WaitingRequest,
@@ -87,6 +93,7 @@ class OutgoingMessage(models.Model):
         null=True,
         blank=True,
         related_name="messages",
+        verbose_name=_("demande en attente"),
     )
     # A number in E.164, or an e-mail address.
     to = models.CharField(_("destinataire"), max_length=254)

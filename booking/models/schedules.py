@@ -145,4 +145,4 @@ class ClosureDay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.site} {self.day}"
+        return f"{self.site} {self.day:%d/%m/%Y}"

@@ -115,7 +115,8 @@ class WaitingRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.procedure_id}:{self.pk}"
+        # No name or numéro: the title of pages and logs an agent may share.
+        return _("Demande n° %(pk)s") % {"pk": self.pk}
 
     @property
     def is_live(self) -> bool:
@@ -186,6 +187,8 @@ class WaitingEvent(AuditEvent):
         ACCEPTED = "accepted", _("offre acceptée")
         DECLINED = "declined", _("offre refusée")
         EXPIRED = "expired", _("offre sans réponse")
+        # The place closed after it was offered: not one of the person's misses.
+        OFFER_WITHDRAWN = "offer_withdrawn", _("offre retirée (fermeture)")
         LEFT = "left", _("sortie de la liste (offres manquées)")
         WITHDRAWN = "withdrawn", _("retirée par l'usager")
         REMOVED = "removed", _("retirée par un agent")

@@ -18,7 +18,7 @@ from booking.services.cards import (
     card_update_contact,
     cards_remind,
 )
-from booking.services.closures import closure_bookings_cancel
+from booking.services.closures import closure_bookings_cancel, closure_save
 from booking.services.holds import hold_place, hold_release
 from booking.services.imports import (
     import_job_cancel,
@@ -32,6 +32,7 @@ from booking.services.offer_answers import (
     offer_decline,
     offers_expire,
     offers_sweep,
+    offers_withdraw_closed,
 )
 from booking.services.offers import offers_make
 from booking.services.outbox import (
@@ -69,6 +70,7 @@ __all__ = [
     "card_update_contact",
     "cards_remind",
     "closure_bookings_cancel",
+    "closure_save",
     "hold_place",
     "hold_release",
     "import_job_cancel",
@@ -85,6 +87,7 @@ __all__ = [
     "offers_expire",
     "offers_make",
     "offers_sweep",
+    "offers_withdraw_closed",
     "personal_data_purge",
     "procedure_waiting_mode_set",
     "slot_save",

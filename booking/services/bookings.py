@@ -27,7 +27,12 @@ from booking.models import (
     OutgoingMessage,
     Procedure,
 )
-from booking.rules import CheckInKind, is_check_in_allowed, is_check_in_undo_allowed
+from booking.rules import (
+    CheckInKind,
+    is_agent_cancel_allowed,
+    is_check_in_allowed,
+    is_check_in_undo_allowed,
+)
 from booking.selectors import free_places
 from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.history import fields_update
@@ -165,8 +170,9 @@ def booking_cancel(
 ) -> Booking:
     """Cancels an active appointment, which frees its place at once; the applicant
     is told by SMS, with an agent's ``message`` when it fits the SMS's one segment
-    (kept in the event's detail). Raises NotCancellable or TooLate (only for the
-    applicant: agents may cancel late)."""
+    (kept in the event's detail). Raises NotCancellable or TooLate (the applicant:
+    within BOOKING_CHANGE_CUTOFF_HOURS; an agent: once it has started, see
+    rules.is_agent_cancel_allowed)."""
     with transaction.atomic():
         # The row alone: locked with its slot joined, a move committed meanwhile
         # makes PostgreSQL re-check the join against the old slot and find nothing.
@@ -175,6 +181,8 @@ def booking_cancel(
             _ensure_changeable(booking, now=now)
         elif booking.status != Booking.Status.CONFIRMED:
             raise NotCancellable(booking.reference)
+        elif not is_agent_cancel_allowed(starts_at=booking.slot.starts_at, now=now):
+            raise TooLate(booking.reference)
         booking.status = Booking.Status.CANCELLED
         booking.save(update_fields=["status", "updated_at"])
         message = texts.cancellation_message(message) if by != APPLICANT else ""
@@ -302,6 +310,17 @@ def check_in_refusal(booking: Booking, *, present: bool, now: datetime) -> str:
     return gettext(
         "« Absent » se saisit une fois le rendez-vous terminé (après %(time)s)."
     ) % {"time": timezone.localtime(slot.ends_at, tz).strftime("%H:%M")}
+
+
+def cancel_refusal(booking: Booking, *, now: datetime) -> str:
+    """Why an agent cannot cancel ``booking`` now, in the agent's words; "" when
+    they can (see rules.is_agent_cancel_allowed)."""
+    if is_agent_cancel_allowed(starts_at=booking.slot.starts_at, now=now):
+        return ""
+    return gettext(
+        "Rendez-vous commencé ou passé : marquez l’usager présent ou absent (aucun "
+        "SMS d’annulation)."
+    )
 
 
 CHECK_IN_KINDS = (BookingEvent.Kind.HONOURED, BookingEvent.Kind.NO_SHOW)

@@ -6,11 +6,13 @@ agent wishes, put each person first on the waiting list for a new place)."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from booking.errors import BookingError
 from booking.models import Booking, ClosureDay, WaitingRequest
 from booking.services.bookings import Applicant, booking_cancel
+from booking.services.offer_answers import offers_withdraw_closed
 from booking.services.waiting import (
     title_valid_until_for,
     waiting_join,
@@ -23,6 +25,16 @@ class ClosureOutcome:
     cancelled: list[str] = field(default_factory=list)  # references
     offered: list[str] = field(default_factory=list)  # on the list, in priority
     failed: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
+
+
+def closure_save(*, closure: ClosureDay, now: datetime) -> int:
+    """Saves a closure (its slots are hidden at once) and withdraws the waiting
+    list's open offers on the places it closes, so that nobody accepts a place on a
+    closed half-day. The appointments already there wait for the agent's decision
+    (closure_bookings_cancel). Returns the offers withdrawn."""
+    with transaction.atomic():
+        closure.save()
+    return offers_withdraw_closed(now=now)
 
 
 def closure_bookings_cancel(
@@ -74,6 +86,7 @@ def _offer_new_place(
             site_ids=[closure.site_id],
             unavailable=0,
             now=now,
+            by=by,
         )
         waiting_priority_set(
             request_id=request.pk,

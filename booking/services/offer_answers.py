@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from booking import availability
 from booking.errors import AlreadyBooked, NotCancellable, OfferClosed, SlotFull
@@ -20,7 +21,7 @@ from booking.models import (
     WaitingOffer,
     WaitingRequest,
 )
-from booking.selectors import free_places
+from booking.selectors import free_places, slot_is_closed
 from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.locks import advisory_lock
 from booking.services.notices import booking_confirmation_notices, booking_notice
@@ -98,11 +99,48 @@ def offers_expire(*, now: datetime) -> int:
     return expired
 
 
+def offers_withdraw_closed(*, now: datetime) -> int:
+    """The open offers of places a closure has covered since they were made:
+    withdrawn. The person waits again, in the same rank, and the offer does not
+    count as missed; the allocator offers them another place (and the offer's page
+    says why). Returns how many."""
+    closed = Slot.objects.filter(slot_is_closed(), pk=OuterRef("slot_id"))
+    due = list(
+        WaitingOffer.objects.filter(Exists(closed), status=OStatus.OPEN).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    procedures = set()
+    for offer_id in due:
+        with transaction.atomic():
+            request, offer = _locked(offer_id)
+            if offer.status != OStatus.OPEN:
+                continue
+            offer.status = OStatus.CANCELLED
+            offer.answered_at = now
+            offer.save(update_fields=["status", "answered_at"])
+            request.status = RStatus.WAITING
+            request.status_changed_at = now
+            request.save(update_fields=["status", "status_changed_at"])
+            WaitingEvent.objects.create(
+                request=request,
+                kind=WaitingEvent.Kind.OFFER_WITHDRAWN,
+                actor=SYSTEM,
+                detail={"offer": offer.pk},
+            )
+            procedures.add(offer.slot.procedure_id)
+    for procedure_id in sorted(procedures):
+        offers_trigger(procedure_id=procedure_id)
+    return len(due)
+
+
 def offers_sweep(*, now: datetime) -> int:
-    """Every minute (beat): expires unanswered offers, then offers whatever is free
-    to every démarche with people waiting (places freed by expired holds, published
-    at their moment, or whose trigger was lost). Returns the offers made."""
+    """Every minute (beat): expires unanswered offers and withdraws those of places
+    closed since, then offers whatever is free to every démarche with people
+    waiting (places freed by expired holds, published at their moment, or whose
+    trigger was lost). Returns the offers made."""
     offers_expire(now=now)
+    offers_withdraw_closed(now=now)
     owners = set()
     for procedure_id, shared in (
         WaitingRequest.objects.filter(status=RStatus.WAITING)
@@ -143,6 +181,9 @@ def _ensure_open(offer: WaitingOffer, slot: Slot, now: datetime) -> None:
         raise OfferClosed(offer.status)
     if offer.expires_at <= now or slot.starts_at <= now:
         raise OfferClosed(OStatus.EXPIRED)
+    # (annotated by _accept) a closure covers it since the offer: never a booking
+    if getattr(slot, "closed", False):
+        raise OfferClosed(OStatus.CANCELLED)
 
 
 def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
@@ -154,8 +195,9 @@ def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
                 pk=first.request.booking_id
             )
         slot = (
-            Slot.objects.select_for_update()
+            Slot.objects.select_for_update(of=("self",))
             .select_related("site")
+            .annotate(closed=slot_is_closed())
             .get(pk=first.slot_id)
         )
         # Read again under the slot's lock: open now, its place is still free (an

@@ -44,13 +44,15 @@ def waiting_join(
     unavailable: int,
     now: datetime,
     earlier_than: Booking | None = None,
+    by: str = APPLICANT,
 ) -> WaitingRequest:
     """Puts a person who passed the register check on the démarche's waiting list
     (or, with ``earlier_than``, asks for an earlier place for that appointment), and
     sends them the status link. One live request per numéro étranger; none while the
     numéro has an active appointment (but the one to bring earlier). Raises
     PreferencesTooNarrow, AlreadyWaiting, AlreadyBooked or NotCancellable; writes
-    nothing then."""
+    nothing then. ``by`` an agent (a closure's cancelled appointment put on the list):
+    the history names them, and the SMS waits for the quiet hours' end."""
     sites = list(Site.objects.filter(pk__in=site_ids, is_active=True))
     if not sites or unavailable & rules.ALL_HALF_DAYS == rules.ALL_HALF_DAYS:
         raise PreferencesTooNarrow
@@ -94,14 +96,16 @@ def waiting_join(
             WaitingEvent.objects.create(
                 request=request,
                 kind=WaitingEvent.Kind.JOINED,
-                actor=APPLICANT,
+                actor=by,
                 detail={
                     "sites": [s.pk for s in sites],
                     "unavailable": rules.half_days_codes(unavailable),
                     "earlier_than": earlier_than.pk if earlier_than else None,
                 },
             )
-            waiting_joined_notices(request=request, now=now)
+            waiting_joined_notices(
+                request=request, now=now, by_applicant=by == APPLICANT
+            )
             offers_trigger(procedure_id=procedure.slots_procedure_id)
     except IntegrityError as error:  # a concurrent join of the same numéro
         live = WaitingRequest.objects.filter(

@@ -60,16 +60,20 @@ def _write(
     body: str,
     now: datetime,
     channel: str = OutgoingMessage.Channel.SMS,
+    by_applicant: bool | None = None,
 ) -> OutgoingMessage | None:
     """One outbox row (inside the caller's transaction); None when the key was
-    already written or the SMS is recorded refused."""
+    already written or the SMS is recorded refused. ``by_applicant`` says whether
+    the person just asked for it (else: whether its kind is APPLICANT_CAUSED)."""
+    if by_applicant is None:
+        by_applicant = kind in APPLICANT_CAUSED
     if channel == OutgoingMessage.Channel.SMS:
         advisory_lock("sms-to", request.mobile)
         refusal = _refusal(request, kind, now)
         to = request.mobile
         # What the person just asked for goes now; the rest waits for the quiet
         # hours' end (the offer's answer window starts then).
-        send_after = now if kind in APPLICANT_CAUSED else first_sending_time(now)
+        send_after = now if by_applicant else first_sending_time(now)
     else:
         refusal, to, send_after = "", request.email, now
     try:
@@ -109,8 +113,11 @@ def _email(request: WaitingRequest, kind: str, key: str, now: datetime, body="")
     )
 
 
-def waiting_joined_notices(*, request: WaitingRequest, now: datetime) -> None:
-    """The SMS and e-mail that confirm joining, with the status link."""
+def waiting_joined_notices(
+    *, request: WaitingRequest, now: datetime, by_applicant: bool = True
+) -> None:
+    """The SMS and e-mail that confirm joining, with the status link; when an agent
+    put the person on the list, the SMS waits for the quiet hours' end."""
     key = f"waiting:{request.pk}:joined"
     sms = _write(
         request=request,
@@ -120,6 +127,7 @@ def waiting_joined_notices(*, request: WaitingRequest, now: datetime) -> None:
             language=request.language, url=short_status_url(request)
         ),
         now=now,
+        by_applicant=by_applicant,
     )
     email = _email(request, Kind.WAITING_JOINED_EMAIL, key + ":email", now)
     _enqueue([sms, email], now)

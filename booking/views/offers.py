@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking import services
+from booking import selectors, services
 from booking.errors import (
     AlreadyBooked,
     NotCancellable,
@@ -40,6 +40,10 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return _link_refused(request)
     now = timezone.now()
+    if found.status == OStatus.OPEN and selectors.slot_closed(slot_id=found.slot_id):
+        # A closure since the offer, before the minute's sweep withdrew it.
+        services.offers_withdraw_closed(now=now)
+        found.refresh_from_db()
     if found.status != OStatus.OPEN or found.expires_at <= now:
         return _offer_closed(request, found)
     answer = request.POST.get("answer") if request.method == "POST" else None

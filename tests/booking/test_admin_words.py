@@ -275,3 +275,16 @@ def test_the_desk_finds_a_card_by_its_holders_nom_in_any_case(admin_client):
     # One letter finds nobody: the desk does not list every card.
     one_letter = admin_client.get("/admin/booking/card/remise/", {"q": "M"})
     assert other.numero_etranger not in one_letter.content.decode()
+
+
+def test_an_sms_page_names_its_subject_in_french(admin_client):
+    """Found walking the agents' day: "Card :", "Booking :", "Waiting request :"."""
+    card = CardFactory()
+    services.card_mark_ready(card_ids=[card.pk], by="agent", now=FRIDAY_10)
+    message = OutgoingMessage.objects.get()
+    page = admin_client.get(
+        f"/admin/booking/outgoingmessage/{message.pk}/change/"
+    ).content.decode()
+    assert "Card" not in page and "Booking" not in page
+    assert "Waiting request" not in page
+    assert "<label>Titre\xa0:</label>" in page

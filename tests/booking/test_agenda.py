@@ -64,77 +64,108 @@ def cancel_url(booking) -> str:
     return f"/admin/booking/booking/agenda/annuler/{booking.pk}/"
 
 
-def test_cancel_on_behalf_tells_the_applicant_by_sms(admin_client, today_booking):
-    page = admin_client.get(cancel_url(today_booking), {"back": "day=2026-11-30"})
+@pytest.fixture
+def upcoming():
+    """An appointment two hours ahead (today's 23:00 would have begun late in the
+    evening, when an agent may no longer cancel it)."""
+    return BookingFactory(
+        slot=SlotFactory(starts_at=timezone.now() + timedelta(hours=2)),
+        numero_etranger="2008006503",
+    )
+
+
+def test_cancel_on_behalf_tells_the_applicant_by_sms(admin_client, upcoming):
+    page = admin_client.get(cancel_url(upcoming), {"back": "day=2026-11-30"})
     html = page.content.decode()
     # The confirmation names the appointment; a GET cancels nothing.
-    assert today_booking.reference in html and "Diallo Awa" in html
+    assert upcoming.reference in html and "Diallo Awa" in html
     assert 'name="back" value="day=2026-11-30"' in html  # the filters, kept
     assert 'href="/admin/booking/booking/agenda/?day=2026-11-30"' in html
-    today_booking.refresh_from_db()
-    assert today_booking.status == Booking.Status.CONFIRMED
+    upcoming.refresh_from_db()
+    assert upcoming.status == Booking.Status.CONFIRMED
     response = admin_client.post(
-        cancel_url(today_booking),
+        cancel_url(upcoming),
         {"message": "Guichet fermé, reprenez RDV en ligne.", "back": "day=2026-11-30"},
     )
     assert response.status_code == 302
     assert response["Location"] == "/admin/booking/booking/agenda/?day=2026-11-30"
-    today_booking.refresh_from_db()
-    assert today_booking.status == Booking.Status.CANCELLED
-    assert list(today_booking.events.values_list("kind", "actor", "detail")) == [
+    upcoming.refresh_from_db()
+    assert upcoming.status == Booking.Status.CANCELLED
+    assert list(upcoming.events.values_list("kind", "actor", "detail")) == [
         (
             BookingEvent.Kind.CANCELLED,
             "admin",
             {"message": "Guichet fermé, reprenez RDV en ligne."},
         )
     ]
-    (sms,) = today_booking.messages.all()
+    (sms,) = upcoming.messages.all()
     assert (sms.kind, sms.to) == (
         OutgoingMessage.Kind.BOOKING_CANCELLED,
-        today_booking.mobile,
+        upcoming.mobile,
     )
     assert sms.body.endswith(" Guichet fermé, reprenez RDV en ligne.")
     assert len(sms.body) <= 160
 
 
-def test_cancel_is_no_longer_one_click_on_the_agenda(admin_client, today_booking):
-    html = agenda(admin_client).content.decode()
+def test_cancel_is_no_longer_one_click_on_the_agenda(admin_client, upcoming):
+    day = timezone.localdate(upcoming.slot.starts_at).isoformat()
+    html = agenda(admin_client, day=day).content.decode()
     assert 'value="cancel"' not in html
-    assert f'href="{cancel_url(today_booking)}?back=' in html
+    assert f'href="{cancel_url(upcoming)}?back=' in html
     admin_client.post(
-        "/admin/booking/booking/agenda/", {"booking": today_booking.pk, "do": "cancel"}
+        "/admin/booking/booking/agenda/", {"booking": upcoming.pk, "do": "cancel"}
     )
-    today_booking.refresh_from_db()
-    assert today_booking.status == Booking.Status.CONFIRMED
-    assert not today_booking.messages.exists()
+    upcoming.refresh_from_db()
+    assert upcoming.status == Booking.Status.CONFIRMED
+    assert not upcoming.messages.exists()
 
 
-def test_a_message_too_long_for_the_sms_is_refused_not_cut(admin_client, today_booking):
-    response = admin_client.post(cancel_url(today_booking), {"message": "x" * 120})
+def test_a_message_too_long_for_the_sms_is_refused_not_cut(admin_client, upcoming):
+    response = admin_client.post(cancel_url(upcoming), {"message": "x" * 120})
     assert response.status_code == 200
     assert "Message trop long" in response.content.decode()
-    today_booking.refresh_from_db()
-    assert today_booking.status == Booking.Status.CONFIRMED
-    assert not today_booking.messages.exists()
+    upcoming.refresh_from_db()
+    assert upcoming.status == Booking.Status.CONFIRMED
+    assert not upcoming.messages.exists()
 
 
 def test_cancel_confirmation_of_an_inactive_or_unknown_appointment(
-    admin_client, today_booking
+    admin_client, upcoming
 ):
-    Booking.objects.filter(pk=today_booking.pk).update(status=Booking.Status.HONOURED)
-    response = admin_client.post(cancel_url(today_booking), {})
+    Booking.objects.filter(pk=upcoming.pk).update(status=Booking.Status.HONOURED)
+    response = admin_client.post(cancel_url(upcoming), {})
     assert response.status_code == 302
-    today_booking.refresh_from_db()
-    assert today_booking.status == Booking.Status.HONOURED
+    upcoming.refresh_from_db()
+    assert upcoming.status == Booking.Status.HONOURED
     assert (
         admin_client.get("/admin/booking/booking/agenda/annuler/999999999/").status_code
         == 302
     )
     # "back" never leads elsewhere
-    response = admin_client.get(
-        cancel_url(today_booking), {"back": "https://evil.example/"}
-    )
+    response = admin_client.get(cancel_url(upcoming), {"back": "https://evil.example/"})
     assert response["Location"] == "/admin/booking/booking/agenda/"
+
+
+def test_a_started_appointment_is_marked_not_cancelled_with_an_sms(admin_client):
+    """Found walking the agents' day: Sunday's 14:00 appointment was cancelled at
+    23:43, and its SMS ("votre RDV ... est annulé") queued for the next morning."""
+    started = BookingFactory(
+        slot=SlotFactory(starts_at=timezone.now() - timedelta(minutes=5))
+    )
+    day = timezone.localdate(started.slot.starts_at).isoformat()
+    html = agenda(admin_client, day=day).content.decode()
+    assert f'href="{cancel_url(started)}' not in html
+    assert "Rendez-vous commencé ou passé : marquez l’usager présent ou absent" in html
+    page = admin_client.get(cancel_url(started), follow=True).content.decode()
+    assert "Rendez-vous commencé ou passé" in page
+    admin_client.post(cancel_url(started), {"message": ""})
+    admin_client.post(
+        "/admin/booking/booking/",
+        {"action": "cancel_bookings", "_selected_action": [started.pk]},
+    )
+    started.refresh_from_db()
+    assert started.status == Booking.Status.CONFIRMED
+    assert not started.messages.exists()
 
 
 def button(html: str, value: str, booking) -> str:

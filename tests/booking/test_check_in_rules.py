@@ -6,7 +6,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking.rules import CheckInKind, is_check_in_allowed, is_check_in_undo_allowed
+from booking.rules import (
+    CheckInKind,
+    is_agent_cancel_allowed,
+    is_check_in_allowed,
+    is_check_in_undo_allowed,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -128,3 +133,9 @@ def test_undo_only_the_day_it_was_recorded_in_paris(recorded_at, now, expected):
     assert (
         is_check_in_undo_allowed(recorded_at=recorded_at, now=now, tz=PARIS) is expected
     )
+
+
+def test_an_agent_cancels_until_the_appointment_starts():
+    starts = datetime(2027, 3, 28, 9, 0, tzinfo=PARIS)
+    assert is_agent_cancel_allowed(starts_at=starts, now=starts - timedelta(seconds=1))
+    assert not is_agent_cancel_allowed(starts_at=starts, now=starts)

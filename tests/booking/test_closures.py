@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from booking import selectors, services
-from booking.errors import SlotNotBookable
+from booking.errors import OfferClosed, SlotNotBookable
 from booking.models import (
     Booking,
     ClosureDay,
@@ -17,6 +17,7 @@ from booking.models import (
     WaitingOffer,
     WaitingRequest,
 )
+from booking.waiting_links import offer_path
 from tests.agents import login_role
 from tests.clock import PARIS
 from tests.factories import (
@@ -162,3 +163,72 @@ def test_a_closure_over_no_booking_goes_back_to_the_list(client, day_slots):
     agent = login_role(client, "encadrement")
     response = agent.post("/admin/booking/closureday/add/", closure_form(site, tuesday))
     assert response["Location"].endswith("/admin/booking/closureday/")
+
+
+def offered(procedure, site) -> WaitingOffer:
+    """One person on the list, offered the morning place."""
+    request = WaitingRequestFactory(procedure=procedure, sites=[site])
+    services.offers_make(procedure_id=procedure.pk, now=timezone.now())
+    return request.offers.get()
+
+
+def test_a_closure_saved_by_an_agent_withdraws_the_offers_of_its_places(
+    client, day_slots
+):
+    """Found walking the agents' day: an offer made before the closure could still
+    be accepted, a booking on a closed half-day."""
+    procedure, site, tuesday, morning, afternoon = day_slots
+    afternoon.delete()
+    offer = offered(procedure, site)
+    assert offer.slot == morning
+    agent = login_role(client, "encadrement")
+    agent.post("/admin/booking/closureday/add/", closure_form(site, tuesday, "morning"))
+    offer.refresh_from_db()
+    request = offer.request
+    request.refresh_from_db()
+    assert offer.status == WaitingOffer.Status.CANCELLED
+    assert (request.status, request.missed_offers) == ("waiting", 0)  # not a miss
+    assert request.events.filter(kind="offer_withdrawn", actor="système").exists()
+
+
+def test_an_offer_on_a_place_closed_since_cannot_be_accepted(client, day_slots):
+    """A closure written before the minute's sweep withdrew the offer (here: with no
+    admin): the offer's page withdraws it, the accept books nothing."""
+    procedure, site, tuesday, _morning, _afternoon = day_slots
+    offer = offered(procedure, site)
+    ClosureDay.objects.create(site=site, day=tuesday, period=ClosureDay.Period.DAY)
+    with pytest.raises(OfferClosed):
+        services.offer_accept(offer_id=offer.pk, now=timezone.now())
+    page = client.post(offer_path(offer), {"answer": "accept"}, follow=True)
+    html = page.content.decode()
+    assert "Cette place n'est plus disponible" in html
+    assert "Vous restez sur la liste d'attente" in html
+    assert not Booking.objects.exists()
+    offer.refresh_from_db()
+    assert offer.status == WaitingOffer.Status.CANCELLED
+
+
+def test_a_person_an_agent_puts_on_the_list_at_night_is_told_with_the_rest_at_8(
+    client, day_slots, settings
+):
+    """Found walking the agents' day: the "on the waiting list" SMS of a closure's
+    cancelled appointment went at once at 23:49, its cancellation at 08:00; and the
+    history said the person had joined."""
+    settings.SMS_QUIET_FROM, settings.SMS_QUIET_UNTIL = time(20), time(8)
+    procedure, site, tuesday, morning, _afternoon = day_slots
+    TitleRecordFactory(numero_etranger="4600000078")
+    booking = BookingFactory(
+        slot=morning, procedure=procedure, numero_etranger="4600000078"
+    )
+    closure = ClosureDay.objects.create(site=site, day=tuesday)
+    night = datetime.combine(timezone.localdate(), time(23, 49), tzinfo=PARIS)
+    services.closure_bookings_cancel(
+        closure=closure, booking_ids=[booking.pk], offer_new_place=True, by="cheffe",
+        now=night,
+    )  # fmt: skip
+    request = WaitingRequest.objects.get(numero_etranger="4600000078")
+    joined = request.messages.get(kind=OutgoingMessage.Kind.WAITING_JOINED)
+    cancelled = booking.messages.get(kind=OutgoingMessage.Kind.BOOKING_CANCELLED)
+    assert joined.send_after == cancelled.send_after > night
+    assert timezone.localtime(joined.send_after).hour == 8
+    assert request.events.get(kind="joined").actor == "cheffe"

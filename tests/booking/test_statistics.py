@@ -75,6 +75,8 @@ def test_figures_per_day_and_demarche():
     assert by_name["Changement de statut"].next_free is None
     assert stats.no_show_rate == 0.25
     assert stats.totals_per_day[stats.days.index(past)] == 5
+    # The "Ensemble" row: found empty walking the agents' day.
+    assert (stats.total, stats.honoured, stats.no_show) == (5, 3, 1)
     assert stats.sms == {
         "sent": 2,
         "delivered": 1,
@@ -96,6 +98,8 @@ def test_encadrement_sees_the_page_with_charts_and_tables(role_client):
     assert html.count('role="img"') == 2
     assert "<caption>" in html and 'scope="row"' in html
     assert "100 %" in html  # one appointment, absent
+    total = html.split("Ensemble", 1)[1].split("</tr>", 1)[0]
+    assert "<td>1</td><td>0</td><td>1</td>" in total
 
 
 @pytest.mark.parametrize("role", ["accueil", "instruction"])

@@ -71,9 +71,19 @@ def test_agenda_actions_within_375_px_and_cancel_confirmed(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= TABLET["width"], f"the agenda is {width} px wide at 375 px"
     assert_no_serious_axe_violations(page)
+    # Ended: marked present or absent, no longer cancelled with an SMS.
+    expect(
+        page.get_by_role("button", name="Annuler (prévient l’usager)")
+    ).to_be_disabled()
 
+    upcoming = BookingFactory(
+        slot=SlotFactory(starts_at=timezone.now() + timedelta(hours=2)),
+        last_name="Nguyen-Vasquez de la Fontaine",
+    )
+    day = timezone.localdate(upcoming.slot.starts_at).isoformat()
+    page.goto(f"/admin/booking/booking/agenda/?day={day}")
     page.get_by_role("link", name="Annuler (prévient l’usager)").click()
-    expect(page.locator("#content-main")).to_contain_text(ended.reference)
+    expect(page.locator("#content-main")).to_contain_text(upcoming.reference)
     assert assert_within_viewport(page, ".agenda-cancel button, .agenda-cancel a") == 2
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
     assert_no_serious_axe_violations(page)
@@ -82,9 +92,9 @@ def test_agenda_actions_within_375_px_and_cancel_confirmed(
 
     expect(page.locator(".messagelist")).to_contain_text("annulé")
     assert page.url.endswith(f"/admin/booking/booking/agenda/?day={day}")
-    ended.refresh_from_db()
-    assert ended.status == Booking.Status.CANCELLED
-    assert ended.messages.get().body.endswith(" Guichet fermé.")
+    upcoming.refresh_from_db()
+    assert upcoming.status == Booking.Status.CANCELLED
+    assert upcoming.messages.get().body.endswith(" Guichet fermé.")
 
 
 def test_collection_desk_and_uploads_within_375_px(
