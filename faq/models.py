@@ -40,7 +40,11 @@ class Question(Bilingual):
         _("identifiant"),
         max_length=120,
         unique=True,
-        help_text=_("Adresse permanente de la question : /faq/<identifiant>/."),
+        # Plain text: the admin shows a help text as HTML (a "<identifiant>" vanished).
+        help_text=_(
+            "Adresse permanente de la question : /faq/ suivi de cet identifiant "
+            "(par exemple /faq/renouveler-mon-titre/)."
+        ),
     )
     question_fr = models.CharField(_("question (français)"), max_length=300)
     question_en = models.CharField(_("question (anglais)"), max_length=300, blank=True)

@@ -314,7 +314,10 @@ def agenda_csv(bookings, day: date) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="agenda-{day.isoformat()}.csv"'
     )
-    writer = csv.writer(response)
+    # As French Excel opens a file with a double click: semicolons, and UTF-8 told
+    # by its byte order mark (without it, "Préfecture" reads "PrÃ©fecture").
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
     writer.writerow(
         ["heure", "lieu", "demarche", "reference", "nom", "prenom", "statut"]
     )

@@ -88,7 +88,9 @@ def agenda_rows(client, day) -> list[list[str]]:
     response = client.get(
         "/admin/booking/booking/agenda/", {"day": day.isoformat(), "format": "csv"}
     )
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(
+        csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    )
 
 
 @pytest.fixture

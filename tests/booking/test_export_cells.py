@@ -38,6 +38,10 @@ def test_the_agenda_export_neutralises_every_formula(admin_client, value):
     response = admin_client.get(
         "/admin/booking/booking/agenda/", {"format": "csv", "day": start.date()}
     )
-    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    rows = list(
+        csv.reader(
+            io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";"
+        )
+    )
     assert rows[0][4:6] == ["nom", "prenom"]
     assert rows[1][4:6] == ["'" + value, "'" + value]

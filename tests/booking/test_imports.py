@@ -399,3 +399,14 @@ def test_one_import_of_a_kind_at_a_time_the_next_goes_on_after_it(
     counts = second.result["counts"]
     assert (counts["ready"], counts["already"]) == (0, 3)  # the same three people
     assert OutgoingMessage.objects.count() == Card.objects.count() == 3
+
+
+def test_a_list_that_sends_nothing_does_not_say_it_sends_sms(admin_client):
+    """Found walking the agents' day: the re-import's preview (0 SMS) still said
+    "envoyer les SMS"."""
+    SiteFactory()
+    data = (DELIVERY_HEADER + "208006503,Diallo,Awa,0612345678,\n").encode()
+    admin_upload(admin_client, DELIVERY_URL, "l.csv", data)
+    again = admin_upload(admin_client, DELIVERY_URL, "l.csv", data, confirm=False)
+    assert "Confirmer l’import (aucun SMS)" in again
+    assert "envoyer les SMS" not in again

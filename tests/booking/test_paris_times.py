@@ -25,6 +25,11 @@ DAYS = [
 ]
 
 
+def agenda_csv_rows(client, day) -> list[list[str]]:
+    text = agenda(client, day, format="csv").content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
 def booking_at(day: date, hour: int = 9, minute: int = 0):
     starts_at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
     slot = SlotFactory(starts_at=starts_at, site=SiteFactory(name="Orléans"))
@@ -59,7 +64,7 @@ def test_one_booking_at_nine_reads_nine_everywhere(admin_client, day):
     assert booking.reference in page and "09:00" in page
     assert not any(time in page for time in wrong)
 
-    rows = list(csv.reader(io.StringIO(agenda(admin_client, day, format="csv").text)))
+    rows = agenda_csv_rows(admin_client, day)
     assert rows[1][0] == "09:00" and rows[1][3] == booking.reference
 
     slots = admin_client.get("/admin/booking/slot/").content.decode()
@@ -89,7 +94,7 @@ def test_the_agenda_day_is_the_paris_day(admin_client, moment, day):
         date.fromordinal(day.toordinal() + 1),
     ):
         assert booking.reference not in agenda(admin_client, other).content.decode()
-    rows = list(csv.reader(io.StringIO(agenda(admin_client, day, format="csv").text)))
+    rows = agenda_csv_rows(admin_client, day)
     assert rows[1][0] == f"{moment:%H:%M}"
 
 

@@ -78,3 +78,12 @@ def test_announcement_with_end_before_start_is_refused(admin_client):
     )
     assert response.status_code == 200
     assert "errornote" in response.content.decode()
+
+
+def test_the_slug_help_says_the_address_in_plain_text(admin_client):
+    """Its "<identifiant>" was read as an HTML tag: "/faq//." on the page."""
+    page = admin_client.get("/admin/faq/question/add/").content.decode()
+    assert (
+        "/faq/ suivi de cet identifiant (par exemple /faq/renouveler-mon-titre/)"
+        in (page)
+    )
