@@ -211,6 +211,31 @@ def _is_latin_letter(char: str) -> bool:
     ).startswith("LATIN ")
 
 
+def _accent_table() -> tuple[str, str]:
+    """Each accented Latin letter (Latin-1 and Latin Extended-A: é, ö, ç, ł is not
+    one) and its plain letter, for a search that ignores accents."""
+    accented, plain = [], []
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = unicodedata.normalize("NFKD", char)[0]
+        if base != char and base.isascii() and base.isalpha():
+            accented.append(char)
+            plain.append(base)
+    return "".join(accented), "".join(plain)
+
+
+NAME_ACCENTED, NAME_PLAIN = _accent_table()
+_FOLD = str.maketrans(NAME_ACCENTED, NAME_PLAIN)
+
+
+def fold_name(text: str) -> str:
+    """A name as a search compares it: accents off, apostrophes and hyphens as
+    spaces, upper case ("Lefèvre" and "LEFEVRE", "O'Connor" and "o connor" match).
+    The database folds its column the same way (selectors.folded)."""
+    text = unicodedata.normalize("NFC", text).translate(_FOLD)
+    return " ".join(re.sub(r"['\-]", " ", text).split()).upper()
+
+
 def normalize_name(raw: str) -> str:
     """A name (nom or prénom) is written as on the title of residence: 1 to 80 Latin
     letters, accents included, in words joined by one space, hyphen or apostrophe;

@@ -4,19 +4,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
+    CharField,
     Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.db.models.functions import Coalesce, Concat, ExtractHour, TruncDate, Upper
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -308,21 +312,61 @@ def title_record_get(
     ).first()
 
 
+def folded(field: str) -> Func | Upper:
+    """A name column folded as rules.fold_name folds a query: accents off,
+    apostrophes and hyphens as spaces, upper case (on PostgreSQL; SQLite, the
+    laptop's database, compares without the accents' folding)."""
+    if connection.vendor != "postgresql":
+        return Upper(F(field))
+    plain = Func(
+        F(field),
+        Value(rules.NAME_ACCENTED + "'-"),
+        Value(rules.NAME_PLAIN + "  "),
+        function="translate",
+        output_field=CharField(),
+    )
+    return Upper(plain)
+
+
+def _name_matches(query: str, *, prefix: str = "") -> Q:
+    """The holder whose nom, or nom and prénom in either order, is ``query`` whole
+    (accents, case, apostrophes and hyphens aside)."""
+    return (
+        Q(**{f"{prefix}folded_last": query})
+        | Q(**{f"{prefix}folded_last_first": query})
+        | Q(**{f"{prefix}folded_first_last": query})
+    )
+
+
+def _with_folded_names(queryset: QuerySet) -> QuerySet:
+    return queryset.annotate(
+        folded_last=folded("last_name"),
+        folded_last_first=Concat(folded("last_name"), Value(" "), folded("first_name")),
+        folded_first_last=Concat(folded("first_name"), Value(" "), folded("last_name")),
+    )
+
+
 def card_list_for_desk(*, query: str) -> list[Card]:
-    """Cards matching a numéro étranger (any notation), the holder's nom (whole, any
-    case) or an SMS's provider id, with their SMS (``desk_messages``); three
-    queries at most (twenty cards at most)."""
+    """Cards matching a numéro étranger (any notation), the holder's nom, or nom and
+    prénom, whole (accents and case aside: an agent types from a passport's
+    machine-readable line) or an SMS's provider id, with their SMS
+    (``desk_messages``); three queries at most (twenty cards at most)."""
     try:
         cards = Card.objects.filter(
             numero_etranger=rules.normalize_numero_etranger(query)
         )
     except rules.InvalidNumero:
-        by_name = Q(last_name__iexact=query.strip()) if len(query.strip()) >= 2 else Q()
-        cards = Card.objects.filter(
-            Q(messages__provider_id=query)
-            | Q(messages__idempotency_key=query)
-            | (by_name or Q(pk__in=[]))
-        ).distinct()
+        name = rules.fold_name(query)
+        by_name = _name_matches(name) if len(name) >= 2 else Q(pk__in=[])
+        cards = (
+            _with_folded_names(Card.objects.all())
+            .filter(
+                Q(messages__provider_id=query)
+                | Q(messages__idempotency_key=query)
+                | by_name
+            )
+            .distinct()
+        )
     return list(
         cards.select_related("site")
         .prefetch_related(
@@ -340,7 +384,8 @@ def booking_list_for_day(
     *, site_id: int | None, day: date, query: str = ""
 ) -> QuerySet[Booking]:
     """The day's appointments by time (all statuses), optionally searched by
-    reference, numéro étranger (any notation) or name. One query."""
+    reference, numéro étranger (any notation) or name (part of the nom and prénom,
+    in either order, accents and case aside). One query."""
     bookings = Booking.objects.select_related("slot__site", "procedure").filter(
         slot__starts_at__date=day
     )
@@ -350,14 +395,43 @@ def booking_list_for_day(
         try:
             numero = rules.normalize_numero_etranger(query)
         except rules.InvalidNumero:
-            bookings = bookings.filter(
-                Q(reference__iexact=query.strip())
-                | Q(last_name__icontains=query.strip())
-                | Q(first_name__icontains=query.strip())
+            name = rules.fold_name(query)
+            by_name = (
+                Q(folded_last_first__contains=name)
+                | Q(folded_first_last__contains=name)
+                if name
+                else Q(pk__in=[])
+            )
+            bookings = _with_folded_names(bookings).filter(
+                Q(reference__iexact=query.strip()) | by_name
             )
         else:
             bookings = bookings.filter(numero_etranger=numero)
     return bookings.order_by("slot__starts_at", "last_name")
+
+
+def closure_list_for_day(*, day: date, site_id: int | None) -> QuerySet[ClosureDay]:
+    """The closures of a day (of one site, or of all): the agenda says them."""
+    closures = ClosureDay.objects.select_related("site").filter(day=day)
+    if site_id:
+        closures = closures.filter(site_id=site_id)
+    return closures.order_by("site__name", "period")
+
+
+def booking_days_for(*, query: str, limit: int = 5) -> list[tuple[date, str]]:
+    """The days (Paris) and references of the appointments a reference or a numéro
+    étranger (any notation) names, latest first: where the agenda's search finds
+    them when the day shown has none. One query."""
+    try:
+        matches = Q(numero_etranger=rules.normalize_numero_etranger(query))
+    except rules.InvalidNumero:
+        matches = Q(reference__iexact=query.strip())
+    found = (
+        Booking.objects.filter(matches)
+        .select_related("slot")
+        .order_by("-slot__starts_at")[:limit]
+    )
+    return [(timezone.localdate(b.slot.starts_at), b.reference) for b in found]
 
 
 @dataclass(frozen=True)

@@ -136,11 +136,17 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
         params = request.GET.copy()
         params["format"] = "csv"
         now = timezone.now()
+        shown = list(bookings)
         context = self.page_context(
             request,
             title=_("Agenda du jour"),
-            bookings=list(bookings),
-            rows=[agenda_row(booking, now=now) for booking in bookings],
+            bookings=shown,
+            closures=list(selectors.closure_list_for_day(day=day, site_id=site_id)),
+            # A reference or numéro searched on the wrong day: the days it is on.
+            elsewhere=selectors.booking_days_for(query=query)
+            if query and not shown
+            else [],
+            rows=[agenda_row(booking, now=now) for booking in shown],
             back=request.GET.urlencode(),
             sites=selectors.site_list_active(),
             site_id=site_id,

@@ -279,6 +279,26 @@ def test_the_desk_finds_a_card_by_its_holders_nom_in_any_case(admin_client):
     assert other.numero_etranger not in one_letter.content.decode()
 
 
+def test_the_desk_finds_a_holder_as_typed_from_a_passport(admin_client):
+    """Found walking the agents' day: "Lefevre" (Lefèvre), "Ozturk" (Öztürk) and the
+    full name as the page prints it found nothing."""
+    lefevre = CardFactory(last_name="Lefèvre", first_name="Zoé")
+    ozturk = CardFactory(last_name="Öztürk", first_name="Emre")
+    haddad = CardFactory(last_name="Haddad", first_name="Rania")
+    for query, card in [
+        ("Lefevre", lefevre),
+        ("LEFÈVRE zoe", lefevre),
+        ("ozturk", ozturk),
+        ("Haddad Rania", haddad),
+        ("rania haddad", haddad),
+    ]:
+        page = admin_client.get("/admin/booking/card/remise/", {"q": query})
+        html = page.content.decode()
+        assert card.numero_etranger in html, query
+        others = {lefevre, ozturk, haddad} - {card}
+        assert not any(other.numero_etranger in html for other in others), query
+
+
 def test_an_sms_page_names_its_subject_in_french(admin_client):
     """Found walking the agents' day: "Card :", "Booking :", "Waiting request :"."""
     card = CardFactory()

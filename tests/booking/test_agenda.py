@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
-from booking.models import Booking, BookingEvent, OutgoingMessage
+from booking.models import Booking, BookingEvent, ClosureDay, OutgoingMessage
 from tests.agents import login_agent, login_role
 from tests.factories import BookingFactory, SlotFactory
 
@@ -295,3 +295,52 @@ def test_the_agenda_prints_without_menus_and_buttons(admin_client, today_booking
     assert (
         "#header" in rules and ".agenda-actions" in rules and "display: none" in rules
     )
+
+
+def test_names_are_found_as_a_counter_agent_types_them(admin_client):
+    """Found walking the agents' day: "Traore", "Joao", "silva joão" found nothing
+    (a passport's machine-readable line has no accents)."""
+    start = timezone.now() + timedelta(hours=1)
+    booking = BookingFactory(
+        slot=SlotFactory(starts_at=start), last_name="Traoré", first_name="João"
+    )
+    day = timezone.localdate(start).isoformat()
+    for query in ["Traore", "joao", "TRAORÉ JOAO", "joão traore", "rao"]:
+        html = agenda(admin_client, day=day, q=query).content.decode()
+        assert booking.reference in html, query
+    assert (
+        booking.reference
+        not in agenda(admin_client, day=day, q="Diallo").content.decode()
+    )
+    assert (
+        booking.reference not in agenda(admin_client, day=day, q="'-").content.decode()
+    )
+
+
+def test_a_reference_searched_on_the_wrong_day_says_its_day(admin_client):
+    """Found walking the agents' day: "WK0627FB" on today's agenda, "Aucun
+    rendez-vous", while it was on Tuesday."""
+    later = timezone.now() + timedelta(days=2)
+    booking = BookingFactory(slot=SlotFactory(starts_at=later), reference="WK0627FB")
+    html = agenda(admin_client, q="wk0627fb").content.decode()
+    day = timezone.localdate(later)
+    assert "Trouvé à une autre date" in html
+    assert f'href="?day={day.isoformat()}&amp;q=wk0627fb"' in html
+    shown = agenda(admin_client, day=day.isoformat(), q="wk0627fb").content.decode()
+    assert booking.last_name in shown and "Trouvé à une autre date" not in shown
+
+
+def test_a_closed_day_says_so_above_its_appointments(admin_client):
+    """Found walking the agents' day: the kept appointments of a closed Monday were
+    shown as any other day's."""
+    later = timezone.now() + timedelta(days=2)
+    booking = BookingFactory(slot=SlotFactory(starts_at=later))
+    ClosureDay.objects.create(
+        site=booking.slot.site,
+        day=timezone.localdate(later),
+        reason="Panne informatique",
+    )
+    html = agenda(admin_client, day=timezone.localdate(later).isoformat()).content
+    text = html.decode()
+    assert f"Fermeture ce jour-là : {booking.slot.site.name}, toute la journée." in text
+    assert "Panne informatique" in text

@@ -193,3 +193,11 @@ def test_the_confirmation_email_starts_with_the_prefecture_and_quotes_no_name(
     )
     assert "ATTENTION" not in body + subject and "Suspendu" not in body + subject
     assert booking.reference in subject and booking.reference in body
+
+
+def test_a_name_folds_as_a_search_compares_it():
+    from booking.rules import fold_name
+
+    assert fold_name("Lefèvre") == fold_name("LEFEVRE") == "LEFEVRE"
+    assert fold_name(" o'Connor-Smith ") == "O CONNOR SMITH"
+    assert fold_name("Öztürk Çağlar") == "OZTURK CAGLAR"
