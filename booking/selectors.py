@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -312,12 +311,10 @@ def title_record_get(
     ).first()
 
 
-def folded(field: str) -> Func | Upper:
+def folded(field: str) -> Upper:
     """A name column folded as rules.fold_name folds a query: accents off,
-    apostrophes and hyphens as spaces, upper case (on PostgreSQL; SQLite, the
-    laptop's database, compares without the accents' folding)."""
-    if connection.vendor != "postgresql":
-        return Upper(F(field))
+    apostrophes and hyphens as spaces, upper case (translate() is PostgreSQL's;
+    the laptop's SQLite is given the same, prefecture.apps)."""
     plain = Func(
         F(field),
         Value(rules.NAME_ACCENTED + "'-"),
