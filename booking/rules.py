@@ -387,6 +387,14 @@ def is_check_in_allowed(
     return now.astimezone(tz).date() >= starts_at.astimezone(tz).date()
 
 
+def is_changeable_online(
+    *, starts_at: datetime, now: datetime, cutoff: timedelta
+) -> bool:
+    """The applicant moves or cancels an appointment online until ``cutoff`` before
+    it (BOOKING_CHANGE_CUTOFF_HOURS); after that, only the front desk can."""
+    return starts_at - now >= cutoff
+
+
 def is_agent_cancel_allowed(*, starts_at: datetime, now: datetime) -> bool:
     """An agent cancels an appointment (the applicant told by SMS) until it starts;
     after that it is marked present or absent, and no SMS says it is cancelled."""

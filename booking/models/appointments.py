@@ -32,6 +32,9 @@ class Site(Bilingual):
         ),
     )
     opening_hours_en = models.TextField(_("horaires d'accueil (anglais)"), blank=True)
+    # Shown to an applicant who can no longer change an appointment online.
+    phone = models.CharField(_("téléphone de l'accueil"), max_length=30, blank=True)
+    email = models.EmailField(_("adresse électronique de l'accueil"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     is_active = models.BooleanField(_("actif"), default=True)
 

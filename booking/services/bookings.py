@@ -30,6 +30,7 @@ from booking.models import (
 from booking.rules import (
     CheckInKind,
     is_agent_cancel_allowed,
+    is_changeable_online,
     is_check_in_allowed,
     is_check_in_undo_allowed,
 )
@@ -161,7 +162,9 @@ def _ensure_changeable(booking: Booking, *, now: datetime) -> None:
     if booking.status != Booking.Status.CONFIRMED or booking.slot.starts_at <= now:
         raise NotCancellable(booking.reference)
     cutoff = timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS)
-    if booking.slot.starts_at - now < cutoff:
+    if not is_changeable_online(
+        starts_at=booking.slot.starts_at, now=now, cutoff=cutoff
+    ):
         raise TooLate(booking.reference)
 
 

@@ -6,6 +6,7 @@ code)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -79,6 +80,12 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 "token": token,
                 "can_move": _moves_left(booking) > 0,
                 "moves_text": _moves_text(booking),
+                "too_late": not rules.is_changeable_online(
+                    starts_at=booking.slot.starts_at,
+                    now=timezone.now(),
+                    cutoff=timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS),
+                ),
+                "cutoff_hours": settings.BOOKING_CHANGE_CUTOFF_HOURS,
                 **_earlier_context(booking),
             },
         )

@@ -124,6 +124,36 @@ def test_no_cancel_after_the_cutoff(client, unlock):
     assert trail(booking) == ([], [])
 
 
+def test_too_late_to_change_online_the_page_says_whom_to_tell(client, unlock):
+    """Issue 16, item 2: no "Déplacer"/"Annuler" that only refuse two screens
+    later; the front desk's phone, e-mail and address instead."""
+    soon = SlotFactory(starts_at=timezone.now() + timedelta(hours=5))
+    soon.site.phone, soon.site.email = "02 38 00 00 00", "accueil@example.fr"
+    soon.site.save()
+    booking = BookingFactory(numero_etranger="2008006503", slot=soon)
+    page = client.get(unlock(client, booking)).content.decode()
+    assert "Ce rendez-vous ne peut plus être changé en ligne" in page
+    assert "Déplacer le rendez-vous" not in page
+    assert "Annuler le rendez-vous" not in page
+    assert 'href="tel:0238000000"' in page and "accueil@example.fr" in page
+    assert soon.site.name in page
+
+
+def test_a_cancelled_appointment_offers_a_new_one_and_no_documents(
+    client, booking, unlock
+):
+    """Issue 16, item 3: the cancelled page listed the documents to bring and
+    offered no way on."""
+    booking.procedure.instructions_fr = "Apportez votre passeport."
+    booking.procedure.save()
+    path = unlock(client, booking)
+    assert "Documents à apporter" in client.get(path).content.decode()
+    page = client.post(path + "annuler/", follow=True).content.decode()
+    assert "Prendre un nouveau rendez-vous" in page and 'href="/rendez-vous/"' in page
+    assert "Documents à apporter" not in page
+    assert "Déplacer le rendez-vous" not in page
+
+
 def test_move_keeps_the_reference_and_needs_confirmation(client, booking, unlock):
     old = booking.slot
     target = SlotFactory(

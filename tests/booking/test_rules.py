@@ -213,3 +213,16 @@ def test_equal_bounds_mean_no_quiet_hours():
         "tz": PARIS,
     }
     assert rules.next_sending_time(night, **same) == night
+
+
+def test_an_appointment_changes_online_until_the_cutoff():
+    from datetime import UTC, datetime, timedelta
+
+    from booking.rules import is_changeable_online
+
+    starts = datetime(2027, 3, 28, 9, tzinfo=UTC)
+    cutoff = timedelta(hours=24)
+    assert is_changeable_online(starts_at=starts, now=starts - cutoff, cutoff=cutoff)
+    assert not is_changeable_online(
+        starts_at=starts, now=starts - cutoff + timedelta(seconds=1), cutoff=cutoff
+    )
