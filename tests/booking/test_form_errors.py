@@ -126,10 +126,7 @@ def test_a_wrong_identity_shows_the_summary_first_linking_each_field(
     assert main.index('id="error-summary"') < main.index("<h1")
     summary = _summary(page)
     assert "Le formulaire contient 3 erreurs" in summary
-    links = dict(
-        (anchor, text)
-        for anchor, text in re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
-    )
+    links = dict(re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary))
     assert set(links) == {"id_numero_etranger", "id_valid_until", "id_postal_code"}
     for anchor in links:
         assert f'id="{anchor}"' in page
