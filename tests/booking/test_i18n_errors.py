@@ -201,6 +201,10 @@ SCENARIOS = {
         lambda a: a.identity(valid_until="31/02/2027"),
         "Cette date n’existe pas",
     ),
+    "date-format": (
+        lambda a: a.identity(valid_until="31/12"),
+        "Saisissez la date au format JJ/MM/AAAA",
+    ),
     "postal-code-invalid": (
         lambda a: a.identity(postal_code="45A00"),
         "Un code postal a 5 chiffres",
