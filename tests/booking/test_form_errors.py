@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from django import forms
+from hypothesis import given
+from hypothesis import strategies as st
 
 from booking import rules
 from booking.forms import IdentityForm, NumeroEtrangerField, TypedDateField
@@ -59,6 +61,12 @@ def test_what_is_not_written_as_a_date_is_unreadable(typed):
 def test_a_day_that_does_not_exist_is_told_apart(typed):
     with pytest.raises(rules.NonexistentDate):
         rules.parse_typed_date(typed)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_every_day_reads_back_in_every_notation(day):
+    for pattern in ("%d/%m/%Y", "%d%m%Y", "%d-%m-%Y", "%d/%m/%y", "%d%m%y", "%Y-%m-%d"):
+        assert rules.parse_typed_date(day.strftime(pattern)) == day
 
 
 def test_a_leap_day_exists_in_a_leap_year():
