@@ -1,12 +1,12 @@
 """The booking flow's forms: DSFR rendering, French first, typed values kept on error."""
 
+import datetime as _dt
 from typing import cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from booking import rules
@@ -67,8 +67,9 @@ class NumeroEtrangerField(NormalisedField):
     pre-2017 card), cleaned to its 10 digits; ``invalid`` when it is not one."""
 
     default_error_messages = {
-        "invalid": format_lazy(
-            "{} {}", _("Ce numéro étranger n’est pas valide."), WHERE_IS_THE_NUMERO
+        "invalid": _(
+            "Ce numéro étranger n’est pas valide : il a 10 chiffres (9 sur une carte "
+            "d’avant 2017)."
         ),
     }
     refusals = ((rules.InvalidNumero, "invalid"),)
@@ -127,6 +128,48 @@ class NameField(NormalisedField):
         return rules.normalize_name(value)
 
 
+class TypedDateField(forms.DateField):
+    """A date typed day first, with or without separators (``rules.parse_typed_date``);
+    ``invalid`` names the format when the text is not one, ``nonexistent`` says the
+    day does not exist. A numeric keyboard on phones: the digits alone are enough."""
+
+    default_error_messages = {
+        "invalid": _("Saisissez la date au format JJ/MM/AAAA, par exemple 31/12/2027."),
+        "nonexistent": _("Cette date n’existe pas : vérifiez le jour et le mois."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            forms.DateInput(
+                format="%d/%m/%Y",
+                attrs={"inputmode": "numeric", "autocomplete": "off"},
+            ),
+        )
+        self.max_length = kwargs.pop("max_length")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, _dt.date):
+            return value
+        text = str(value)
+        if len(text) > self.max_length:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return rules.parse_typed_date(text)
+        except rules.NonexistentDate:
+            raise forms.ValidationError(
+                self.error_messages["nonexistent"], code="nonexistent"
+            ) from None
+        except rules.UnreadableDate:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid"
+            ) from None
+
+
 def _helper(submit_label, *layout) -> FormHelper:
     helper = FormHelper()
     helper.form_method = "post"
@@ -171,24 +214,18 @@ class IdentityForm(DsfrForm):
         help_text=WHERE_IS_THE_NUMERO,
         error_messages={
             "required": _("Saisissez votre numéro étranger."),
-            "max_length": format_lazy(
-                "{} {}", _("Ce numéro est trop long."), WHERE_IS_THE_NUMERO
+            "max_length": _(
+                "Ce numéro est trop long : un numéro étranger a 10 chiffres."
             ),
         },
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    valid_until = forms.DateField(
+    valid_until = TypedDateField(
         label=_("Date de validité"),
         help_text=_("La date de fin de validité inscrite sur le titre (jj/mm/aaaa)."),
-        input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"],
         error_messages={
             "required": _("Saisissez la date de validité de votre titre."),
-            "invalid": _(
-                "Cette date n’existe pas. Saisissez-la au format jj/mm/aaaa, par "
-                "exemple 31/12/2026."
-            ),
         },
-        widget=forms.DateInput(attrs={"autocomplete": "off"}),
     )
     postal_code = forms.CharField(
         label=_("Code postal"),

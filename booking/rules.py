@@ -195,6 +195,40 @@ def parse_day(text: str) -> date | None:
         return None
 
 
+class UnreadableDate(ValueError):
+    """The text is not a date written as day, month, year (nor the ISO form)."""
+
+
+class NonexistentDate(ValueError):
+    """The text is written as a date, but that day does not exist (31/02, month 13)."""
+
+
+# Day, month, year with one kind of separator (/ - . or space), or the 8 or 6 digits
+# together; the year has 4 digits or 2 (then in the 2000s: a title's end of validity).
+_DAY_MONTH_YEAR = re.compile(
+    r"^(?P<day>\d{1,2})(?P<sep>[/.\- ])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})$"
+)
+_DIGITS_ONLY = re.compile(r"^(?P<day>\d{2})(?P<month>\d{2})(?P<year>\d{4}|\d{2})$")
+_ISO = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})$")
+
+
+def parse_typed_date(raw: str) -> date:
+    """A date is typed day first (31/12/2027, 31-12-2027, 31.12.2027, 31 12 2027,
+    31122027, a 2-digit year meaning 20xx) or as ISO 2027-12-31; raises UnreadableDate
+    when it is written otherwise and NonexistentDate when that day does not exist."""
+    text = " ".join((raw or "").split())
+    match = _DAY_MONTH_YEAR.match(text) or _DIGITS_ONLY.match(text) or _ISO.match(text)
+    if match is None or not text.isascii():
+        raise UnreadableDate(raw)
+    year = int(match["year"])
+    if len(match["year"]) == 2:
+        year += 2000
+    try:
+        return date(year, int(match["month"]), int(match["day"]))
+    except ValueError:
+        raise NonexistentDate(raw) from None
+
+
 class InvalidName(ValueError):
     """The text is not a person's name as a title of residence writes it."""
 

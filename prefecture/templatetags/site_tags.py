@@ -12,3 +12,21 @@ def language_url(context, language: str) -> str:
         return "/" if language == "fr" else f"/{language}/"
     url = translate_url(request.get_full_path(), language)
     return url
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary(form) -> dict:
+    """The DSFR error summary of a bound form: its errors not tied to a field, then
+    each field's errors linked to that field's input (the first choice of a group).
+    The form is marked, so that its own rendering (crispy_dsfr/errors.html) does not
+    repeat the errors not tied to a field: base.html renders this tag first."""
+    form.error_summary_shown = True
+    items: list[tuple[str, str]] = [
+        ("", str(error)) for error in form.non_field_errors()
+    ]
+    for field in form:
+        if field.is_hidden or not field.errors:
+            continue
+        anchor = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
+        items.extend((anchor, str(error)) for error in field.errors)
+    return {"items": items, "count": len(items)}

@@ -20,7 +20,7 @@ def test_numero_field_refuses_what_is_not_a_numero(typed):
         NumeroEtrangerField().clean(typed)
     assert refused.value.code == "invalid"
     assert str(refused.value.messages[0]).startswith(
-        "Ce numéro étranger n’est pas valide."
+        "Ce numéro étranger n’est pas valide"
     )
 
 

@@ -201,6 +201,10 @@ SCENARIOS = {
         lambda a: a.identity(valid_until="31/02/2027"),
         "Cette date n’existe pas",
     ),
+    "date-format": (
+        lambda a: a.identity(valid_until="31/12"),
+        "Saisissez la date au format JJ/MM/AAAA",
+    ),
     "postal-code-invalid": (
         lambda a: a.identity(postal_code="45A00"),
         "Un code postal a 5 chiffres",
@@ -249,13 +253,14 @@ APPLICANT_ERRORS = [
     "Choisissez votre démarche.",
     "Cette démarche n’est pas proposée. Choisissez-en une.",
     "Saisissez votre numéro étranger.",
-    "Ce numéro est trop long.",
-    "Ce numéro étranger n’est pas valide.",
+    "Ce numéro est trop long : un numéro étranger a 10 chiffres.",
+    "Ce numéro étranger n’est pas valide : il a 10 chiffres (9 sur une carte "
+    "d’avant 2017).",
     "Votre numéro a 9 chiffres (carte d’avant 2017) : nous utiliserons le numéro "
     "%(numero)s, avec un 0 ajouté après les deux premiers chiffres.",
     "Saisissez la date de validité de votre titre.",
-    "Cette date n’existe pas. Saisissez-la au format jj/mm/aaaa, par exemple "
-    "31/12/2026.",
+    "Cette date n’existe pas : vérifiez le jour et le mois.",
+    "Saisissez la date au format JJ/MM/AAAA, par exemple 31/12/2027.",
     "Saisissez votre code postal.",
     "Un code postal a 5 chiffres, par exemple 45000.",
     "Vous avez déjà un rendez-vous",

@@ -307,7 +307,7 @@ def test_identity_is_required_before_slots(client, renewal, slot):
         ("numero_etranger", "9" * 41, "Ce numéro est trop long"),
         ("numero_etranger", "", "Saisissez votre numéro étranger"),
         ("valid_until", "31/02/2027", "Cette date n’existe pas"),
-        ("valid_until", "demain", "Cette date n’existe pas"),
+        ("valid_until", "demain", "Saisissez la date au format JJ/MM/AAAA"),
         ("postal_code", "45A00", "Un code postal a 5 chiffres"),
         ("postal_code", "4500", "Un code postal a 5 chiffres"),
         ("postal_code", "🙂", "Un code postal a 5 chiffres"),

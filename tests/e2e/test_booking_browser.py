@@ -100,9 +100,9 @@ def test_errors_are_linked_to_their_field_and_input_is_kept(page, counter):
     page.keyboard.press("Enter")
     numero = page.get_by_role("textbox", name="Numéro étranger")
     expect(numero).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#id_numero_etranger-desc-error")).to_contain_text(
-        "vignette OFII"
-    )
+    error = page.locator("#id_numero_etranger-desc-error")
+    expect(error).to_contain_text("Ce numéro étranger n’est pas valide")
+    expect(error).not_to_contain_text("vignette OFII")  # the hint stays a hint
     expect(page.get_by_role("textbox", name="Code postal")).to_have_value("45000")
     assert_no_serious_axe_violations(page)
 

@@ -223,9 +223,19 @@ def test_the_join_form_says_what_is_wrong_next_to_each_field(page, renewal):
     page.get_by_role("textbox", name="Prénom").fill("Awa")
     page.get_by_role("button", name="M'inscrire sur la liste d'attente").click()
 
-    expect(page.get_by_text("Cochez au moins un lieu")).to_be_visible()
-    expect(page.get_by_text("exclure toutes les demi-journées")).to_be_visible()
-    expect(page.get_by_text("Saisissez votre nom.")).to_be_visible()
+    # Next to each field (the error summary at the top repeats them as links).
+    beside = page.locator(".fr-error-text")
+    expect(beside.filter(has_text="Cochez au moins un lieu")).to_be_visible()
+    expect(beside.filter(has_text="exclure toutes les demi-journées")).to_be_visible()
+    expect(beside.filter(has_text="Saisissez votre nom.")).to_be_visible()
+    links = page.locator("#error-summary a")
+    expect(links).to_have_count(4)
+    assert [link.get_attribute("href") for link in links.all()] == [
+        "#id_sites_0",
+        "#id_unavailable_0",
+        "#id_last_name",
+        "#id_mobile",
+    ]
     expect(page.get_by_role("textbox", name="Prénom")).to_have_value("Awa")
     check(page, "join-errors")
     assert not WaitingRequest.objects.exists()
