@@ -229,7 +229,10 @@ class IdentityForm(DsfrForm):
     )
     postal_code = forms.CharField(
         label=_("Code postal"),
-        help_text=_("Le code postal de votre adresse, 5 chiffres (par exemple 45000)."),
+        help_text=_(
+            "Le code postal inscrit sur votre titre de séjour, même si vous avez "
+            "déménagé depuis : 5 chiffres (par exemple 45000)."
+        ),
         max_length=10,
         error_messages={
             "required": _("Saisissez votre code postal."),
@@ -296,8 +299,8 @@ class ContactForm(DsfrForm):
         help_text=_(
             "Pour recevoir la confirmation et le rappel par SMS. Par exemple 06 12 34 "
             "56 78. Les SMS ne partent que vers les numéros français (métropole et "
-            "outre-mer) : avec un numéro étranger, indiquez aussi votre adresse "
-            "électronique."
+            "outre-mer) : avec un numéro de portable non français, indiquez aussi "
+            "votre adresse électronique."
         ),
         error_messages={"required": _("Saisissez votre numéro de téléphone portable.")},
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -534,7 +537,8 @@ class WaitingJoinForm(WaitingPreferences, ContactForm):
 WAITING_MOBILE_HELP = _(
     "Pour recevoir par SMS le lien de suivi et les places proposées. Par exemple 06 "
     "12 34 56 78. Les SMS ne partent que vers les numéros français (métropole et "
-    "outre-mer) : avec un numéro étranger, indiquez aussi votre adresse électronique."
+    "outre-mer) : avec un numéro de portable non français, indiquez aussi votre "
+    "adresse électronique."
 )
 WAITING_EMAIL_HELP = _(
     "Pour recevoir aussi les places proposées par courriel. Format : nom@domaine.fr"

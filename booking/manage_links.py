@@ -4,7 +4,9 @@ mobile and e-mail; nothing in the register entry or the reference leads to it.""
 
 import re
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from booking.models import Booking
 
@@ -17,8 +19,22 @@ def manage_path(booking: Booking) -> str:
 
 
 def short_path(booking: Booking) -> str:
-    """The short form sent by SMS: /rdv/<token>/."""
+    """The short form sent by SMS: /rdv/<token>/ (/en/rdv/<token>/ in English)."""
     return reverse("booking_short_link", kwargs={"token": booking.manage_token})
+
+
+def manage_url(booking: Booking) -> str:
+    """The manage page's address as sent (e-mail, calendar file): absolute, in the
+    booking's language (/en/... in English), whatever language is active."""
+    with translation.override(booking.language):
+        return settings.PUBLIC_BASE_URL + manage_path(booking)
+
+
+def short_url(booking: Booking) -> str:
+    """The short manage link as the SMS carry it: absolute, in the booking's
+    language."""
+    with translation.override(booking.language):
+        return settings.PUBLIC_BASE_URL + short_path(booking)
 
 
 def is_token_shaped(value: str) -> bool:

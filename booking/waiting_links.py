@@ -4,6 +4,7 @@ manage link) and an offer's page, each carrying its own random secret
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from booking.manage_links import is_token_shaped
 from booking.models import WaitingOffer, WaitingRequest
@@ -18,17 +19,32 @@ def offer_path(offer: WaitingOffer) -> str:
 
 
 def short_status_url(request: WaitingRequest) -> str:
-    """/la/<token>/ under PUBLIC_BASE_URL: short enough for one SMS."""
-    return settings.PUBLIC_BASE_URL + reverse(
-        "waiting_short_status", kwargs={"token": request.token}
-    )
+    """/la/<token>/ under PUBLIC_BASE_URL, short enough for one SMS, in the
+    request's language (/en/la/<token>/ in English)."""
+    with translation.override(request.language):
+        return settings.PUBLIC_BASE_URL + reverse(
+            "waiting_short_status", kwargs={"token": request.token}
+        )
 
 
 def short_offer_url(offer: WaitingOffer) -> str:
-    """/o/<token>/ under PUBLIC_BASE_URL."""
-    return settings.PUBLIC_BASE_URL + reverse(
-        "waiting_short_offer", kwargs={"token": offer.token}
-    )
+    """/o/<token>/ under PUBLIC_BASE_URL, in the request's language (/en/o/...)."""
+    with translation.override(offer.request.language):
+        return settings.PUBLIC_BASE_URL + reverse(
+            "waiting_short_offer", kwargs={"token": offer.token}
+        )
+
+
+def status_url(request: WaitingRequest) -> str:
+    """The status page's address as e-mailed: absolute, in the request's language."""
+    with translation.override(request.language):
+        return settings.PUBLIC_BASE_URL + status_path(request)
+
+
+def offer_url(offer: WaitingOffer) -> str:
+    """The offer page's address as e-mailed: absolute, in the request's language."""
+    with translation.override(offer.request.language):
+        return settings.PUBLIC_BASE_URL + offer_path(offer)
 
 
 def request_from_token(token: str) -> WaitingRequest | None:

@@ -11,9 +11,9 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from booking.manage_links import manage_path
+from booking.manage_links import manage_url
 from booking.models import Booking, OutgoingMessage, WaitingRequest
-from booking.waiting_links import offer_path, status_path
+from booking.waiting_links import offer_url, status_url
 
 
 class EmailTransientError(Exception):
@@ -48,7 +48,7 @@ def booking_email_render(
     with translation.override(booking.language):
         context = {
             "booking": booking,
-            "manage_url": settings.PUBLIC_BASE_URL + manage_path(booking),
+            "manage_url": manage_url(booking),
             "code": code,
             "minutes": settings.BOOKING_MANAGE_CODE_MINUTES,
         }
@@ -86,8 +86,8 @@ def waiting_email_render(
         context = {
             "request": request,
             "offer": offer,
-            "status_url": settings.PUBLIC_BASE_URL + status_path(request),
-            "offer_url": settings.PUBLIC_BASE_URL + offer_path(offer) if offer else "",
+            "status_url": status_url(request),
+            "offer_url": offer_url(offer) if offer else "",
             "code": code,
             "minutes": settings.BOOKING_MANAGE_CODE_MINUTES,
         }

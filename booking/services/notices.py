@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from booking.manage_links import short_path
+from booking.manage_links import short_url
 from booking.models import Booking, BookingEvent, OutgoingMessage
 from booking.phone import is_in_regions, region_of
 from booking.services.locks import advisory_lock
@@ -32,8 +32,9 @@ Status = OutgoingMessage.Status
 
 def short_manage_url(booking: Booking) -> str:
     # Short enough for one SMS; it carries the booking's own random secret (never its
-    # reference), and the page behind it still asks for the second factor.
-    return settings.PUBLIC_BASE_URL + short_path(booking)
+    # reference), and the page behind it still asks for the second factor. In the
+    # booking's language: /en/rdv/<token>/ in English.
+    return short_url(booking)
 
 
 def _sent_today(

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from booking.models import OutgoingMessage, WaitingOffer, WaitingRequest
 from booking.phone import is_in_regions, region_of
@@ -157,7 +157,8 @@ def waiting_offer_notices(*, offer: WaitingOffer, now: datetime) -> list[int]:
 
 def waiting_left_notice(*, request: WaitingRequest, now: datetime) -> None:
     """Out of the list after WAITING_MAX_MISSED offers without a yes."""
-    url = settings.PUBLIC_BASE_URL + reverse("booking:start")
+    with translation.override(request.language):  # /en/rendez-vous/ in English
+        url = settings.PUBLIC_BASE_URL + reverse("booking:start")
     sms = _write(
         request=request,
         kind=Kind.WAITING_LEFT,

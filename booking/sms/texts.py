@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from booking.sms.gsm7 import SEGMENT_SEPTETS, septets, to_gsm7
 
-# The manage link's path at its longest: /rdv/<token>/, a token of at most 32
-# URL-safe characters.
+# The manage link's path at its longest: /rdv/<token>/ (/en/rdv/<token>/ in
+# English), a token of at most 32 URL-safe characters.
 MANAGE_TOKEN_MAX_LENGTH = 32
 # The shortest room for a site's name that a sane PUBLIC_BASE_URL leaves (the system
 # check's floor): the longest production address leaves 24.
@@ -107,23 +108,28 @@ def _fit(templates: Sequence[str], *, site: str, language: str, **values: str) -
     return text
 
 
-def longest_manage_url() -> str:
-    """The manage link at its longest under PUBLIC_BASE_URL (the SMS's budget)."""
-    return f"{settings.PUBLIC_BASE_URL}/rdv/{'x' * MANAGE_TOKEN_MAX_LENGTH}/"
+def longest_manage_url(language: str | None = None) -> str:
+    """The manage link at its longest under PUBLIC_BASE_URL, in ``language`` (the
+    SMS's budget): /rdv/<token>/, /en/rdv/<token>/ in English."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        path = reverse(
+            "booking_short_link", kwargs={"token": "x" * MANAGE_TOKEN_MAX_LENGTH}
+        )
+    return settings.PUBLIC_BASE_URL + path
 
 
 def site_name_room() -> int:
     """How many septets a site's SMS name may have so that every SMS keeps it whole,
     in every language, with the longest date, time, reference and manage link."""
-    longest = {
-        "date": "28/12",
-        "time": "23:59",
-        "reference": "X" * 8,
-        "url": longest_manage_url(),
-        "site": "",
-    }
     rooms = []
     for code, _name in settings.LANGUAGES:
+        longest = {
+            "date": "28/12",
+            "time": "23:59",
+            "reference": "X" * 8,
+            "url": longest_manage_url(code),
+            "site": "",
+        }
         with translation.override(code):
             for templates in _WITH_SITE:
                 empty = to_gsm7(_(templates[-1]) % longest)

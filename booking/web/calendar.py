@@ -4,12 +4,21 @@ from datetime import UTC, datetime
 
 import icalendar
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from booking.manage_links import manage_url
 from booking.models import Booking
 
 
 def booking_ics(booking: Booking, *, now: datetime | None = None) -> bytes:
+    """The appointment's event, in the booking's language, with the link to manage
+    it (/en/... in English)."""
+    with translation.override(booking.language):
+        return _booking_ics(booking, now=now)
+
+
+def _booking_ics(booking: Booking, *, now: datetime | None) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Prefecture du Loiret//Rendez-vous//FR")
     calendar.add("version", "2.0")
@@ -24,9 +33,14 @@ def booking_ics(booking: Booking, *, now: datetime | None = None) -> bytes:
         % {"procedure": booking.procedure.name},
     )
     event.add("location", f"{booking.slot.site.name}, {booking.slot.site.address}")
+    link = manage_url(booking)
     event.add(
-        "description", _("Référence : %(reference)s") % {"reference": booking.reference}
+        "description",
+        _("Référence : %(reference)s") % {"reference": booking.reference}
+        + "\n"
+        + _("Gérer mon rendez-vous : %(url)s") % {"url": link},
     )
+    event.add("url", link)
     calendar.add_component(event)
     return calendar.to_ical()
 

@@ -86,11 +86,13 @@ def a_booking(*, site: str, language: str, starts_at=None) -> Booking:
     return Booking(slot=slot, reference="ABCDEFGH", language=language)
 
 
-def longest_link() -> str:
-    # The manage link at its longest: /rdv/ and a 32-character URL-safe token.
+def longest_link(language: str = "fr") -> str:
+    # The manage link at its longest: /rdv/ (/en/rdv/ in English) and a 32-character
+    # URL-safe token.
     token = secrets.token_urlsafe(24)
     assert len(token) == texts.MANAGE_TOKEN_MAX_LENGTH
-    return f"{PRODUCTION_URL}/rdv/{token}/"
+    prefix = "/en" if language == "en" else ""
+    return f"{PRODUCTION_URL}{prefix}/rdv/{token}/"
 
 
 def test_every_sms_kind_has_a_text_under_test():
@@ -109,20 +111,22 @@ def test_every_sms_kind_has_a_text_under_test():
     }
 
 
-def waiting_link(prefix: str) -> str:
-    return f"{PRODUCTION_URL}/{prefix}/{secrets.token_urlsafe(16)}/"
+def waiting_link(prefix: str, language: str) -> str:
+    # In the person's language: /en/la/<token>/ in English.
+    language_prefix = "/en" if language == "en" else ""
+    return f"{PRODUCTION_URL}{language_prefix}/{prefix}/{secrets.token_urlsafe(16)}/"
 
 
 WAITING_TEXTS = {
     OutgoingMessage.Kind.WAITING_JOINED: lambda language: texts.waiting_joined(
-        language=language, url=waiting_link("la")
+        language=language, url=waiting_link("la", language)
     ),
     OutgoingMessage.Kind.WAITING_OFFER: lambda language: texts.waiting_offer(
         site=SITE_WORDS,
         starts_at=datetime(2026, 12, 28, 23, 59, tzinfo=PARIS),
         deadline=datetime(2026, 12, 27, 23, 59, tzinfo=PARIS),
         language=language,
-        url=waiting_link("o"),
+        url=waiting_link("o", language),
     ),
     OutgoingMessage.Kind.WAITING_LEFT: lambda language: texts.waiting_left(
         language=language, missed=2, url=f"{PRODUCTION_URL}/en/rendez-vous/"
@@ -143,7 +147,9 @@ def test_the_waiting_list_texts_fit_one_segment_with_their_link_whole(kind, lang
     assert gsm7.is_gsm7(body)
     assert gsm7.segments(body) == 1, (len(body), body)
     if kind == OutgoingMessage.Kind.WAITING_OFFER:
-        assert "28/12" in body and "23:59" in body and f"{PRODUCTION_URL}/o/" in body
+        prefix = "/en" if language == "en" else ""
+        assert "28/12" in body and "23:59" in body
+        assert f"{PRODUCTION_URL}{prefix}/o/" in body
         assert body.endswith("/")  # the link is last, and whole
 
 
@@ -151,7 +157,7 @@ def test_the_waiting_list_texts_fit_one_segment_with_their_link_whole(kind, lang
 def test_the_resent_link_and_the_manage_code_fit_one_segment(settings, language):
     settings.PUBLIC_BASE_URL = PRODUCTION_URL
     booking = a_booking(site=SITE_WORDS, language=language)
-    url = longest_link()
+    url = longest_link(language)
     resent = texts.booking_link_resent(booking=booking, url=url)
     code = texts.booking_manage_code(booking=booking, code="123456", minutes=10)
     for body in (resent, code):
@@ -165,6 +171,9 @@ def test_the_resent_link_and_the_manage_code_fit_one_segment(settings, language)
 def test_the_production_address_leaves_room_for_a_real_site_name(settings):
     settings.PUBLIC_BASE_URL = PRODUCTION_URL
     assert texts.longest_manage_url() == f"{PRODUCTION_URL}/rdv/{'x' * 32}/"
+    assert texts.longest_manage_url("fr") == f"{PRODUCTION_URL}/rdv/{'x' * 32}/"
+    assert texts.longest_manage_url("en") == f"{PRODUCTION_URL}/en/rdv/{'x' * 32}/"
+    # in every language, the English link three characters longer
     assert texts.site_name_room() >= 24
 
 
@@ -175,7 +184,7 @@ def test_appointment_sms_keep_the_longest_allowed_site_name_and_the_link_whole(
 ):
     settings.PUBLIC_BASE_URL = PRODUCTION_URL
     site = SITE_WORDS[: texts.site_name_room()]
-    url = longest_link()
+    url = longest_link(language)
     body = APPOINTMENT_TEXTS[kind](
         booking=a_booking(site=site, language=language), url=url
     )
@@ -193,7 +202,7 @@ def test_a_site_name_too_long_is_shortened_never_the_link(settings, kind, langua
     # A site saved before the admin's check, or without an SMS name: 40 characters.
     settings.PUBLIC_BASE_URL = PRODUCTION_URL
     site = SITE_WORDS[:40]
-    url = longest_link()
+    url = longest_link(language)
     body = APPOINTMENT_TEXTS[kind](
         booking=a_booking(site=site, language=language), url=url
     )
@@ -265,7 +274,9 @@ def test_the_outbox_keeps_the_text_whole(settings):
     assert gsm7.segments(body) == 1
     assert body.endswith(" " + short_manage_url(booking))
     manage_path = short_manage_url(booking).removeprefix(PRODUCTION_URL)
-    assert len(manage_path) <= len(texts.longest_manage_url()) - len(PRODUCTION_URL)
+    assert manage_path.startswith("/en/rdv/")  # the English applicant's link
+    longest = texts.longest_manage_url("en")
+    assert len(manage_path) <= len(longest) - len(PRODUCTION_URL)
 
 
 # --- the admin refuses a site name that cannot fit ---------------------------------
