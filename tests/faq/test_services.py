@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from faq.markdown import render_markdown
 from faq.models import Announcement, Category, Question
-from faq.services import SEED_FILE, faq_seed
+from faq.services import OLD_BOOKING_URL, SEED_FILE, faq_seed
 
 SOURCE_TEXT = Path(SEED_FILE).with_name("faq-loiret.txt")  # the préfecture's text
 
@@ -39,7 +39,18 @@ def test_seed_answers_keep_links_as_real_links():
         "https://www.demarches-simplifiees.fr/commencer/"
         "formulaire-etranger-premiere-demande-de-titre"
     ) in links
-    assert "https://www.loiret.gouv.fr/Prendre-un-rendez-vous-en-ligne" in links
+    assert "/rendez-vous/" in links
+
+
+@pytest.mark.django_db
+def test_seed_links_to_this_service_where_the_prefecture_linked_its_old_booking_page():
+    assert SOURCE_TEXT.read_text(encoding="utf-8").count(OLD_BOOKING_URL) == 3
+    faq_seed(now=timezone.now())
+    french = [q.answer_fr for q in Question.objects.all()]
+    english = [q.answer_en for q in Question.objects.all()]
+    assert not any(OLD_BOOKING_URL in answer for answer in french + english)
+    assert sum("](/rendez-vous/)" in answer for answer in french) == 3
+    assert sum("](/en/rendez-vous/)" in answer for answer in english) == 3
 
 
 @pytest.mark.django_db
