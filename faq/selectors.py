@@ -37,14 +37,15 @@ def _every_word_in(fields: tuple[str, ...], words: list[str]) -> Q:
 def question_list_matching(query: str) -> QuerySet[Question]:
     """Published questions whose French or English text holds every word of
     ``query``, accents and case aside ("recepisse" finds "récépissé"), annotated
-    with ``rank``: 1 when the question itself holds them, 0 when only its answer does.
+    with ``rank``: 1 when the question itself holds them, 0 when only its answer does;
+    in that order, then by position.
 
     PostgreSQL also matches by full-text search on the folded text (French and
     English stemming: "renouveler" finds "renouvellement")."""
     published = Question.objects.filter(is_published=True)
     words = search_words(query)
     if not words:
-        return published.annotate(rank=Value(0))
+        return published.annotate(rank=Value(0)).order_by("position", "pk")
     matching = published.annotate(
         **{f"folded_{field}": folded(field) for field in TEXT_FIELDS}
     )
@@ -66,8 +67,10 @@ def question_list_matching(query: str) -> QuerySet[Question]:
         )
         in_question |= Q(question_french=french) | Q(question_english=english)
         in_text |= Q(text_french=french) | Q(text_english=english)
-    return matching.filter(in_text).annotate(
-        rank=Case(When(in_question, then=Value(1)), default=Value(0))
+    return (
+        matching.filter(in_text)
+        .annotate(rank=Case(When(in_question, then=Value(1)), default=Value(0)))
+        .order_by("-rank", "position", "pk")
     )
 
 
@@ -81,7 +84,7 @@ def category_list_with_questions(*, query: str = "") -> list[CategoryQuestions]:
     """Categories in order, each with its published (and matching) questions; empty
     categories left out. Searching, the questions that hold the words come before
     those whose answer only does, and so do their categories. Two queries."""
-    questions = question_list_matching(query).order_by("-rank", "position", "pk")
+    questions = question_list_matching(query)
     categories = Category.objects.prefetch_related(
         Prefetch("questions", queryset=questions, to_attr="shown_questions")
     )
@@ -114,11 +117,7 @@ def announcement_list_active(*, now: datetime) -> list[Announcement]:
             Announcement.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
         )
         cache.set(ANNOUNCEMENTS_CACHE_KEY, current, ANNOUNCEMENTS_CACHE_SECONDS)
-    return [
-        a
-        for a in current
-        if a.starts_at <= now and (a.ends_at is None or a.ends_at > now)
-    ]
+    return [a for a in current if a.is_shown_at(now)]
 
 
 def announcements_changed() -> None:

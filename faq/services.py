@@ -25,6 +25,31 @@ def booking_links_rewritten(answer: str, *, language: str) -> str:
         return answer.replace(f"({OLD_BOOKING_URL})", f"({reverse('booking:start')})")
 
 
+class AnnouncementNotShown(Exception):
+    """The announcement is not on the pages at that moment: nothing to end."""
+
+    def __init__(self, announcement: Announcement) -> None:
+        super().__init__(announcement.pk)
+        self.announcement = announcement
+
+
+@transaction.atomic
+def announcement_end(*, announcement_id: int, now: datetime) -> Announcement:
+    """Takes a shown announcement off every public page from ``now`` (its end set to
+    ``now``; the history keeps who did it); raises AnnouncementNotShown if it is not
+    shown at ``now`` (not started yet, or already over)."""
+    announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+    if not announcement.is_shown_at(now):
+        raise AnnouncementNotShown(announcement)
+    announcement.ends_at = now
+    if (
+        announcement.starts_at == now
+    ):  # ends after it starts (faq_announcement_ends_after_start)
+        announcement.starts_at = None
+    announcement.save(update_fields=["starts_at", "ends_at"])
+    return announcement
+
+
 @dataclass
 class SeedReport:
     categories: int = 0

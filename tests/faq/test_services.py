@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,14 @@ from django.utils import timezone
 
 from faq.markdown import render_markdown
 from faq.models import Announcement, Category, Question
-from faq.services import OLD_BOOKING_URL, SEED_FILE, faq_seed
+from faq.services import (
+    OLD_BOOKING_URL,
+    SEED_FILE,
+    AnnouncementNotShown,
+    announcement_end,
+    faq_seed,
+)
+from tests.factories import AnnouncementFactory
 
 SOURCE_TEXT = Path(SEED_FILE).with_name("faq-loiret.txt")  # the préfecture's text
 
@@ -102,3 +110,17 @@ def test_seed_keeps_what_an_agent_edited():
     faq_seed(now=timezone.now())
     question.refresh_from_db()
     assert question.answer_fr == "Réponse revue par un agent."
+
+
+@pytest.mark.django_db
+def test_announcement_end_takes_it_off_from_now_and_refuses_one_not_shown():
+    now = timezone.now()
+    shown = AnnouncementFactory(starts_at=now - timedelta(days=3))
+    ended = announcement_end(announcement_id=shown.pk, now=now)
+    assert ended.ends_at == now and not ended.is_shown_at(now)
+    assert ended.starts_at == now - timedelta(days=3)
+    with pytest.raises(AnnouncementNotShown):
+        announcement_end(announcement_id=shown.pk, now=now + timedelta(seconds=1))
+    later = AnnouncementFactory(starts_at=now + timedelta(hours=1))
+    with pytest.raises(AnnouncementNotShown):
+        announcement_end(announcement_id=later.pk, now=now)

@@ -229,3 +229,11 @@ def test_a_cached_announcement_appears_and_disappears_on_time(client):
     later = [a.title_fr for a in announcement_list_active(now=now + timedelta(hours=1))]
     assert later == ["Plus tard"]
     assert announcement_list_active(now=now + timedelta(hours=2)) == []
+
+
+def test_announcement_without_start_is_shown_at_once_until_its_end(client):
+    now = timezone.now()
+    AnnouncementFactory(title_fr="Dès maintenant", starts_at=None)
+    AnnouncementFactory(title_fr="Déjà finie", starts_at=None, ends_at=now)
+    html = client.get("/").content.decode()
+    assert "Dès maintenant" in html and "Déjà finie" not in html
