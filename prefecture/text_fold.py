@@ -12,20 +12,18 @@ from django.db.models import CharField, F, Func, Value
 
 
 def _fold_table() -> tuple[str, str]:
-    """Each accented Latin letter (Latin-1 and Latin Extended-A) to its plain lower-case
-    letter, each ASCII capital to its lower case, Œ and Æ to œ and æ."""
+    """Each accented Latin letter (Latin-1, Latin Extended-A and B) to its plain
+    lower-case letter, each other capital there (ASCII, Œ, Ł, Ø) to its lower case."""
     source, target = [], []
-    for code in range(0xC0, 0x250):
+    for code in [*range(ord("A"), ord("Z") + 1), *range(0xC0, 0x250)]:
         char = chr(code)
         base = unicodedata.normalize("NFKD", char)[0]
         if base != char and base.isascii() and base.isalpha():
             source.append(char)
             target.append(base.lower())
-    for capital in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-        source.append(capital)
-        target.append(capital.lower())
-    source += ["Œ", "Æ"]
-    target += ["œ", "æ"]
+        elif len(char.lower()) == 1 and char.lower() != char:
+            source.append(char)
+            target.append(char.lower())
     return "".join(source), "".join(target)
 
 

@@ -6,7 +6,9 @@ from html import unescape
 
 import pytest
 
+from faq.models import Question
 from faq.selectors import category_list_with_questions, search_words
+from prefecture.text_fold import fold, folded
 from tests.factories import CategoryFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,13 @@ def test_english_search_finds_english_text_in_any_case(client, faq):
 
 def test_every_word_must_be_found(client, faq):
     assert shown_questions(client, "recepisse zephyrin") == []
+
+
+def test_the_database_folds_a_column_as_python_folds_a_query():
+    text = "Récépissé ÉLÈVE Ça Ñandú Łódź Œuvre Straße ÀÂÄÎÏÔÖÙÛÜŸ"
+    QuestionFactory(question_fr=text)
+    from_database = Question.objects.annotate(plain=folded("question_fr")).values_list(
+        "plain", flat=True
+    )
+    assert list(from_database) == [fold(text)]
+    assert fold(text) == "recepisse eleve ca nandu łodz œuvre straße aaaiioouuuy"
