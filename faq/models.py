@@ -1,5 +1,7 @@
 """The FAQ and the announcements shown on every public page, in French and English."""
 
+from datetime import datetime
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -95,12 +97,17 @@ class Announcement(Bilingual):
     level = models.CharField(
         _("niveau"), max_length=10, choices=Level, default=Level.INFO
     )
-    starts_at = models.DateTimeField(_("début d'affichage"))
+    starts_at = models.DateTimeField(
+        _("début d'affichage"),
+        null=True,
+        blank=True,
+        help_text=_("Heure de Paris. Vide : affichée dès l'enregistrement."),
+    )
     ends_at = models.DateTimeField(
         _("fin d'affichage"),
         null=True,
         blank=True,
-        help_text=_("Vide : affichée jusqu'à nouvel ordre."),
+        help_text=_("Heure de Paris. Vide : affichée jusqu'à nouvel ordre."),
     )
 
     history = HistoricalRecords()
@@ -112,6 +119,7 @@ class Announcement(Bilingual):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__isnull=True)
+                | models.Q(starts_at__isnull=True)
                 | models.Q(ends_at__gt=models.F("starts_at")),
                 name="faq_announcement_ends_after_start",
             ),
@@ -123,6 +131,12 @@ class Announcement(Bilingual):
     @property
     def title(self) -> str:
         return self.localized("title")
+
+    def is_shown_at(self, moment: datetime) -> bool:
+        """Shown from its start (at once without one) until its end (until further
+        notice without one)."""
+        started = self.starts_at is None or self.starts_at <= moment
+        return started and (self.ends_at is None or moment < self.ends_at)
 
     @property
     def text(self) -> str:

@@ -11,11 +11,14 @@ class Bilingual(models.Model):
         abstract = True
 
     def localized(self, name: str) -> str:
-        if (get_language() or "fr").startswith("en"):
-            english = getattr(self, f"{name}_en")
-            if english:
-                return english
-        return getattr(self, f"{name}_fr")
+        return getattr(self, f"{name}_{self.shown_language(name)}")
+
+    def shown_language(self, name: str) -> str:
+        """The language ``localized(name)`` is written in: "en" when English is
+        active and the English text is filled, "fr" otherwise."""
+        if (get_language() or "fr").startswith("en") and getattr(self, f"{name}_en"):
+            return "en"
+        return "fr"
 
 
 class TotpEnrolmentGrant(models.Model):

@@ -1,5 +1,10 @@
 from django import template
 from django.urls import translate_url
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from prefecture.models import Bilingual
 
 register = template.Library()
 
@@ -30,3 +35,14 @@ def error_summary(form) -> dict:
         anchor = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
         items.extend((anchor, str(error)) for error in field.errors)
     return {"items": items, "count": len(items)}
+
+
+@register.filter
+def lang_attr(item: Bilingual, name: str) -> SafeString:
+    """` lang="fr"` on an element whose text is shown in French on an English page
+    (not translated yet), so that screen readers read it in French; nothing
+    otherwise. ``{{ question|lang_attr:"question" }}``"""
+    shown = item.shown_language(name)
+    if shown == (get_language() or "fr")[:2]:
+        return SafeString("")
+    return format_html(' lang="{}"', shown)

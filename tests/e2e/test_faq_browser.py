@@ -12,6 +12,7 @@ from tests.factories import CategoryFactory, QuestionFactory
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/faq/", "/accessibilite/", "/en/faq/"]
+PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
@@ -102,6 +103,24 @@ def test_search_submitted_with_enter_lists_only_matching_questions(page, questio
         page.get_by_role("button", name="Où retirer mon titre Quiberon ?")
     ).to_be_visible()
     expect(page.get_by_text("Comment renouveler mon titre Zéphyrin ?")).to_have_count(0)
+
+
+def test_search_typed_without_accents_on_a_phone_finds_the_question(page, questions):
+    page.set_viewport_size(PHONE)
+    page.goto("/faq/")
+    search = page.get_by_label("Rechercher dans les questions fréquentes")
+
+    search.fill("ZEPHYRIN")  # as typed on a keyboard without "é"
+    search.press("Enter")
+
+    expect(page.get_by_role("status")).to_contain_text("1 question correspond")
+    found = page.get_by_role("button", name="Comment renouveler mon titre Zéphyrin ?")
+    expect(found).to_be_visible()
+    expect(page.get_by_text("Où retirer mon titre Quiberon ?")).to_have_count(0)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the FAQ is {width} px wide at 375 px"
+    found.click()
+    expect(_accordion(page, "renouveler-titre-zephyrin")[1]).to_be_visible()
 
 
 def test_language_switch_shows_the_faq_in_english(page, questions):

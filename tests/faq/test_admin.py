@@ -1,8 +1,14 @@
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
-from faq.models import Question
-from tests.factories import CategoryFactory, QuestionFactory
+from faq.models import Announcement, Question
+from faq.services import faq_seed
+from tests.factories import AnnouncementFactory, CategoryFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +93,56 @@ def test_the_slug_help_says_the_address_in_plain_text(admin_client):
         "/faq/ suivi de cet identifiant (par exemple /faq/renouveler-mon-titre/)"
         in (page)
     )
+
+
+def test_announcement_list_shows_each_window_in_paris_time(admin_client):
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    AnnouncementFactory(
+        title_fr="Travaux",
+        starts_at=datetime(2027, 1, 10, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2027, 7, 1, 22, 0, tzinfo=UTC),
+    )
+    AnnouncementFactory(
+        title_fr="Sans fin", starts_at=datetime(2027, 1, 10, 10, 0, tzinfo=paris)
+    )
+    AnnouncementFactory(title_fr="Sans dates", starts_at=None)
+    html = unescape(admin_client.get("/admin/faq/announcement/").content.decode())
+    assert "période d'affichage" in html.lower()
+    assert "du 10 janvier 2027 10:00 au 2 juillet 2027 00:00" in html
+    assert "à partir du 10 janvier 2027 10:00, sans fin" in html
+    assert "sans début ni fin" in html
+
+
+def test_agents_end_the_seeded_notice_and_it_leaves_every_page(
+    client, admin_client, admin_user, django_capture_on_commit_callbacks
+):
+    faq_seed(now=timezone.now() - timedelta(days=30))
+    notice = Announcement.objects.get()
+    assert notice.title_fr in unescape(client.get("/").content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/faq/announcement/",
+            {"action": "end_now", "_selected_action": [notice.pk]},
+            follow=True,
+        )
+    assert "1 annonce n&#x27;est plus affichée." in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.ends_at is not None and notice.ends_at <= timezone.now()
+    assert notice.history.first().history_user == admin_user
+    assert notice.title_fr not in unescape(client.get("/").content.decode())
+    assert Announcement.objects.count() == 1  # kept, with its dates, for the record
+
+
+def test_ending_an_announcement_not_shown_says_so_and_changes_nothing(admin_client):
+    later = AnnouncementFactory(
+        title_fr="Plus tard", starts_at=timezone.now() + timedelta(days=1)
+    )
+    response = admin_client.post(
+        "/admin/faq/announcement/",
+        {"action": "end_now", "_selected_action": [later.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "« Plus tard » n&#x27;est pas affichée en ce moment" in html
+    later.refresh_from_db()
+    assert later.ends_at is None

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,14 @@ from django.utils import timezone
 
 from faq.markdown import render_markdown
 from faq.models import Announcement, Category, Question
-from faq.services import SEED_FILE, faq_seed
+from faq.services import (
+    OLD_BOOKING_URL,
+    SEED_FILE,
+    AnnouncementNotShown,
+    announcement_end,
+    faq_seed,
+)
+from tests.factories import AnnouncementFactory
 
 SOURCE_TEXT = Path(SEED_FILE).with_name("faq-loiret.txt")  # the préfecture's text
 
@@ -39,7 +47,18 @@ def test_seed_answers_keep_links_as_real_links():
         "https://www.demarches-simplifiees.fr/commencer/"
         "formulaire-etranger-premiere-demande-de-titre"
     ) in links
-    assert "https://www.loiret.gouv.fr/Prendre-un-rendez-vous-en-ligne" in links
+    assert "/rendez-vous/" in links
+
+
+@pytest.mark.django_db
+def test_seed_links_to_this_service_where_the_prefecture_linked_its_old_booking_page():
+    assert SOURCE_TEXT.read_text(encoding="utf-8").count(OLD_BOOKING_URL) == 3
+    faq_seed(now=timezone.now())
+    french = [q.answer_fr for q in Question.objects.all()]
+    english = [q.answer_en for q in Question.objects.all()]
+    assert not any(OLD_BOOKING_URL in answer for answer in french + english)
+    assert sum("](/rendez-vous/)" in answer for answer in french) == 3
+    assert sum("](/en/rendez-vous/)" in answer for answer in english) == 3
 
 
 @pytest.mark.django_db
@@ -91,3 +110,17 @@ def test_seed_keeps_what_an_agent_edited():
     faq_seed(now=timezone.now())
     question.refresh_from_db()
     assert question.answer_fr == "Réponse revue par un agent."
+
+
+@pytest.mark.django_db
+def test_announcement_end_takes_it_off_from_now_and_refuses_one_not_shown():
+    now = timezone.now()
+    shown = AnnouncementFactory(starts_at=now - timedelta(days=3))
+    ended = announcement_end(announcement_id=shown.pk, now=now)
+    assert ended.ends_at == now and not ended.is_shown_at(now)
+    assert ended.starts_at == now - timedelta(days=3)
+    with pytest.raises(AnnouncementNotShown):
+        announcement_end(announcement_id=shown.pk, now=now + timedelta(seconds=1))
+    later = AnnouncementFactory(starts_at=now + timedelta(hours=1))
+    with pytest.raises(AnnouncementNotShown):
+        announcement_end(announcement_id=later.pk, now=now)

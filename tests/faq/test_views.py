@@ -86,6 +86,32 @@ def test_english_falls_back_to_french_when_no_translation(client):
     assert "Seulement en français ?" in client.get("/en/faq/").content.decode()
 
 
+def test_french_text_on_an_english_page_says_it_is_french(client):
+    category = CategoryFactory(name_fr="Titres de séjour", name_en="")
+    QuestionFactory(
+        category=category,
+        question_fr="Seulement en français ?",
+        question_en="",
+        answer_fr="Réponse en français.",
+        answer_en="",
+    )
+    QuestionFactory(category=category, question_en="Translated?", answer_en="Yes.")
+    english = client.get("/en/faq/").content.decode()
+    assert re.search(r'lang="fr"[^>]*>Seulement en français \?</button>', english)
+    assert '<div class="faq-answer" lang="fr"><p>Réponse en français.</p>' in english
+    assert re.search(r'lang="fr">Titres de séjour</h2>', english)
+    assert re.search(r'aria-controls="reponse-[^"]+">Translated\?</button>', english)
+    assert '<div class="faq-answer"><p>Yes.</p>' in english
+    assert 'lang="fr">' not in client.get("/faq/").content.decode()
+
+
+def test_untranslated_announcement_on_an_english_page_says_it_is_french(client):
+    AnnouncementFactory(title_fr="Fermeture", title_en="", text_en="Closed.")
+    english = client.get("/en/").content.decode()
+    assert '<span class="fr-notice__title" lang="fr">Fermeture</span>' in english
+    assert '<span class="fr-notice__desc">Closed.</span>' in english
+
+
 def test_search_finds_matching_questions_only(client):
     QuestionFactory(question_fr="Renouveler mon récépissé", answer_fr="Sur l'ANEF.")
     QuestionFactory(question_fr="Retirer ma carte", answer_fr="Du lundi au vendredi.")
@@ -203,3 +229,11 @@ def test_a_cached_announcement_appears_and_disappears_on_time(client):
     later = [a.title_fr for a in announcement_list_active(now=now + timedelta(hours=1))]
     assert later == ["Plus tard"]
     assert announcement_list_active(now=now + timedelta(hours=2)) == []
+
+
+def test_announcement_without_start_is_shown_at_once_until_its_end(client):
+    now = timezone.now()
+    AnnouncementFactory(title_fr="Dès maintenant", starts_at=None)
+    AnnouncementFactory(title_fr="Déjà finie", starts_at=None, ends_at=now)
+    html = client.get("/").content.decode()
+    assert "Dès maintenant" in html and "Déjà finie" not in html
