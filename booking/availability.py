@@ -88,6 +88,7 @@ def slot_page_html(
                 procedure=procedure, now=now, exclude_hold_token=exclude_hold_token
             ),
             first_day=first_day,
+            now=now,
         )
         choices = (
             render_to_string("booking/_slot_choices.html", {"days": page.days})

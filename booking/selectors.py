@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     CharField,
@@ -183,19 +184,29 @@ class Day:
     slots: list[SlotChoice]
 
 
-def group_by_day(rows) -> list[Day]:
-    """Rows of (pk, starts_at, free, site name), earliest first, by Paris day."""
+def group_by_day(rows, *, changeable_from: datetime | None = None) -> list[Day]:
+    """Rows of (pk, starts_at, free, site name), earliest first, by Paris day. A
+    slot starting before ``changeable_from`` (now + BOOKING_CHANGE_CUTOFF_HOURS)
+    says that it cannot be moved or cancelled online once booked."""
     tz = timezone.get_current_timezone()
     places: dict[int, str] = {}  # the plural, translated once per count
     days: dict[date, list[SlotChoice]] = {}
+    fixed = ngettext(
+        "moins de %(hours)d heure : ne pourra être ni déplacé ni annulé en ligne",
+        "moins de %(hours)d heures : ne pourra être ni déplacé ni annulé en ligne",
+        settings.BOOKING_CHANGE_CUTOFF_HOURS,
+    ) % {"hours": settings.BOOKING_CHANGE_CUTOFF_HOURS}
     for pk, starts_at, free, site in rows:
         starts_at = starts_at.astimezone(tz)
         if free not in places:
             places[free] = ngettext("%(places)s place", "%(places)s places", free) % {
                 "places": free
             }
+        hint = f"{site} — {places[free]}"
+        if changeable_from is not None and starts_at < changeable_from:
+            hint = f"{hint} — {fixed}"
         days.setdefault(starts_at.date(), []).append(
-            SlotChoice(str(pk), starts_at.strftime("%H:%M"), f"{site} — {places[free]}")
+            SlotChoice(str(pk), starts_at.strftime("%H:%M"), hint)
         )
     return [Day(day, day_slots) for day, day_slots in days.items()]
 
@@ -212,7 +223,9 @@ class SlotPage:
     next_day: date | None  # where the following page starts, if there is one
 
 
-def slot_page(open_slots, *, first_day: date | None) -> SlotPage:
+def slot_page(
+    open_slots, *, first_day: date | None, now: datetime | None = None
+) -> SlotPage:
     """Whole days of open slots from `first_day` on, at most SLOTS_PER_PAGE slots (one
     query). A day cut by the limit moves to the next page, unless it is the only day
     shown (then the page ends with that day's first slots)."""
@@ -226,7 +239,10 @@ def slot_page(open_slots, *, first_day: date | None) -> SlotPage:
             : SLOTS_PER_PAGE + 1
         ]
     )
-    days = group_by_day(rows[:SLOTS_PER_PAGE])
+    changeable_from = (
+        now + timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS) if now else None
+    )
+    days = group_by_day(rows[:SLOTS_PER_PAGE], changeable_from=changeable_from)
     if len(rows) <= SLOTS_PER_PAGE:
         return SlotPage(days, None)
     following = timezone.localtime(rows[-1][1]).date()

@@ -333,7 +333,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         procedure=booking.procedure, now=now, exclude_hold_token=hold_token
     ).exclude(pk=booking.slot_id)
     first_day = rules.parse_day(request.GET.get("du", ""))
-    page = selectors.slot_page(open_slots, first_day=first_day)
+    page = selectors.slot_page(open_slots, first_day=first_day, now=now)
     return render(
         request,
         "booking/move.html",

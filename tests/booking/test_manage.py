@@ -219,3 +219,25 @@ def test_confirmation_email_links_to_the_manage_page(
         1
     )
     assert client.get(link).status_code == 200
+
+
+def test_slots_inside_the_cutoff_say_so_where_they_are_chosen(client, unlock):
+    """Issue 16, item 2: a slot less than 24 hours away was offered without saying
+    that it could not be changed online afterwards."""
+    booking = BookingFactory(
+        numero_etranger="2008006503",
+        slot=SlotFactory(starts_at=timezone.now() + timedelta(days=5)),
+    )
+    booking.procedure.min_notice_hours = 0
+    booking.procedure.save()
+    soon = SlotFactory(
+        procedure=booking.procedure, starts_at=timezone.now() + timedelta(hours=6)
+    )
+    later = SlotFactory(
+        procedure=booking.procedure, starts_at=timezone.now() + timedelta(days=3)
+    )
+    page = client.get(unlock(client, booking) + "deplacer/").content.decode()
+    fixed = "moins de 24 heures : ne pourra être ni déplacé ni annulé en ligne"
+    soon_label = page.split(f'for="slot-{soon.pk}"', 1)[1].split("</label>", 1)[0]
+    later_label = page.split(f'for="slot-{later.pk}"', 1)[1].split("</label>", 1)[0]
+    assert fixed in soon_label and fixed not in later_label
