@@ -162,6 +162,8 @@ def test_move_keeps_the_reference_and_needs_confirmation(client, booking, unlock
     )
     path = unlock(client, booking)
     page = client.get(path + "deplacer/").content.decode()
+    # The appointment being moved is shown (issue 16, item 9).
+    assert "Votre rendez-vous actuel" in page and booking.reference in page
     assert f'value="{target.pk}"' in page
     assert f'value="{booking.slot_id}"' not in page
     page = client.post(path + "deplacer/", {"slot": target.pk}).content.decode()

@@ -75,10 +75,26 @@ def test_eligible_applicant_books_with_a_nine_digit_number(
     assert booking.reference in page
     assert "Votre rendez-vous est confirmé" in page
     assert "/rendez-vous/gerer/" in page
+    assert "utilisez le lien envoyé par courriel" in page  # an address was given
     assert not Hold.objects.exists()
     ics = client.get("/rendez-vous/confirme/rendez-vous.ics")
     assert ics["Content-Type"] == "text/calendar"
     assert booking.reference.encode() in ics.content
+
+
+def test_without_an_email_the_confirmation_speaks_of_the_sms(
+    client, renewal, slot, title
+):
+    """Issue 16, item 9: it said "le lien envoyé par courriel" to whoever gave no
+    address."""
+    pass_gate(client, renewal)
+    client.post("/rendez-vous/identite/", IDENTITY)
+    client.post("/rendez-vous/creneaux/", {"slot": slot.pk})
+    page = html(
+        client.post("/rendez-vous/coordonnees/", {**CONTACT, "email": ""}, follow=True)
+    )
+    assert "Votre rendez-vous est confirmé" in page
+    assert "utilisez le lien envoyé par SMS" in page and "par courriel" not in page
 
 
 def test_forms_carry_the_contract_labels_and_autocomplete(client, renewal, slot, title):
