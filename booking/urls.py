@@ -12,6 +12,7 @@ urlpatterns = [
     path("confirme/", applying.done, name="done"),
     path("confirme/rendez-vous.ics", applying.done_ics, name="done_ics"),
     path("gerer/<str:token>/", managing.manage, name="manage"),
+    path("gerer/<str:token>/rendez-vous.ics", managing.manage_ics, name="manage_ics"),
     path("gerer/<str:token>/annuler/", managing.cancel, name="cancel"),
     path("gerer/<str:token>/deplacer/", managing.move, name="move"),
     path("gerer/<str:token>/plus-tot/", waiting.earlier, name="waiting_earlier"),

@@ -45,6 +45,7 @@ from booking.services.identity import (
 from booking.services.notices import booking_route
 from booking.views.applying import TOO_MANY_HOLDS, too_many_attempts
 from booking.waiting_links import status_path
+from booking.web import calendar
 from booking.web.network import client_ip
 
 MANAGED = "managed_booking"
@@ -208,6 +209,19 @@ def _manage_guard(request: HttpRequest, token: str) -> Booking | HttpResponse:
     if booking is None:
         raise Http404
     return booking
+
+
+@require_http_methods(["GET"])
+def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The appointment as it is now (after a move too), for the applicant's
+    calendar: the same event (its UID), a higher SEQUENCE, so the calendar updates
+    it rather than adding a second one."""
+    booking = _manage_guard(request, token)
+    if isinstance(booking, HttpResponse):
+        return booking
+    if booking.status != Booking.Status.CONFIRMED:
+        raise Http404
+    return calendar.ics_response(booking)
 
 
 @require_http_methods(["GET", "POST"])

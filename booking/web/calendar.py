@@ -23,7 +23,10 @@ def _booking_ics(booking: Booking, *, now: datetime | None) -> bytes:
     calendar.add("prodid", "-//Prefecture du Loiret//Rendez-vous//FR")
     calendar.add("version", "2.0")
     event = icalendar.Event()
+    # One event per appointment: a move keeps the UID and raises the sequence, so a
+    # calendar that imports the new file updates the event.
     event.add("uid", f"{booking.reference}@rendez-vous.loiret.gouv.fr")
+    event.add("sequence", booking.move_count)
     event.add("dtstamp", now or datetime.now(UTC))
     event.add("dtstart", booking.slot.starts_at)
     event.add("dtend", booking.slot.ends_at)

@@ -1,7 +1,7 @@
 """Managing an appointment from its link: the one-time code, cancel, move."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.template.defaultfilters import date as date_filter
@@ -243,3 +243,24 @@ def test_slots_inside_the_cutoff_say_so_where_they_are_chosen(client, unlock):
     soon_label = page.split(f'for="slot-{soon.pk}"', 1)[1].split("</label>", 1)[0]
     later_label = page.split(f'for="slot-{later.pk}"', 1)[1].split("</label>", 1)[0]
     assert fixed in soon_label and fixed not in later_label
+
+
+def test_after_a_move_the_manage_page_gives_the_new_ics(client, booking, unlock):
+    """Issue 16, item 9: no new .ics after a move. The manage page's file is the
+    same event (UID) with a higher SEQUENCE, so the calendar updates it."""
+    path = unlock(client, booking)
+    assert client.get(f"{path}rendez-vous.ics").status_code == 200
+    target = SlotFactory(
+        procedure=booking.procedure,
+        starts_at=booking.slot.starts_at + timedelta(days=1),
+    )
+    client.post(path + "deplacer/", {"slot": target.pk})
+    client.post(path + "deplacer/", {"slot": target.pk, "confirm": "1"})
+    page = client.get(path).content.decode()
+    assert f'href="{path}rendez-vous.ics"' in page
+    ics = client.get(f"{path}rendez-vous.ics").content.decode()
+    stamp = target.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    assert f"DTSTART:{stamp}" in ics  # the new time
+    assert f"UID:{booking.reference}@" in ics and "SEQUENCE:1" in ics
+    # Only behind the second factor.
+    assert Client().get(f"{path}rendez-vous.ics").status_code == 302
