@@ -23,6 +23,7 @@ class OutgoingMessage(models.Model):
             "booking_confirmed_email",
             _("courriel de confirmation"),
         )
+        BOOKING_MOVED_EMAIL = "booking_moved_email", _("courriel de déplacement")
         BOOKING_LINK_RESENT = "booking_link_resent", _("lien de gestion renvoyé")
         BOOKING_MANAGE_CODE = "booking_manage_code", _("code de confirmation")
         # The same two by e-mail, for a booking whose mobile is outside

@@ -39,7 +39,11 @@ from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.history import fields_update
 from booking.services.holds import holds_release, own_hold_token
 from booking.services.locks import slot_lock_bookable
-from booking.services.notices import booking_confirmation_notices, booking_notice
+from booking.services.notices import (
+    booking_confirmation_notices,
+    booking_moved_notices,
+    booking_notice,
+)
 from booking.services.offer_answers import waiting_close_for_booking
 from booking.services.offers import offers_trigger
 from booking.sms import texts
@@ -263,12 +267,7 @@ def _booking_move(
             actor=APPLICANT,
             detail={"from": previous, "to": slot.pk},
         )
-        booking_notice(
-            booking=booking,
-            kind=OutgoingMessage.Kind.BOOKING_MOVED,
-            key=f"booking:{booking.pk}:moved:{slot.pk}",
-            now=now,
-        )
+        booking_moved_notices(booking=booking, now=now)
     return booking
 
 

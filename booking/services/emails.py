@@ -28,6 +28,7 @@ Kind = OutgoingMessage.Kind
 # Each e-mail kind's templates: booking/email/<name>.txt and <name>_subject.txt.
 TEMPLATES = {
     Kind.BOOKING_CONFIRMED_EMAIL: "confirmation",
+    Kind.BOOKING_MOVED_EMAIL: "moved",
     Kind.BOOKING_LINK_RESENT_EMAIL: "link_resent",
     Kind.BOOKING_MANAGE_CODE_EMAIL: "manage_code",
 }

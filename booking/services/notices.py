@@ -190,6 +190,30 @@ def booking_notice(
         enqueue_after_commit([message.pk])
 
 
+def booking_moved_notices(*, booking: Booking, now: datetime) -> None:
+    """The moved appointment's SMS, and its e-mail when the applicant gave an
+    address (the new time, the manage link; rendered when sent), one of each per
+    move; enqueued after commit."""
+    key = f"booking:{booking.pk}:moved:{booking.slot_id}"
+    sms = _sms_write(booking=booking, kind=Kind.BOOKING_MOVED, key=key, now=now)
+    email = None
+    if booking.email:
+        email, created = OutgoingMessage.objects.get_or_create(
+            idempotency_key=f"{key}:email",
+            defaults={
+                "kind": Kind.BOOKING_MOVED_EMAIL,
+                "channel": OutgoingMessage.Channel.EMAIL,
+                "booking": booking,
+                "to": booking.email,
+                "send_after": now,
+            },
+        )
+        email = email if created else None
+    due = [m.pk for m in (sms, email) if m is not None and m.send_after <= now]
+    if due:
+        enqueue_after_commit(due)
+
+
 def booking_confirmation_notices(*, booking: Booking, now: datetime) -> None:
     """Writes the new booking's confirmation SMS, and its confirmation e-mail when
     the applicant gave an address (inside the caller's transaction); both are

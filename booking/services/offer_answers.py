@@ -15,7 +15,6 @@ from booking.errors import AlreadyBooked, NotCancellable, OfferClosed, SlotFull
 from booking.models import (
     Booking,
     BookingEvent,
-    OutgoingMessage,
     Slot,
     WaitingEvent,
     WaitingOffer,
@@ -24,7 +23,10 @@ from booking.models import (
 from booking.selectors import free_places, slot_is_closed
 from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.locks import advisory_lock
-from booking.services.notices import booking_confirmation_notices, booking_notice
+from booking.services.notices import (
+    booking_confirmation_notices,
+    booking_moved_notices,
+)
 from booking.services.offers import LIST, SYSTEM, offers_make, offers_trigger
 from booking.services.waiting_notices import waiting_left_notice
 
@@ -282,12 +284,7 @@ def _move_earlier(
         actor=LIST,
         detail={"from": previous, "to": slot.pk, "offer": offer.pk},
     )
-    booking_notice(
-        booking=booking,
-        kind=OutgoingMessage.Kind.BOOKING_MOVED,
-        key=f"booking:{booking.pk}:moved:{slot.pk}",
-        now=now,
-    )
+    booking_moved_notices(booking=booking, now=now)
     offers_trigger(procedure_id=slot.procedure_id)  # the old place is free
     return booking
 

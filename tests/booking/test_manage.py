@@ -264,3 +264,25 @@ def test_after_a_move_the_manage_page_gives_the_new_ics(client, booking, unlock)
     assert f"UID:{booking.reference}@" in ics and "SEQUENCE:1" in ics
     # Only behind the second factor.
     assert Client().get(f"{path}rendez-vous.ics").status_code == 302
+
+
+def test_a_move_tells_by_e_mail_too_when_an_address_was_given(client, unlock):
+    """Issue 16, item 9: after a move only the SMS went (none to a foreign mobile)."""
+    from booking.services.emails import booking_email_render
+
+    booking = BookingFactory(numero_etranger="2008006503", email="awa@example.org")
+    target = SlotFactory(
+        procedure=booking.procedure,
+        starts_at=booking.slot.starts_at + timedelta(days=1),
+    )
+    path = unlock(client, booking)
+    client.post(path + "deplacer/", {"slot": target.pk})
+    client.post(path + "deplacer/", {"slot": target.pk, "confirm": "1"})
+    email = booking.messages.get(kind=OutgoingMessage.Kind.BOOKING_MOVED_EMAIL)
+    assert email.to == "awa@example.org"
+    booking.refresh_from_db()
+    subject, body = booking_email_render(booking=booking, kind=email.kind)
+    assert booking.reference in subject and "déplacé" in subject
+    day = date_filter(timezone.localtime(target.starts_at), "l j F Y")
+    assert day in body and "/rendez-vous/gerer/" in body
+    assert booking.messages.filter(kind=OutgoingMessage.Kind.BOOKING_MOVED).count() == 1
