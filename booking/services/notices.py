@@ -196,19 +196,9 @@ def booking_moved_notices(*, booking: Booking, now: datetime) -> None:
     move; enqueued after commit."""
     key = f"booking:{booking.pk}:moved:{booking.slot_id}"
     sms = _sms_write(booking=booking, kind=Kind.BOOKING_MOVED, key=key, now=now)
-    email = None
-    if booking.email:
-        email, created = OutgoingMessage.objects.get_or_create(
-            idempotency_key=f"{key}:email",
-            defaults={
-                "kind": Kind.BOOKING_MOVED_EMAIL,
-                "channel": OutgoingMessage.Channel.EMAIL,
-                "booking": booking,
-                "to": booking.email,
-                "send_after": now,
-            },
-        )
-        email = email if created else None
+    email = _email_write(
+        booking=booking, kind=Kind.BOOKING_MOVED_EMAIL, key=f"{key}:email", now=now
+    )
     due = [m.pk for m in (sms, email) if m is not None and m.send_after <= now]
     if due:
         enqueue_after_commit(due)
@@ -317,14 +307,26 @@ def _sms_refusal(*, booking: Booking, now: datetime) -> str:
 def _confirmation_email_write(
     *, booking: Booking, now: datetime
 ) -> OutgoingMessage | None:
-    """The confirmation e-mail's outbox row (rendered when sent); None without an
-    address or when it was already written."""
+    """The confirmation e-mail's outbox row (see _email_write)."""
+    return _email_write(
+        booking=booking,
+        kind=Kind.BOOKING_CONFIRMED_EMAIL,
+        key=f"booking:{booking.pk}:confirmation-email",
+        now=now,
+    )
+
+
+def _email_write(
+    *, booking: Booking, kind: str, key: str, now: datetime
+) -> OutgoingMessage | None:
+    """One e-mail's outbox row (rendered when sent, services.emails); None without
+    an address or when ``key`` was already written."""
     if not booking.email:
         return None
     message, created = OutgoingMessage.objects.get_or_create(
-        idempotency_key=f"booking:{booking.pk}:confirmation-email",
+        idempotency_key=key,
         defaults={
-            "kind": Kind.BOOKING_CONFIRMED_EMAIL,
+            "kind": kind,
             "channel": OutgoingMessage.Channel.EMAIL,
             "booking": booking,
             "to": booking.email,
