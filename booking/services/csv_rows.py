@@ -23,6 +23,9 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV
 # injection"): =HYPERLINK(...), +cmd|..., @SUM(...), and a tab or CR before one.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Lines read at most: a 10 MB list has about 210,000; a workbook compressed from
+# millions of rows (a zip bomb) is refused before it fills the worker's memory.
+MAX_LINES = 500_000
 
 
 class CsvFileError(ValueError):
@@ -206,6 +209,10 @@ def csv_rows(
             % {"missing": ", ".join(missing), "header": ",".join(columns)}
         )
     for line, cells in lines:
+        if line > MAX_LINES:
+            raise CsvFileError(
+                _("Fichier trop long : %(max)d lignes au plus.") % {"max": MAX_LINES}
+            )
         if not any(cell.strip() for cell in cells):
             continue
         row: dict[str | None, Any] = dict(zip(header, cells, strict=False))

@@ -410,3 +410,17 @@ def test_a_list_that_sends_nothing_does_not_say_it_sends_sms(admin_client):
     again = admin_upload(admin_client, DELIVERY_URL, "l.csv", data, confirm=False)
     assert "Confirmer l’import (aucun SMS)" in again
     assert "envoyer les SMS" not in again
+
+
+def test_a_file_of_too_many_lines_is_refused_whole(monkeypatch):
+    """A workbook compressed from millions of rows must not fill the worker's
+    memory: past MAX_LINES the file is refused, nothing written."""
+    from booking.services import csv_rows
+
+    monkeypatch.setattr(csv_rows, "MAX_LINES", 50)
+    rows = [[*REGISTER_HEADER]] + [
+        [4500000000 + n, "2028-03-31", 45000, "aps"] for n in range(60)
+    ]
+    with pytest.raises(CsvFileError, match="Fichier trop long : 50 lignes au plus"):
+        titles_import(data=workbook(*rows))
+    assert not TitleRecord.objects.exists()
