@@ -70,44 +70,37 @@ def free_slots_json(*, procedure: Procedure, now: datetime) -> bytes:
     )
 
 
-def slot_page_html(
+def slot_day_html(
     *,
     procedure: Procedure,
     now: datetime,
-    first_day: date | None,
+    day: date | None,
     exclude_hold_token: str = "",
-) -> tuple[SafeString, SafeString]:
-    """One page of the slot list, as HTML: the radios ("" when no slot is open) and
-    the links to other dates. Everyone sees the same page, so it is shared through
-    the cache; except an applicant holding a place, whose own place counts as free
-    for them alone."""
+) -> SafeString:
+    """One day of the slot list, as HTML: the day, the links to the other days and
+    that day's radios ("" when no slot is open). Everyone sees the same list, so it
+    is shared through the cache; except an applicant holding a place, whose own
+    place counts as free for them alone."""
 
-    def build() -> tuple[str, str]:
-        page = selectors.slot_page(
+    def build() -> str:
+        listed = selectors.slot_day(
             selectors.slot_list_open(
                 procedure=procedure, now=now, exclude_hold_token=exclude_hold_token
             ),
-            first_day=first_day,
+            day=day,
             now=now,
         )
-        choices = (
-            render_to_string("booking/_slot_choices.html", {"days": page.days})
-            if page.days
-            else ""
-        )
-        pages = render_to_string(
-            "booking/_slot_pages.html",
-            {"next_day": page.next_day, "first_day": first_day},
-        )
-        return str(choices), str(pages)
+        if listed.shown is None:
+            return ""
+        return str(render_to_string("booking/_slot_day.html", {"listed": listed}))
 
     if exclude_hold_token:
-        choices, pages = build()
+        html = build()
     else:
         # The words (day names, "places") are in the page's language.
-        key = f"availability:page:{procedure.pk}:{first_day or ''}:{get_language()}"
-        choices, pages = _cached(key, build)
-    return mark_safe(choices), mark_safe(pages)  # noqa: S308 (our templates' output)
+        key = f"availability:day:{procedure.pk}:{day or ''}:{get_language()}"
+        html = _cached(key, build)
+    return mark_safe(html)  # noqa: S308 (our template's output)
 
 
 def _build_json(*, procedure: Procedure, now: datetime) -> bytes:

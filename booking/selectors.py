@@ -169,13 +169,14 @@ def _open_offers(exclude_offer: int = 0) -> QuerySet:
 
 @dataclass(frozen=True)
 class SlotChoice:
-    """One radio of the slot list, its words ready: a page shows up to 150, and
-    formatting each one in the template (time filter, plural tag) was most of the
-    page's time (BENCHMARKS.md)."""
+    """One radio of the slot list, its words ready: formatting each one in the
+    template (time filter, plural tag) was most of the page's time when a page
+    showed 150 (BENCHMARKS.md)."""
 
     value: str  # the slot's id, as the radio submits it (no number formatting)
     time: str  # "09:30", Paris time
     hint: str  # "Orléans — 3 places"
+    site: str  # "Orléans", to name the choice next to the button
 
 
 @dataclass(frozen=True)
@@ -206,49 +207,69 @@ def group_by_day(rows, *, changeable_from: datetime | None = None) -> list[Day]:
         if changeable_from is not None and starts_at < changeable_from:
             hint = f"{hint} — {fixed}"
         days.setdefault(starts_at.date(), []).append(
-            SlotChoice(str(pk), starts_at.strftime("%H:%M"), hint)
+            SlotChoice(str(pk), starts_at.strftime("%H:%M"), hint, site)
         )
     return [Day(day, day_slots) for day, day_slots in days.items()]
 
 
-# At most this many slots on one page of the slot list: a busy day fits whole, and
-# the page stays light on a phone however many slots are open (5,000 radios took
-# seconds to render; BENCHMARKS.md).
-SLOTS_PER_PAGE = 150
+@dataclass(frozen=True)
+class DayTab:
+    """A day with open slots, as the day list names it."""
+
+    day: date
+    slots: int
 
 
 @dataclass(frozen=True)
-class SlotPage:
-    days: list[Day]
-    next_day: date | None  # where the following page starts, if there is one
+class SlotDay:
+    """The slot list one day at a time: on a phone a whole month of radios was
+    fourteen thousand pixels tall, the button fifteen screens below the choice."""
+
+    days: list[DayTab]  # every day with an open slot, earliest first
+    shown: Day | None  # the day whose times are listed (None: no open slot)
+    previous_day: date | None
+    next_day: date | None
 
 
-def slot_page(
-    open_slots, *, first_day: date | None, now: datetime | None = None
-) -> SlotPage:
-    """Whole days of open slots from `first_day` on, at most SLOTS_PER_PAGE slots (one
-    query). A day cut by the limit moves to the next page, unless it is the only day
-    shown (then the page ends with that day's first slots)."""
-    if first_day is not None:
-        start = datetime.combine(
-            first_day, time.min, tzinfo=timezone.get_current_timezone()
-        )
-        open_slots = open_slots.filter(starts_at__gte=start)
-    rows = list(
-        open_slots.values_list("pk", "starts_at", "free", "site__name")[
-            : SLOTS_PER_PAGE + 1
-        ]
-    )
+def slot_day(open_slots, *, day: date | None, now: datetime | None = None) -> SlotDay:
+    """The open slots of one Paris day: the first day with an open slot on or after
+    ``day`` (the last such day when ``day`` is past them all, the first when None),
+    and the list of days to go to another. Two queries, whatever the number of
+    slots."""
+    tz = timezone.get_current_timezone()
+    days = [
+        DayTab(d, n)
+        for d, n in open_slots.annotate(d=TruncDate("starts_at", tzinfo=tz))
+        .values("d")
+        .annotate(n=Count("pk"))
+        .order_by("d")
+        .values_list("d", "n")
+    ]
+    if not days:
+        return SlotDay([], None, None, None)
+    index = 0
+    if day is not None:
+        index = next((i for i, tab in enumerate(days) if tab.day >= day), len(days) - 1)
+    shown = days[index].day
+    rows = open_slots.filter(
+        starts_at__gte=_day_start(shown, tz),
+        starts_at__lt=_day_start(shown + timedelta(days=1), tz),
+    ).values_list("pk", "starts_at", "free", "site__name")
     changeable_from = (
         now + timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS) if now else None
     )
-    days = group_by_day(rows[:SLOTS_PER_PAGE], changeable_from=changeable_from)
-    if len(rows) <= SLOTS_PER_PAGE:
-        return SlotPage(days, None)
-    following = timezone.localtime(rows[-1][1]).date()
-    if len(days) > 1 and days[-1].day == following:
-        return SlotPage(days[:-1], following)
-    return SlotPage(days, days[-1].day + timedelta(days=1))
+    listed = group_by_day(rows, changeable_from=changeable_from)
+    return SlotDay(
+        days,
+        listed[0] if listed else Day(shown, []),
+        days[index - 1].day if index > 0 else None,
+        days[index + 1].day if index + 1 < len(days) else None,
+    )
+
+
+def _day_start(day: date, tz) -> datetime:
+    # The zone gives midnight its offset of that day (DST changes at 2 or 3 h).
+    return datetime.combine(day, time.min, tzinfo=tz)
 
 
 def free_places(

@@ -288,13 +288,13 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                 state = state.with_changes(hold_token="", slot_id=0)
                 flow.save(request, state)
     list_only = procedure.waiting_mode == WaitingMode.LIST
-    choices, pages = (
-        ("", "")
+    choices = (
+        ""
         if list_only  # no place is shown for self-service: all go through the list
-        else availability.slot_page_html(
+        else availability.slot_day_html(
             procedure=procedure,
             now=now,
-            first_day=rules.parse_day(request.GET.get("du", "")),
+            day=rules.parse_day(request.GET.get("du", "")),
             exclude_hold_token=state.hold_token,
         )
     )
@@ -309,7 +309,6 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         {
             "procedure": procedure,
             "choices": choices,
-            "pages": pages,
             "hold_minutes": settings.BOOKING_HOLD_MINUTES,
             "list_only": list_only,
             "waiting_status_url": status_path(waiting) if waiting else "",

@@ -346,17 +346,16 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     open_slots = selectors.slot_list_open(
         procedure=booking.procedure, now=now, exclude_hold_token=hold_token
     ).exclude(pk=booking.slot_id)
-    first_day = rules.parse_day(request.GET.get("du", ""))
-    page = selectors.slot_page(open_slots, first_day=first_day, now=now)
+    listed = selectors.slot_day(
+        open_slots, day=rules.parse_day(request.GET.get("du", "")), now=now
+    )
     return render(
         request,
         "booking/move.html",
         {
             "booking": booking,
             "token": token,
-            "days": page.days,
-            "next_day": page.next_day,
-            "first_day": first_day,
+            "listed": listed,
             "manage_url": reverse("booking:manage", kwargs={"token": token}),
             "moves_text": _moves_text(booking),
         },

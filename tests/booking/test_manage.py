@@ -238,10 +238,14 @@ def test_slots_inside_the_cutoff_say_so_where_they_are_chosen(client, unlock):
     later = SlotFactory(
         procedure=booking.procedure, starts_at=timezone.now() + timedelta(days=3)
     )
-    page = client.get(unlock(client, booking) + "deplacer/").content.decode()
+    move = unlock(client, booking) + "deplacer/"
+    page = client.get(move).content.decode()
+    later_day = timezone.localtime(later.starts_at).date().isoformat()
+    later_page = client.get(move, {"du": later_day}).content.decode()
     fixed = "moins de 24 heures : ne pourra être ni déplacé ni annulé en ligne"
     soon_label = page.split(f'for="slot-{soon.pk}"', 1)[1].split("</label>", 1)[0]
-    later_label = page.split(f'for="slot-{later.pk}"', 1)[1].split("</label>", 1)[0]
+    later_label = later_page.split(f'for="slot-{later.pk}"', 1)[1]
+    later_label = later_label.split("</label>", 1)[0]
     assert fixed in soon_label and fixed not in later_label
 
 

@@ -439,15 +439,15 @@ def test_slots_are_grouped_by_day_earliest_first_with_free_places(
     BookingFactory(slot=early)
     pass_identity(client, renewal)
     page = html(client.get("/rendez-vous/creneaux/"))
-    assert page.index(f'value="{early.pk}"') < page.index(f'value="{later.pk}"')
-    assert "1 place" in page and "3 places" in page
-    assert page.count('<fieldset class="fr-fieldset"') == 2
+    assert f'value="{early.pk}"' in page and f'value="{later.pk}"' not in page
+    assert "1 place" in page
+    assert page.count('<fieldset class="fr-fieldset') == 1  # one day at a time
+    following = re.search(r'href="(\?du=[0-9-]+)" rel="next"', page).group(1)
+    page = html(client.get(f"/rendez-vous/creneaux/{following}"))
+    assert f'value="{later.pk}"' in page and "3 places" in page
 
 
-def test_many_slots_come_in_pages_of_whole_days_none_lost(
-    client, renewal, title, settings, monkeypatch
-):
-    monkeypatch.setattr(selectors, "SLOTS_PER_PAGE", 10)
+def test_the_slot_list_shows_one_day_at_a_time_none_lost(client, renewal, title):
     site = SiteFactory()
     first = timezone.localtime(timezone.now() + timedelta(days=3)).replace(
         hour=8, minute=0, second=0, microsecond=0
@@ -466,11 +466,31 @@ def test_many_slots_come_in_pages_of_whole_days_none_lost(
     while url:
         page = html(client.get(url))
         pages += 1
-        seen += [s.pk for s in slots if f'value="{s.pk}"' in page]
-        match = re.search(r'href="(\?du=[0-9-]+)"', page)
+        shown = [s for s in slots if f'value="{s.pk}"' in page]
+        assert len({timezone.localtime(s.starts_at).date() for s in shown}) == 1
+        seen += [s.pk for s in shown]
+        match = re.search(r'href="(\?du=[0-9-]+)" rel="next"', page)
         url = f"/rendez-vous/creneaux/{match.group(1)}" if match else ""
     assert sorted(seen) == sorted(s.pk for s in slots)  # each slot on one page only
-    assert pages == 3  # 8 + 8 + 4: the day cut by the limit moves to the next page
+    assert pages == 5
+    assert "Voir les 5 dates disponibles" in page
+    assert 'rel="prev"' in page  # the last day leads back
+
+
+def test_a_day_without_slots_shows_the_next_day_with_some(client, renewal, title):
+    site = SiteFactory()
+    first = timezone.localtime(timezone.now() + timedelta(days=3)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    early = SlotFactory(procedure=renewal, site=site, starts_at=first)
+    later = SlotFactory(procedure=renewal, site=site, starts_at=first + timedelta(7))
+    pass_identity(client, renewal)
+    between = (first + timedelta(days=2)).date().isoformat()
+    page = html(client.get("/rendez-vous/creneaux/", {"du": between}))
+    assert f'value="{later.pk}"' in page and f'value="{early.pk}"' not in page
+    beyond = (first + timedelta(days=30)).date().isoformat()
+    page = html(client.get("/rendez-vous/creneaux/", {"du": beyond}))
+    assert f'value="{later.pk}"' in page  # the last day there is
 
 
 @pytest.mark.parametrize(
@@ -523,7 +543,7 @@ def test_the_slot_list_is_shared_through_the_cache_while_nothing_changes(
     pass_identity(first, renewal)
     pass_identity(second, renewal)
     page, reads = slot_queries(first)
-    assert reads == 1 and "2 places" in page
+    assert reads == 2 and "2 places" in page  # the days, then the first day's slots
     page, reads = slot_queries(second)
     assert reads == 0 and "2 places" in page and f'value="{slot.pk}"' in page
     assert 'name="csrfmiddlewaretoken"' in page  # the form is still each person's
