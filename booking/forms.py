@@ -4,7 +4,7 @@ import datetime as _dt
 from typing import cast
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Fieldset, Layout
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -257,6 +257,8 @@ class IdentityForm(DsfrForm):
             _("Vérifier et continuer"),
             "for_relative",
             "numero_etranger",
+            # The drawings of each title, in a new tab: what is typed here stays.
+            HTML('{% include "booking/_where_is_the_numero.html" %}'),
             "valid_until",
             "postal_code",
         )

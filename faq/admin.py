@@ -35,6 +35,7 @@ class QuestionAdmin(WordedHistoryAdmin):
         (None, {"fields": ["category", "slug", "position", "is_published"]}),
         (_("Texte en français"), {"fields": ["question_fr", "answer_fr"]}),
         (_("Texte en anglais"), {"fields": ["question_en", "answer_en"]}),
+        (None, {"fields": ["illustrations"]}),
     ]
 
 

@@ -32,6 +32,13 @@ class Category(Bilingual):
 
 
 class Question(Bilingual):
+    class Illustrations(models.TextChoices):
+        NONE = "", _("aucune")
+        NUMERO_ETRANGER = (
+            "numero-etranger",
+            _("où trouver le numéro étranger (4 dessins de titres)"),
+        )
+
     category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
@@ -59,6 +66,17 @@ class Question(Bilingual):
         ),
     )
     answer_en = models.TextField(_("réponse (anglais)"), blank=True)
+    illustrations = models.CharField(
+        _("illustrations"),
+        max_length=40,
+        choices=Illustrations,
+        blank=True,
+        default=Illustrations.NONE,
+        help_text=_(
+            "Dessins affichés juste après la réponse, en français et en anglais, "
+            "avec leurs légendes et textes alternatifs."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     is_published = models.BooleanField(_("publiée"), default=True)
     updated_at = models.DateTimeField(_("mise à jour"), auto_now=True)
@@ -83,6 +101,13 @@ class Question(Bilingual):
     @property
     def answer(self) -> str:
         return self.localized("answer")
+
+    @property
+    def illustrations_template(self) -> str:
+        """The template of the drawings shown after the answer; empty for none."""
+        if not self.illustrations:
+            return ""
+        return f"faq/illustrations/{self.illustrations.replace('-', '_')}.html"
 
 
 class Announcement(Bilingual):

@@ -87,6 +87,7 @@ def faq_seed(*, now: datetime, path: Path = SEED_FILE) -> SeedReport:
                     "answer_en": booking_links_rewritten(
                         entry["answer_en"], language="en"
                     ),
+                    "illustrations": entry.get("illustrations", ""),
                 },
             )
             report.questions += created
