@@ -157,6 +157,18 @@ def test_collecting_a_card_explains_the_sms_rule(client):
     assert "du lundi au vendredi de 9h à 12h" in page
 
 
+def test_the_collection_page_shows_only_what_applies_to_collecting(client):
+    # The online démarche's help box (the front desk's digital point) is for the
+    # online outcomes; a card is collected where the SMS says, without a démarche.
+    SiteFactory(name="Accueil Orléans", opening_hours_fr="Point numérique : 9h–12h")
+    collection = ProcedureFactory(channel=Procedure.ChannelChoice.COLLECTION)
+    page = html(pass_gate(client, collection))
+    assert "Retirer votre titre de séjour : sans rendez-vous" in page
+    assert "démarche en ligne" not in page
+    assert "Point numérique" not in page
+    assert "Accueil Orléans" not in page
+
+
 def test_channels_are_data_agents_can_change(client, renewal):
     renewal.channel = "online"
     renewal.external_url = ANEF

@@ -71,8 +71,10 @@ def page(browser, live_server, transactional_db):
 def serious_axe_violations(page) -> list[str]:
     """Runs axe-core on the page: one line per serious or critical violation (rule,
     impact, help, the elements' selectors)."""
-    # Evaluated through the DevTools protocol, which the page's CSP does not govern.
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern;
+    # once per page load (a page checked at two widths keeps it).
+    if page.evaluate("typeof window.axe === 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     violations = page.evaluate(
         """async () => {
             const results = await axe.run(document, {resultTypes: ["violations"]});
