@@ -146,6 +146,8 @@ async def book(
                 "procedure": str(procedure_id),
             },
         )
+        if answer.status_code == 200 and NO_SLOT in answer.text:  # "complet" at once
+            return Outcome("no_slot", applicant.numero, end=time.perf_counter())
         _expect_redirect(answer, "gate POST", "/rendez-vous/identite/")
         page = await step("identity", "GET", "/rendez-vous/identite/")
         token = _csrf(page, "identity")

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from pydantic import BaseModel, TypeAdapter
 
 from booking import cache_versions, selectors
-from booking.models import Procedure
+from booking.models import Procedure, WaitingMode
 
 VERSION_KEY = "availability:version"
 
@@ -67,6 +67,18 @@ def free_slots_json(*, procedure: Procedure, now: datetime) -> bytes:
     return _cached(
         f"availability:api:{procedure.pk}",
         lambda: _build_json(procedure=procedure, now=now),
+    )
+
+
+def procedure_complet(*, procedure: Procedure, now: datetime) -> bool:
+    """No place free nor held for self-service (a démarche given only through the
+    waiting list is never "complet": its places are not shown). Shared through the
+    cache: in a rush every late applicant asks it at the gate."""
+    if procedure.waiting_mode == WaitingMode.LIST:
+        return False
+    return not _cached(
+        f"availability:has-place:{procedure.pk}",
+        lambda: selectors.procedure_has_place(procedure=procedure, now=now),
     )
 
 

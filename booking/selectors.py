@@ -119,6 +119,20 @@ def slot_list_open(
     )
 
 
+def procedure_has_place(*, procedure: Procedure, now: datetime) -> bool:
+    """Whether the démarche has a place free for self-service, or one held that may
+    come back when its hold lapses: when neither, the flow says "complet" at its
+    first step instead of after the identity check. Two short queries at most."""
+    if slot_list_open(procedure=procedure, now=now).exists():
+        return True
+    return Hold.objects.filter(
+        slot__procedure_id=procedure.slots_procedure_id,
+        slot__via_list=False,
+        slot__starts_at__gte=now + timedelta(hours=procedure.min_notice_hours),
+        expires_at__gt=now,
+    ).exists()
+
+
 def slot_is_closed() -> Exists:
     """Whether a closure covers the slot (to filter or annotate slots): its site is
     closed that day (Paris), all day or for the half-day it starts in (morning

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -131,6 +132,16 @@ def start(request: HttpRequest) -> HttpResponse:
                 procedure_id=procedure.pk, situation=form.cleaned_data["situation"]
             ),
         )
+        if availability.procedure_complet(procedure=procedure, now=timezone.now()):
+            # Said at once, in the answer to the gate: in a rush, the late ones stop
+            # here. The identity step's form is on the same page, for the waiting list.
+            identity_form = IdentityForm()
+            identity_form.helper.form_action = reverse("booking:identity")
+            return render(
+                request,
+                "booking/identity.html",
+                {"form": identity_form, "procedure": procedure, "complet": True},
+            )
         return redirect("booking:identity")
     return render(
         request,

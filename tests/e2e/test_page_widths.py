@@ -159,6 +159,7 @@ def public_pages(transactional_db, settings) -> list[Visit]:
     collection = ProcedureFactory(
         slug="retrait", channel=Procedure.ChannelChoice.COLLECTION
     )
+    sold_out = ProcedureFactory(slug="duplicata")  # no slot: "complet" at the gate
     start = timezone.localtime(now + timedelta(days=5)).replace(
         hour=9, minute=0, second=0, microsecond=0
     )
@@ -257,6 +258,12 @@ def public_pages(transactional_db, settings) -> list[Visit]:
             "/rendez-vous/",
             act=_choose("titre_sejour", collection),
             marker="main:not(:has(form)) .fr-alert--info",
+        ),
+        Visit(
+            "gate: complet",
+            "/rendez-vous/",
+            act=_choose("titre_sejour", sold_out),
+            marker='main form[action$="/rendez-vous/identite/"] input[name=numero_etranger]',
         ),
         Visit("identity", "/rendez-vous/identite/", session=after_gate),
         Visit(

@@ -67,11 +67,16 @@ def check(page, name: str) -> None:
     page.set_viewport_size(PHONE)
 
 
-def pass_the_register_check(page) -> None:
+def pass_the_register_check(page, *, complet: bool = True) -> None:
+    """Gate and identity step. With nothing free (``complet``), the gate says so at
+    once and leads to the identity step for the waiting list."""
     page.goto("/rendez-vous/")
     page.locator("label", has_text="J’ai un titre de séjour").click()
     page.get_by_label("Votre démarche").select_option(label="Renouvellement de titre")
     page.get_by_role("button", name="Continuer").click()
+    if complet:  # said at once, the identity step's form on the same page
+        expect(page.get_by_text("Aucun créneau n’est disponible")).to_be_visible()
+        check(page, "gate-complet")
     page.get_by_role("textbox", name="Numéro étranger").fill("2008006503")
     page.get_by_role("textbox", name="Date de validité").fill("31/03/2028")
     page.get_by_role("textbox", name="Code postal").fill("45000")
@@ -154,7 +159,7 @@ def test_the_status_page_behind_its_code_and_withdrawing(page, renewal):
     services.procedure_waiting_mode_set(
         procedure_id=renewal.pk, mode=WaitingMode.LIST, now=timezone.now()
     )
-    pass_the_register_check(page)
+    pass_the_register_check(page, complet=False)
     expect(page.get_by_text("proposées par SMS")).to_be_visible()
     expect(page.locator('input[name="slot"]')).to_have_count(0)
     check(page, "slots-list-mode")
