@@ -4,6 +4,7 @@ reads the CSRF token and the offered slots in the HTML, posts the forms, and
 follows each redirect with a GET of its own (timed as its own step)."""
 
 import asyncio
+import dataclasses
 import random
 import re
 import ssl
@@ -115,6 +116,7 @@ class Outcome:
     reference: str = ""
     detail: str = ""
     end: float = 0.0
+    requests: int = 0  # HTTP requests this applicant made
 
 
 async def book(
@@ -126,9 +128,27 @@ async def book(
     *,
     deadline: float | None = None,
 ) -> Outcome:
-    """One applicant, gate to success page (or to "no slot left")."""
+    """One applicant, gate to success page (or to "no slot left"), with the number
+    of requests it took (what a winner and a loser each cost the service)."""
+    made = [0]
+    outcome = await _walk(
+        client, recorder, applicant, procedure_id, rng, made, deadline=deadline
+    )
+    return dataclasses.replace(outcome, requests=made[0])
 
+
+async def _walk(
+    client: httpx.AsyncClient,
+    recorder: Recorder,
+    applicant: Applicant,
+    procedure_id: int,
+    rng: random.Random,
+    made: list[int],
+    *,
+    deadline: float | None = None,
+) -> Outcome:
     async def step(name: str, method: str, url: str, **kwargs) -> httpx.Response:
+        made[0] += 1
         return await timed(
             client, recorder, name, method, url, deadline=deadline, **kwargs
         )

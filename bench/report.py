@@ -295,6 +295,13 @@ def write(results: dict, log_dir: Path) -> None:
         ),
         row("confirm step p50, ms", results["rush"], "confirm_p50_ms", 0),
         row("requests", results["rush"], "requests"),
+        row("requests per winner (booked)", results["rush"], "requests_per_winner", 1),
+        row(
+            "requests per loser (told there is no slot left)",
+            results["rush"],
+            "requests_per_loser",
+            1,
+        ),
         "",
         "Responses by status code (run 1 / 2 / 3): "
         + ", ".join(

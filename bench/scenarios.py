@@ -253,9 +253,19 @@ def rush(*, applicants: int = RUSH_APPLICANTS) -> RushResult:
             "confirm_rps": len(confirms) / _busy_time(confirms),
             "confirm_p50_ms": percentile([s.elapsed for s in confirms], 50) * 1000,
             "no_slot": sum(1 for o in outcomes if o.kind == "no_slot"),
+            # What a winner and a loser each cost: a loser told "complet" at the
+            # gate makes 2 requests (issue 17).
+            "requests_per_winner": _mean_requests(booked),
+            "requests_per_loser": _mean_requests(
+                [o for o in outcomes if o.kind == "no_slot"]
+            ),
         },
         recorder.statuses(),
     )
+
+
+def _mean_requests(outcomes: list) -> float:
+    return sum(o.requests for o in outcomes) / len(outcomes) if outcomes else 0.0
 
 
 def _busy_time(samples: list[client.Sample]) -> float:
