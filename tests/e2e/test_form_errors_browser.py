@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_serious_axe_violations
-from tests.factories import ProcedureFactory, TitleRecordFactory
+from tests.factories import ProcedureFactory, SlotFactory, TitleRecordFactory
 
 pytestmark = pytest.mark.browser
 
@@ -67,11 +67,13 @@ def renewal(transactional_db):
     TitleRecordFactory(
         numero_etranger="2008006503", valid_until=date(2028, 3, 31), postal_code="45000"
     )
-    return ProcedureFactory(
+    procedure = ProcedureFactory(
         slug="renouvellement",
         name_fr="Renouvellement de titre",
         name_en="Permit renewal",
     )
+    SlotFactory(procedure=procedure)  # a free place: the gate leads to identity
+    return procedure
 
 
 def submit_a_wrong_identity(page, words: Words) -> None:

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from faq.services import faq_seed
 from tests.e2e.conftest import assert_no_serious_axe_violations
-from tests.factories import ProcedureFactory
+from tests.factories import ProcedureFactory, SlotFactory
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +32,16 @@ WIDER_THAN_THE_WINDOW = """() => [...document.querySelectorAll("body *")]
 
 @pytest.fixture
 def seeded(transactional_db):
-    """The préfecture's FAQ as seeded, and one procedure to book."""
+    """The préfecture's FAQ as seeded, and one procedure to book (with a free place:
+    without one, the gate's answer says "complet" on its own address)."""
     faq_seed(now=timezone.now())
-    return ProcedureFactory(
+    procedure = ProcedureFactory(
         slug="renouvellement",
         name_fr="Renouvellement de titre",
         name_en="Permit renewal",
     )
+    SlotFactory(procedure=procedure)
+    return procedure
 
 
 @pytest.fixture

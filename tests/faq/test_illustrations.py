@@ -38,7 +38,7 @@ ALTS_FR = [
 ]
 FIGURE = re.compile(
     r'<figure[^>]*role="group" aria-labelledby="(?P<caption_id>[^"]+)">\s*'
-    r'<img src="(?P<src>[^"]+)" width="\d+" height="\d+" alt="(?P<alt>[^"]*)">\s*'
+    r'<img loading="lazy" src="(?P<src>[^"]+)" width="\d+" height="\d+" alt="(?P<alt>[^"]*)">\s*'
     r'<figcaption id="(?P<figcaption_id>[^"]+)"[^>]*>(?P<caption>.*?)</figcaption>',
     re.DOTALL,
 )
