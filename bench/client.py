@@ -5,6 +5,7 @@ follows each redirect with a GET of its own (timed as its own step)."""
 
 import asyncio
 import dataclasses
+import itertools
 import random
 import re
 import ssl
@@ -21,10 +22,13 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SLOT = re.compile(r'name="slot" value="(\d+)"')
 REFERENCE = re.compile(r'<dd class="fr-text--lead fr-text--bold">([A-Z0-9]{8})</dd>')
 NO_SLOT = "Aucun créneau n’est disponible"
+# `Server-Timing: app;dur=…, cpu;dur=…` (prefecture/server_timing.py, on in the bench).
+SERVER_TIMING = re.compile(r"app;dur=([\d.]+), cpu;dur=([\d.]+)")
 TIMEOUT = httpx.Timeout(300.0, connect=300.0)  # the rush queues connections
 # One TLS context for every client: httpx would build one per client otherwise
 # (milliseconds each), and no request here uses TLS.
 _SSL = ssl.create_default_context()
+_requests = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class Sample:
     status: int  # 0: no HTTP answer (refused, reset, timed out)
     start: float
     end: float
+    # Inside Django, from the response's Server-Timing (nan without one): wall, CPU.
+    server_ms: float = float("nan")
+    server_cpu_ms: float = float("nan")
 
     @property
     def elapsed(self) -> float:
@@ -43,6 +50,12 @@ class Sample:
 class Recorder:
     samples: list[Sample] = field(default_factory=list)
     transport_errors: list[str] = field(default_factory=list)
+    # Start times of the requests still waiting for their answer (the open loop
+    # waits for those its window started before reading the window's figures).
+    in_flight: dict[int, float] = field(default_factory=dict)
+
+    def oldest_in_flight(self) -> float:
+        return min(self.in_flight.values(), default=float("inf"))
 
     def statuses(self) -> dict[int, int]:
         counts: dict[int, int] = {}
@@ -82,14 +95,29 @@ async def timed(
     if deadline is not None and time.perf_counter() >= deadline:
         raise Stop
     start = time.perf_counter()
+    key = next(_requests)
+    recorder.in_flight[key] = start
     try:
         response = await client.request(method, url, **kwargs)
     except httpx.HTTPError as error:
         recorder.samples.append(Sample(step, 0, start, time.perf_counter()))
         recorder.transport_errors.append(f"{step}: {type(error).__name__}")
         raise UnexpectedPage(f"{step}: {type(error).__name__}") from error
+    finally:
+        del recorder.in_flight[key]
+    end = time.perf_counter()
+    timing = SERVER_TIMING.match(response.headers.get("server-timing", ""))
     recorder.samples.append(
-        Sample(step, response.status_code, start, time.perf_counter())
+        Sample(step, response.status_code, start, end)
+        if timing is None
+        else Sample(
+            step,
+            response.status_code,
+            start,
+            end,
+            float(timing.group(1)),
+            float(timing.group(2)),
+        )
     )
     return response
 
@@ -117,6 +145,7 @@ class Outcome:
     detail: str = ""
     end: float = 0.0
     requests: int = 0  # HTTP requests this applicant made
+    gate_post_at: float = float("nan")  # when its gate POST was sent (perf_counter)
 
 
 async def book(
@@ -127,14 +156,28 @@ async def book(
     rng: random.Random,
     *,
     deadline: float | None = None,
+    think: Callable[[], float] | None = None,
 ) -> Outcome:
     """One applicant, gate to success page (or to "no slot left"), with the number
-    of requests it took (what a winner and a loser each cost the service)."""
-    made = [0]
+    of requests it took (what a winner and a loser each cost the service). With
+    ``think``, the applicant reads each page for that many seconds before sending
+    its form (a redirect is followed at once, as a browser does)."""
+    trail: dict[str, float] = {"requests": 0}
     outcome = await _walk(
-        client, recorder, applicant, procedure_id, rng, made, deadline=deadline
+        client,
+        recorder,
+        applicant,
+        procedure_id,
+        rng,
+        trail,
+        deadline=deadline,
+        think=think,
     )
-    return dataclasses.replace(outcome, requests=made[0])
+    return dataclasses.replace(
+        outcome,
+        requests=int(trail["requests"]),
+        gate_post_at=trail.get("gate POST", float("nan")),
+    )
 
 
 async def _walk(
@@ -143,12 +186,16 @@ async def _walk(
     applicant: Applicant,
     procedure_id: int,
     rng: random.Random,
-    made: list[int],
+    trail: dict[str, float],
     *,
     deadline: float | None = None,
+    think: Callable[[], float] | None = None,
 ) -> Outcome:
     async def step(name: str, method: str, url: str, **kwargs) -> httpx.Response:
-        made[0] += 1
+        if think is not None and method == "POST":
+            await asyncio.sleep(think())
+        trail["requests"] += 1
+        trail.setdefault(name, time.perf_counter())  # each step's first request
         return await timed(
             client, recorder, name, method, url, deadline=deadline, **kwargs
         )

@@ -73,8 +73,8 @@ def base_url() -> str:
 
 def product_env() -> dict[str, str]:
     """The production environment (deploy/production.env.example) on loopback:
-    plain HTTP, no proxy in front, antibot off, the bench views on, SMS to the local
-    provider at any hour."""
+    plain HTTP, no proxy in front, antibot off, the bench views and the
+    `Server-Timing` header on, SMS to the local provider at any hour."""
     return {
         "DEBUG": "false",
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
@@ -86,6 +86,7 @@ def product_env() -> dict[str, str]:
         "NUM_PROXIES": "0",
         "ANTIBOT": "off",
         "BENCH_VIEWS": "true",
+        "SERVER_TIMING": "true",  # the server's own time per step, next to the client's
         "SMS_BACKEND": "brevo",
         "SMS_SENDER": "PREF45",
         "BREVO_API_KEY": SMS_API_KEY,

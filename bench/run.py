@@ -6,6 +6,7 @@ invariant breaks. `python -m bench release` runs one scenario (the waiting list'
 release) with the baseline it is compared with, and prints its figures."""
 
 import os
+import pickle
 import platform
 import subprocess
 import sys
@@ -96,6 +97,8 @@ ALONE = {
     "the figures, writes no BENCHMARKS.md",
     "delivery": "the 10 MB delivery list through the import job and the worker; "
     "prints the figures, writes no BENCHMARKS.md",
+    "steady": "the open-loop steady load (its ladder and knee) and baseline (a) only; "
+    "prints the figures, writes no BENCHMARKS.md",
 }
 
 
@@ -106,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, what in ALONE.items():
             print(f"  {name}: {what}")
         return 2
+    if args and args[0] == "steady":
+        return steady_alone()
     if args:
         return alone(args[0])
     started = time.perf_counter()
@@ -127,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     from bench import report
 
     results["wall_s"] = time.perf_counter() - started
+    # Kept beside the logs: a report that fails can be written again from them
+    # (`report.write(pickle.load(...), log_dir)`) without measuring again.
+    with (log_dir / "results.pickle").open("wb") as kept:
+        pickle.dump(results, kept)
     report.write(results, log_dir)
     log(f"BENCHMARKS.md written; whole run {results['wall_s']:.0f} s")
     return 0
@@ -172,6 +181,38 @@ def alone(name: str) -> int:
     return 0
 
 
+def steady_alone() -> int:
+    """The open-loop ladder with baseline (a), which its knee is compared with."""
+    started = time.perf_counter()
+    log_dir = Path(tempfile.mkdtemp(prefix="prefecture-bench-"))
+    supervisor = Supervisor(log_dir)
+    log(f"steady alone; process logs in {log_dir}")
+    try:
+        with signals_raise():
+            env, _redis_client, _worker = prepare(supervisor)
+            from bench import open_loop, report, scenarios
+
+            shape = config.GUNICORN_CANDIDATES[0]
+            start_gunicorn(supervisor, env, shape)
+            results: dict = {"a": [], "gunicorn": shape.label}
+            for _run in range(config.RUNS):
+                results["a"].append(scenarios.baseline_minimal())
+            log(f"baseline (a): {[round(r['rps']) for r in results['a']]}/s")
+            results["open_loop"] = open_loop.run(scenarios.STEPS)
+    except BenchError as error:
+        print(f"\nbench steady FAILED: {error}", file=sys.stderr)
+        print(f"(process logs in {log_dir})", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nbench steady interrupted", file=sys.stderr)
+        return 130
+    finally:
+        supervisor.stop_all()
+    print("\n".join(report.steady_section(results)))
+    log(f"steady alone: {time.perf_counter() - started:.0f} s")
+    return 0
+
+
 def prepare(supervisor: Supervisor):
     """A fresh database and Redis db, Django set up on them, the local SMS provider
     and a Celery worker started."""
@@ -193,7 +234,7 @@ def prepare(supervisor: Supervisor):
 
 def measure(supervisor: Supervisor, log_dir: Path) -> dict:
     env, redis_client, worker = prepare(supervisor)
-    from bench import dataset, scenarios
+    from bench import dataset, open_loop, scenarios
 
     results: dict = {"machine": machine(), "runs": config.RUNS}
     results["celery"] = f"{config.CELERY_POOL}, concurrency {config.CELERY_CONCURRENCY}"
@@ -267,10 +308,14 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
         results["rush"].append(rush.figures)
         results["rush_statuses"].append(rush.statuses)
         log(f"rush run {run + 1}: {rush.figures}")
-    results["steady"] = []
-    for run in range(config.RUNS):
-        results["steady"].append(scenarios.steady())
-        log(f"steady run {run + 1}: {results['steady'][-1]['rps']:.0f} requests/s")
+    # One ladder (it is minutes long): each stage is its own measurement.
+    results["open_loop"] = open_loop.run(scenarios.STEPS)
+    for rate, figures in results["open_loop"]["stages"]:
+        log(
+            f"open loop {rate:g} applicants/s: {figures['rps']:.0f} requests/s, "
+            f"worst step p99 {open_loop.worst_p99(figures):.0f} ms"
+        )
+    log(f"open loop knee: {results['open_loop']['knee']:g} applicants/s")
 
     # The profile: one more rush on the same configuration, one request in five profiled.
     supervisor.stop(web)

@@ -333,6 +333,11 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 )
 # Serves the `make bench` baseline views under /bench/; never on in production.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+# `Server-Timing: app;dur=…, cpu;dur=…` on every response, for `make bench`'s
+# server-side times per step; off in production (it tells anyone how long we worked).
+SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "prefecture.server_timing.ServerTimingMiddleware")
 
 # --- waiting list (liste d'attente)
 # An offered place waits this long for an answer, counted from when its SMS can be
