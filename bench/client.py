@@ -21,6 +21,7 @@ from bench.dataset import Applicant
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SLOT = re.compile(r'name="slot" value="(\d+)"')
 REFERENCE = re.compile(r'<dd class="fr-text--lead fr-text--bold">([A-Z0-9]{8})</dd>')
+TITLE = re.compile(r"<title>([^<]*)</title>")
 NO_SLOT = "Aucun créneau n’est disponible"
 # `Server-Timing: app;dur=…, cpu;dur=…` (prefecture/server_timing.py, on in the bench).
 SERVER_TIMING = re.compile(r"app;dur=([\d.]+), cpu;dur=([\d.]+)")
@@ -129,11 +130,18 @@ def _csrf(response: httpx.Response, step: str) -> str:
     return match.group(1)
 
 
+def _title(response: httpx.Response) -> str:
+    """The page's title, to say which page came instead of the expected one."""
+    match = TITLE.search(response.text)
+    return match.group(1).strip() if match else f"HTTP {response.status_code}"
+
+
 def _expect_redirect(response: httpx.Response, step: str, to: str) -> None:
     if response.status_code != 302 or to not in response.headers.get("location", ""):
         raise UnexpectedPage(
             f"{step}: HTTP {response.status_code} "
-            f"→ {response.headers.get('location', '')!r}, expected {to}"
+            f"→ {response.headers.get('location', '')!r}, expected {to} "
+            f"({_title(response)})"
         )
 
 
@@ -237,7 +245,9 @@ async def _walk(
             offered = SLOT.findall(page.text)
             if not offered:
                 if NO_SLOT not in page.text:
-                    raise UnexpectedPage("slot list: neither slots nor 'no slot'")
+                    raise UnexpectedPage(
+                        f"slot list: neither slots nor 'no slot' ({_title(page)})"
+                    )
                 return Outcome("no_slot", applicant.numero, end=time.perf_counter())
             token = _csrf(page, "slot list")
             answer = await step(

@@ -249,36 +249,48 @@ def slot_day(open_slots, *, day: date | None, now: datetime | None = None) -> Sl
     """The open slots of one Paris day: the first day with an open slot on or after
     ``day`` (the last such day when ``day`` is past them all, the first when None),
     and the list of days to go to another. Two queries, whatever the number of
-    slots."""
+    slots; read again when the day's last places went between the two (a rush), so
+    that a day is never shown without a time to choose."""
     tz = timezone.get_current_timezone()
-    days = [
-        DayTab(d, n)
-        for d, n in open_slots.annotate(d=TruncDate("starts_at", tzinfo=tz))
-        .values("d")
-        .annotate(n=Count("pk"))
-        .order_by("d")
-        .values_list("d", "n")
-    ]
-    if not days:
-        return SlotDay([], None, None, None)
-    index = 0
-    if day is not None:
-        index = next((i for i, tab in enumerate(days) if tab.day >= day), len(days) - 1)
-    shown = days[index].day
-    rows = open_slots.filter(
-        starts_at__gte=_day_start(shown, tz),
-        starts_at__lt=_day_start(shown + timedelta(days=1), tz),
-    ).values_list("pk", "starts_at", "free", "site__name")
     changeable_from = (
         now + timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS) if now else None
     )
-    listed = group_by_day(rows, changeable_from=changeable_from)
-    return SlotDay(
-        days,
-        listed[0] if listed else Day(shown, []),
-        days[index - 1].day if index > 0 else None,
-        days[index + 1].day if index + 1 < len(days) else None,
-    )
+    for _attempt in range(SLOT_DAY_READS):
+        days = [
+            DayTab(d, n)
+            for d, n in open_slots.annotate(d=TruncDate("starts_at", tzinfo=tz))
+            .values("d")
+            .annotate(n=Count("pk"))
+            .order_by("d")
+            .values_list("d", "n")
+        ]
+        if not days:
+            break
+        index = 0
+        if day is not None:
+            index = next(
+                (i for i, tab in enumerate(days) if tab.day >= day), len(days) - 1
+            )
+        shown = days[index].day
+        rows = open_slots.filter(
+            starts_at__gte=_day_start(shown, tz),
+            starts_at__lt=_day_start(shown + timedelta(days=1), tz),
+        ).values_list("pk", "starts_at", "free", "site__name")
+        listed = group_by_day(rows, changeable_from=changeable_from)
+        if listed:
+            return SlotDay(
+                days,
+                listed[0],
+                days[index - 1].day if index > 0 else None,
+                days[index + 1].day if index + 1 < len(days) else None,
+            )
+    # No open slot, or places going faster than we can read them: "complet" (the
+    # applicant may try again or join the waiting list).
+    return SlotDay([], None, None, None)
+
+
+# Reads of the slot list before saying "complet" when each finds its day emptied.
+SLOT_DAY_READS = 3
 
 
 def _day_start(day: date, tz) -> datetime:

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.models import Value
 
 from booking import selectors
@@ -58,3 +59,53 @@ def test_the_day_asked_for_or_the_nearest_after_or_the_last():
 def test_no_open_slot_lists_no_day():
     page = listed(None)
     assert page.shown is None and page.days == []
+
+
+@pytest.mark.django_db
+def test_a_day_emptied_between_the_two_reads_is_read_again():
+    """In a rush the day's last place can go between reading the days and reading
+    the day's times: the page then showed a day with no time and no "complet"."""
+    gone = SlotFactory(starts_at=datetime(2027, 6, 1, 9, tzinfo=PARIS))
+    stays = SlotFactory(starts_at=datetime(2027, 6, 8, 9, tzinfo=PARIS))
+    taken: list[int] = []
+
+    def take_the_first_day_after_the_days_are_read(execute, sql, params, many, ctx):
+        result = execute(sql, params, many, ctx)
+        if not taken:
+            taken.append(gone.pk)
+            Slot.objects.filter(pk=gone.pk).delete()
+        return result
+
+    with connection.execute_wrapper(take_the_first_day_after_the_days_are_read):
+        page = listed(None)
+
+    assert taken == [gone.pk]
+    assert page.shown.day == date(2027, 6, 8)
+    assert [s.value for s in page.shown.slots] == [str(stays.pk)]
+    assert [tab.day for tab in page.days] == [date(2027, 6, 8)]
+
+
+@pytest.mark.django_db
+def test_places_going_faster_than_they_are_read_say_complet():
+    SlotFactory(starts_at=datetime(2027, 6, 1, 9, tzinfo=PARIS))
+    reads: list[date] = []
+
+    class EmptiedAsRead:
+        """The days say 1 June; its times are always gone by the second read."""
+
+        def __init__(self, base):
+            self.base = base
+
+        def annotate(self, **kwargs):
+            return self.base.annotate(**kwargs)
+
+        def filter(self, **kwargs):
+            reads.append(kwargs["starts_at__gte"].date())
+            return self.base.none()
+
+    page = selectors.slot_day(
+        EmptiedAsRead(Slot.objects.annotate(free=Value(1))), day=None
+    )
+
+    assert page.shown is None and page.days == []
+    assert reads == [date(2027, 6, 1)] * selectors.SLOT_DAY_READS
