@@ -243,6 +243,10 @@ def write(results: dict, log_dir: Path) -> None:
     # What (a)'s rate needs for as many requests as the rush made.
     a_time = rush["requests"] / a_rps
     confirm_server = rush["confirm POST server p50_ms"]
+    late_max = max(
+        max(r["late_loser_max_requests"], r["late_wave_max_requests"])
+        for r in results["rush"]
+    )
     targets = [
         (
             "rush: confirm POST server time p50 ≤ 2× (b)'s",
@@ -264,10 +268,10 @@ def write(results: dict, log_dir: Path) -> None:
         ),
         (
             "rush: an applicant arriving after the sell-out costs ≤ 2 requests",
-            f"at most {fmt(max(r['late_loser_max_requests'] for r in results['rush']))} "
-            f"(of {fmt(rush['late_losers'])} such applicants, median run); "
-            f"{fmt(rush['requests_per_loser'], 2)} per loser on average",
-            max(r["late_loser_max_requests"] for r in results["rush"]) <= 2,
+            f"at most {fmt(late_max)} (the {fmt(rush['late_wave'])} of the late wave "
+            f"and the {fmt(rush['late_losers'])} losers whose gate POST came after "
+            "the last hold, median run)",
+            late_max <= 2,
         ),
         (
             "rush: 0 invariant broken, 0 5xx",
@@ -456,9 +460,21 @@ def write(results: dict, log_dir: Path) -> None:
             "late_losers",
         ),
         row(
-            "… most requests one of them made",
+            "… most requests one of those losers made",
             results["rush"],
             "late_loser_max_requests",
+        ),
+        row(
+            f"late wave: {scenarios.LATE_APPLICANTS} more applicants after the "
+            "sell-out, requests each (mean)",
+            results["rush"],
+            "late_wave_mean_requests",
+            2,
+        ),
+        row(
+            "… most requests one of the late wave made",
+            results["rush"],
+            "late_wave_max_requests",
         ),
         row(
             "load generator's share of the busy CPU, %",

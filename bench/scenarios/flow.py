@@ -27,6 +27,10 @@ from bench.timings import CpuMeter, percentile, step_figures
 # --- the rush -----------------------------------------------------------------
 
 
+# People who come after the sell-out (the rush's second wave): 2 requests each.
+LATE_APPLICANTS = 200
+
+
 @dataclass
 class RushResult:
     figures: dict
@@ -68,6 +72,7 @@ def rush(*, applicants: int = RUSH_APPLICANTS) -> RushResult:
         )
     booked = [o for o in outcomes if o.kind == "booked"]
     check_rush_invariants(opening, booked)
+    late = asyncio.run(_late_wave(opening.procedure.pk, run))
     answered = max(o.end for o in outcomes) - start
     last_booking = max(o.end for o in booked) - start
     confirms = [s for s in recorder.samples if s.step == "confirm POST"]
@@ -88,11 +93,39 @@ def rush(*, applicants: int = RUSH_APPLICANTS) -> RushResult:
                 [o for o in outcomes if o.kind == "no_slot"]
             ),
             **_late_losers(recorder, outcomes),
+            "late_wave": len(late),
+            "late_wave_max_requests": max(o.requests for o in late),
+            "late_wave_mean_requests": _mean_requests(late),
             **step_figures(recorder.samples, STEPS),
             **cpu.figures(),
         },
         recorder.statuses(),
     )
+
+
+async def _late_wave(procedure_id: int, run: int) -> list[client.Outcome]:
+    """LATE_APPLICANTS more people arriving at once after the sell-out: each must be
+    told "complet" and cost no more than the gate and its answer."""
+    people = await asyncio.to_thread(dataset.applicants, LATE_APPLICANTS)
+    recorder = client.Recorder()
+    clients = [client.new_client() for _ in people]
+    rng = random.Random(-run)
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                client.book(c, recorder, person, procedure_id, rng)
+                for c, person in zip(clients, people, strict=True)
+            )
+        )
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    no_5xx("rush, late wave", recorder)
+    wrong = [o for o in outcomes if o.kind != "no_slot"]
+    if wrong:
+        raise InvariantBroken(
+            f"rush, late wave: {len(wrong)} not told 'complet', e.g. {wrong[:2]}"
+        )
+    return outcomes
 
 
 def _late_losers(recorder: client.Recorder, outcomes: list) -> dict:
