@@ -334,7 +334,6 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     slot = selectors.slot_get(pk=state.slot_id)
     if slot is None:
         return _start_again(request)
-    hold = selectors.hold_get(token=state.hold_token)
     form = ContactForm(request.POST or None)
     if guarded_submit(request, form):
         data = form.cleaned_data
@@ -375,6 +374,9 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         flow.clear(request)
         request.session["booked"] = booking.reference
         return redirect("booking:done")
+    # Read only to be shown (how long it is kept): a confirmation that succeeds
+    # does not need it; booking_create checks the hold itself.
+    hold = selectors.hold_get(token=state.hold_token)
     return render(
         request,
         "booking/details.html",
