@@ -259,7 +259,9 @@ def _booking_move(
         if booking.move_count >= settings.BOOKING_MAX_MOVES:
             raise MoveLimitReached(booking.reference)
         mine = Q(booking_id=booking.pk)  # a hold of another owner is a taken place
-        free = free_places(slot, now=now, exclude_hold_token=hold_token, hold_owner=mine)
+        free = free_places(
+            slot, now=now, exclude_hold_token=hold_token, hold_owner=mine
+        )
         if free <= 0:
             raise SlotFull(slot_id)
         previous = booking.slot_id
