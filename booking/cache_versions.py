@@ -10,6 +10,10 @@ def current(key: str) -> int:
 
 
 def bump(key: str) -> None:
+    incr_counter = getattr(cache, "incr_counter", None)
+    if incr_counter is not None:  # Redis: one INCR, a missing version starts at 1
+        incr_counter(key)
+        return
     try:
         cache.incr(key)
     except ValueError:  # no version yet (or the cache was emptied)

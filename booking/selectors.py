@@ -299,14 +299,24 @@ def _day_start(day: date, tz) -> datetime:
 
 
 def free_places(
-    slot: Slot, *, now: datetime, exclude_hold_token: str = "", exclude_offer: int = 0
+    slot: Slot,
+    *,
+    now: datetime,
+    exclude_hold_token: str = "",
+    exclude_offer: int = 0,
+    hold_owner: Q | None = None,
 ) -> int:
     """Free places on a slot: capacity minus confirmed bookings, live holds and open
-    waiting-list offers (other than the caller's own hold or offer); call it with the
+    waiting-list offers (other than the caller's own hold or offer; with
+    ``hold_owner``, the hold ``exclude_hold_token`` is the caller's only if that
+    owner holds it: someone else's hold counts as a taken place); call it with the
     slot row locked to act on the answer. One query."""
+    own_hold = Q(token=exclude_hold_token)
+    if hold_owner is not None:
+        own_hold &= hold_owner
     held = (
         Hold.objects.filter(slot=OuterRef("pk"), expires_at__gt=now)
-        .exclude(token=exclude_hold_token)
+        .exclude(own_hold)
         .order_by()
         .values("slot")
         .annotate(n=Count("pk"))

@@ -158,7 +158,7 @@ if SESSION_STORE == "redis":
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "prefecture-session",
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_ENGINE = "prefecture.sessions"
     SESSION_CACHE_ALIAS = "sessions"
 elif SESSION_STORE != "database":
     raise ImproperlyConfigured("SESSION_STORE must be redis or database")

@@ -37,7 +37,7 @@ from booking.rules import (
 from booking.selectors import free_places
 from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.history import fields_update
-from booking.services.holds import holds_release, own_hold_token
+from booking.services.holds import holds_release
 from booking.services.locks import slot_lock_bookable
 from booking.services.notices import (
     booking_confirmation_notices,
@@ -128,14 +128,20 @@ def _booking_insert(
     now: datetime,
 ) -> Booking:
     slot = slot_lock_bookable(slot_id=slot_id, procedure=procedure, now=now)
-    close_past_bookings(numero_etranger=applicant.numero_etranger, now=now)
-    existing = Booking.objects.filter(
+    # The numéro's confirmed bookings, read once: those past are closed (locked
+    # then, which is rare), any other is the active one that forbids a second.
+    confirmed = Booking.objects.filter(
         numero_etranger=applicant.numero_etranger, status=Booking.Status.CONFIRMED
-    ).first()
-    if existing is not None:
-        raise AlreadyBooked(existing.reference)
-    own_hold = own_hold_token(hold_token, Q(numero_etranger=applicant.numero_etranger))
-    if free_places(slot, now=now, exclude_hold_token=own_hold) <= 0:
+    ).select_related("slot")
+    if any(booking.slot.ends_at <= now for booking in confirmed):
+        close_past_bookings(numero_etranger=applicant.numero_etranger, now=now)
+    active = [booking for booking in confirmed if booking.slot.ends_at > now]
+    if active:
+        raise AlreadyBooked(active[0].reference)
+    # The hold is the applicant's own only if their numéro holds it: someone
+    # else's counts as a taken place (never confirmed under another identity).
+    owner = Q(numero_etranger=applicant.numero_etranger)
+    if free_places(slot, now=now, exclude_hold_token=hold_token, hold_owner=owner) <= 0:
         raise SlotFull(slot_id)
     booking = Booking.objects.create(
         reference=reference,
@@ -252,8 +258,11 @@ def _booking_move(
             return booking
         if booking.move_count >= settings.BOOKING_MAX_MOVES:
             raise MoveLimitReached(booking.reference)
-        own_hold = own_hold_token(hold_token, Q(booking_id=booking.pk))
-        if free_places(slot, now=now, exclude_hold_token=own_hold) <= 0:
+        mine = Q(booking_id=booking.pk)  # a hold of another owner is a taken place
+        free = free_places(
+            slot, now=now, exclude_hold_token=hold_token, hold_owner=mine
+        )
+        if free <= 0:
             raise SlotFull(slot_id)
         previous = booking.slot_id
         offers_trigger(procedure_id=slot.procedure_id)  # the old place is free

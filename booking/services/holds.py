@@ -90,11 +90,3 @@ def hold_place(
                 )
     # Raised after the commit: the previous hold stays released.
     raise refused
-
-
-def own_hold_token(token: str, owner: Q) -> str:
-    """``token`` if it names a hold of this owner, else "": a hold is never confirmed
-    under another identity (someone else's hold counts as a taken place)."""
-    if token and Hold.objects.filter(owner, token=token).exists():
-        return token
-    return ""

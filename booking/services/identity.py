@@ -123,8 +123,7 @@ def confirmation_attempt_record(
             throttle.Counter("confirm-no-proof", client_ip, limits["no_proof_ip"])
         )
     window = _window_seconds()
-    wait = throttle.retry_after(counters, window_seconds=window)
-    throttle.record(counters, window_seconds=window)
+    wait = throttle.attempt_record(counters, window_seconds=window)
     if wait:
         raise TooManyAttempts(wait)
 

@@ -36,10 +36,12 @@ def _window(procedure: Procedure) -> rules.BookingWindow:
 def slot_lock_bookable(*, slot_id: int, procedure: Procedure, now: datetime) -> Slot:
     """The slot's row, locked, if the démarche offers it now for self-service
     (published, not kept for the waiting list, not closed, inside its booking
-    window); raises
+    window), with its site (read in the same query: the SMS name it); raises
     SlotNotBookable otherwise."""
     slot = (
-        Slot.objects.select_for_update()
+        # Only the slot's row is locked: its site is read, not written.
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("site")
         .filter(pk=slot_id, procedure_id=procedure.slots_procedure_id, via_list=False)
         .annotate(closed=slot_is_closed())
         .first()

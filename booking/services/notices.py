@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from booking.manage_links import short_url
@@ -205,17 +205,44 @@ def booking_moved_notices(*, booking: Booking, now: datetime) -> None:
 
 
 def booking_confirmation_notices(*, booking: Booking, now: datetime) -> None:
-    """Writes the new booking's confirmation SMS, and its confirmation e-mail when
-    the applicant gave an address (inside the caller's transaction); both are
-    enqueued after commit in one task, so the applicant waits for one publish."""
-    sms = _sms_write(
-        booking=booking,
-        kind=Kind.BOOKING_CONFIRMED,
-        key=f"booking:{booking.pk}:confirmed",
-        now=now,
-    )
-    email = _confirmation_email_write(booking=booking, now=now)
-    due = [m.pk for m in (sms, email) if m is not None and m.send_after <= now]
+    """Writes the confirmation SMS of a booking inserted in the caller's transaction
+    (capped as every appointment SMS), and its confirmation e-mail when the
+    applicant gave an address; both are enqueued after commit in one task, so the
+    applicant waits for one publish."""
+    # The booking is new: no message of it can exist yet (the keys are its own) and
+    # no other transaction sees its row, so neither get_or_create's read and
+    # savepoints nor the booking row's lock are needed: one INSERT for both rows.
+    # The number's lock is: the cap per number counts across bookings.
+    advisory_lock("sms-to", booking.mobile)
+    refusal = _sms_refusal(booking=booking, now=now)
+    rows = [
+        OutgoingMessage(
+            idempotency_key=f"booking:{booking.pk}:confirmed",
+            kind=Kind.BOOKING_CONFIRMED,
+            booking=booking,
+            to=booking.mobile,
+            # one segment, link whole: texts builds it so
+            body=texts.booking_confirmed(
+                booking=booking, url=short_manage_url(booking)
+            ),
+            send_after=first_sending_time(now),
+            status=Status.REFUSED if refusal else Status.PENDING,
+            last_error=refusal,
+        )
+    ]
+    if booking.email:  # rendered when sent (services.emails)
+        rows.append(
+            OutgoingMessage(
+                idempotency_key=CONFIRMATION_EMAIL_KEY % booking.pk,
+                kind=Kind.BOOKING_CONFIRMED_EMAIL,
+                channel=OutgoingMessage.Channel.EMAIL,
+                booking=booking,
+                to=booking.email,
+                send_after=now,
+            )
+        )
+    OutgoingMessage.objects.bulk_create(rows)
+    due = [m.pk for m in rows if m.status == Status.PENDING and m.send_after <= now]
     if due:
         enqueue_after_commit(due)
 
@@ -295,13 +322,21 @@ def _sms_refusal(*, booking: Booking, now: datetime) -> str:
         created_at__gte=datetime.combine(day, time.min, tzinfo=tz),
         created_at__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
     ).exclude(status=Status.REFUSED)
+    # Both caps counted in one query.
+    counts = today.filter(Q(booking=booking) | Q(to=booking.mobile)).aggregate(
+        booking=Count("pk", filter=Q(booking=booking)),
+        mobile=Count("pk", filter=Q(to=booking.mobile)),
+    )
     cap = settings.SMS_PER_BOOKING_PER_DAY
-    if today.filter(booking=booking).count() >= cap:
+    if counts["booking"] >= cap:
         return f"not sent: {cap} SMS for this booking today (SMS_PER_BOOKING_PER_DAY)"
     cap = settings.SMS_PER_MOBILE_PER_DAY
-    if today.filter(to=booking.mobile).count() >= cap:
+    if counts["mobile"] >= cap:
         return f"not sent: {cap} SMS to this number today (SMS_PER_MOBILE_PER_DAY)"
     return ""
+
+
+CONFIRMATION_EMAIL_KEY = "booking:%d:confirmation-email"
 
 
 def _confirmation_email_write(
@@ -311,7 +346,7 @@ def _confirmation_email_write(
     return _email_write(
         booking=booking,
         kind=Kind.BOOKING_CONFIRMED_EMAIL,
-        key=f"booking:{booking.pk}:confirmation-email",
+        key=CONFIRMATION_EMAIL_KEY % booking.pk,
         now=now,
     )
 

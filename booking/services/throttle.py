@@ -52,5 +52,25 @@ def record(counters: list[Counter], *, window_seconds: int) -> None:
             cache.set(counter.key, 1, timeout=window_seconds)
 
 
+def attempt_record(counters: list[Counter], *, window_seconds: int) -> int:
+    """Counts one attempt on every counter, whatever its outcome, and returns the
+    seconds to wait that retry_after gave before it (0: not blocked). On Redis, one
+    round trip for all the counters; elsewhere, retry_after then record."""
+    count_in_windows = getattr(cache, "count_in_windows", None)
+    if count_in_windows is None:
+        wait = retry_after(counters, window_seconds=window_seconds)
+        record(counters, window_seconds=window_seconds)
+        return wait
+    now = time.time()
+    counted = count_in_windows(
+        [c.key for c in counters], now=now, timeout=window_seconds
+    )
+    waits = [0]
+    for counter, (count, started) in zip(counters, counted, strict=True):
+        if count - 1 >= counter.limit:  # the count before this attempt
+            waits.append(max(1, int(started + window_seconds - now)))
+    return max(waits)
+
+
 def reset(counters: list[Counter]) -> None:
     cache.delete_many([c.key for c in counters] + [c.key + ":start" for c in counters])

@@ -331,10 +331,6 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
 @flow_required("procedure_id", "numero_etranger", "hold_token", "slot_id")
 def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
-    slot = selectors.slot_get(pk=state.slot_id)
-    if slot is None:
-        return _start_again(request)
-    hold = selectors.hold_get(token=state.hold_token)
     form = ContactForm(request.POST or None)
     if guarded_submit(request, form):
         data = form.cleaned_data
@@ -349,7 +345,7 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         )
         try:
             booking = services.booking_create(
-                slot_id=slot.pk,
+                slot_id=state.slot_id,  # gone or no longer offered: SlotNotBookable
                 procedure=procedure,
                 applicant=applicant,
                 hold_token=state.hold_token,
@@ -375,6 +371,12 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         flow.clear(request)
         request.session["booked"] = booking.reference
         return redirect("booking:done")
+    # Read only to be shown: a confirmation that succeeds needs neither (the
+    # service locks the slot and checks the hold itself).
+    slot = selectors.slot_get(pk=state.slot_id)
+    if slot is None:
+        return _start_again(request)
+    hold = selectors.hold_get(token=state.hold_token)
     return render(
         request,
         "booking/details.html",

@@ -3,6 +3,7 @@
 import base64
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from booking.models import Booking
 from tests.booking.flow import CONTACT, hold, solved_proof
@@ -61,3 +62,22 @@ def test_antibot_off_removes_the_challenge(ready, settings):
     assert "<altcha-widget" not in page
     ready.post("/rendez-vous/coordonnees/", CONTACT)
     assert Booking.objects.count() == 1
+
+
+def test_a_proof_sent_twice_at_once_passes_only_once(ready, settings):
+    """The check and the mark are one command: a second request carrying the same
+    solution, checked before the first one's mark was written, is still refused."""
+    from unittest import mock
+
+    from booking.web.antibot import ProofOfWorkField
+
+    page = ready.get("/rendez-vous/coordonnees/").content.decode()
+    proof = solved_proof(page)
+    field = ProofOfWorkField()
+    field.validate(proof)
+    # What the other request read before this one's mark: nothing there yet.
+    with (
+        mock.patch("django_altcha.is_challenge_used", return_value=False),
+        pytest.raises(ValidationError),
+    ):
+        field.validate(proof)

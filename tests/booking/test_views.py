@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from booking import availability, selectors
-from booking.models import Booking, Hold, Procedure, TitleRecord
+from booking.models import Booking, Hold, Procedure, Slot, TitleRecord
 from booking.web import flow
 from tests.booking.flow import CONTACT, IDENTITY, hold, pass_gate, pass_identity
 from tests.factories import (
@@ -738,3 +738,16 @@ def test_confirmation_attempts_are_rate_limited(client, renewal, slot, title, se
     page = html(client.post("/rendez-vous/coordonnees/", CONTACT))
     assert "Trop d’essais" in page and 'value="Diallo"' in page
     assert not Booking.objects.exists()
+
+
+def test_a_slot_deleted_while_the_applicant_types_sends_back_to_the_list(
+    client, renewal, slot, title
+):
+    hold(client, renewal, slot)
+    Slot.objects.filter(pk=slot.pk).delete()  # its hold goes with it
+    response = client.post("/rendez-vous/coordonnees/", CONTACT)
+    assert response.status_code == 302
+    assert response["Location"] == "/rendez-vous/creneaux/"
+    assert not Booking.objects.exists()
+    page = client.get("/rendez-vous/creneaux/").content.decode()
+    assert "Ce créneau vient d’être pris" in page

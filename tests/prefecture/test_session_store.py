@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
 
 from booking.models import Booking
+from prefecture.sessions import SessionStore
 from tests.agents import login_role
 from tests.booking.flow import CONTACT, pass_identity, registered_title
 from tests.factories import ProcedureFactory, SlotFactory
@@ -41,7 +43,7 @@ def session_settings(**environ: str) -> str:
 
 def test_sessions_go_to_redis_when_redis_is_configured():
     url = "redis://127.0.0.1:6379/15"
-    assert session_settings(REDIS_URL=url).endswith("backends.cache")
+    assert session_settings(REDIS_URL=url) == "prefecture.sessions"
     assert session_settings(REDIS_URL=url, SESSION_STORE="database").endswith(
         "backends.db"
     )
@@ -60,7 +62,7 @@ def test_a_wrong_session_store_stops_the_start():
 @pytest.fixture
 def redis_sessions(settings, redis_url):
     sessions = use_redis_cache(settings, "sessions", "test-session")
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    settings.SESSION_ENGINE = "prefecture.sessions"
     settings.SESSION_CACHE_ALIAS = "sessions"
     yield redis.Redis.from_url(redis_url)
     sessions.clear()
@@ -96,3 +98,25 @@ def test_an_agent_session_in_redis_expires_after_the_idle_time(
     assert 29 * 60 < redis_sessions.ttl(key) <= 30 * 60
     redis_sessions.delete(key)  # what Redis does when the time is up
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.redis
+def test_a_session_deleted_meanwhile_is_not_written_again(redis_sessions):
+    """Saved in one command, a session is still never brought back once deleted
+    (expired, or ended by a logout in another tab) between its load and its save."""
+    store = SessionStore()
+    store["step"] = 1
+    store.save()
+    again = SessionStore(store.session_key)
+    again["step"] = 2
+    store.delete()
+    with pytest.raises(UpdateError):
+        again.save()
+    assert not redis_sessions.keys("*test-session*")
+    kept = SessionStore()
+    kept["step"] = 1
+    kept.save()
+    reloaded = SessionStore(kept.session_key)
+    reloaded["step"] = 2
+    reloaded.save()
+    assert SessionStore(kept.session_key)["step"] == 2

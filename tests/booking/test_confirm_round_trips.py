@@ -1,0 +1,68 @@
+"""The confirm POST's round trips to PostgreSQL and Redis, pinned: the rush's
+cheapest step keeps every invariant (the slot's lock, its capacity, one active
+booking per numéro, the outbox rows, the audit event) in this many and no more. A
+change that adds one fails here; one that removes one updates the numbers."""
+
+import pytest
+
+from booking.models import Booking, BookingEvent, OutgoingMessage
+from tests.booking.flow import CONTACT, hold, solved_proof
+from tests.redis_cache import use_redis_cache
+from tests.round_trips import counted_round_trips
+
+pytestmark = [pytest.mark.django_db, pytest.mark.redis, pytest.mark.postgres]
+
+
+@pytest.fixture
+def on_redis(settings):
+    """The cache and the sessions on Redis, as production has them."""
+    use_redis_cache(settings, "default", "test-confirm")
+    sessions = use_redis_cache(settings, "sessions", "test-confirm-session")
+    settings.SESSION_ENGINE = "prefecture.sessions"
+    settings.SESSION_CACHE_ALIAS = "sessions"
+    yield
+    sessions.clear()
+
+
+def _confirm(client, renewal, slot, title, after_commit, *, proof: bool):
+    hold(client, renewal, slot)
+    page = client.get("/rendez-vous/coordonnees/").content.decode()
+    data = {**CONTACT, "proof": solved_proof(page)} if proof else CONTACT
+    with counted_round_trips() as trips, after_commit() as callbacks:
+        response = client.post("/rendez-vous/coordonnees/", data)
+    # After the commit, not counted above: the availability version moved again
+    # (one INCR) and the two messages published to the worker in one task.
+    assert [getattr(c, "func", c).__name__ for c in callbacks] == ["_bump", "publish"]
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == "/rendez-vous/confirme/"
+    booking = Booking.objects.get()
+    assert booking.events.filter(kind=BookingEvent.Kind.CREATED).exists()
+    assert set(booking.messages.values_list("channel", flat=True)) == {
+        OutgoingMessage.Channel.SMS,
+        OutgoingMessage.Channel.EMAIL,
+    }
+    return trips
+
+
+def test_confirm_post_round_trips_with_a_proof_of_work(
+    client, renewal, slot, title, on_redis, django_capture_on_commit_callbacks
+):
+    trips = _confirm(
+        client, renewal, slot, title, django_capture_on_commit_callbacks, proof=True
+    )
+    # Redis: the session read, the démarche (cached), the attempt counters (one
+    # pipeline), the proof's single use (SET NX), the availability version (INCR),
+    # the session write (SET XX).
+    assert (len(trips.sql), len(trips.redis)) == (14, 6), str(trips)
+
+
+def test_confirm_post_round_trips_antibot_off(
+    client, renewal, slot, title, on_redis, settings, django_capture_on_commit_callbacks
+):
+    settings.ANTIBOT = False
+    settings.ALTCHA_VERIFICATION_ENABLED = False
+    trips = _confirm(
+        client, renewal, slot, title, django_capture_on_commit_callbacks, proof=False
+    )
+    # The bench's conditions: no attempt counters, no proof.
+    assert (len(trips.sql), len(trips.redis)) == (14, 4), str(trips)
