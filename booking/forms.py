@@ -262,6 +262,10 @@ class IdentityForm(DsfrForm):
             "valid_until",
             "postal_code",
         )
+        # The page writes the <form> tag and its CSRF token, so that the empty form,
+        # the same for everyone, can be cached (booking/identity.html).
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
     def clean_postal_code(self) -> str:
         postal_code = rules.normalize_postal_code(self.cleaned_data["postal_code"])
