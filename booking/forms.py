@@ -179,6 +179,19 @@ def _helper(submit_label, *layout) -> FormHelper:
     return helper
 
 
+def _part_helper(*layout, submit_label: str = "") -> FormHelper:
+    """A helper that renders only ``layout`` (none of the form's other fields), with
+    no <form> tag nor CSRF token, and a submit button when labelled."""
+    helper = FormHelper()
+    helper.form_method = "post"
+    helper.layout = Layout(*layout)
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if submit_label:
+        helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
 class GateForm(DsfrForm):
     situation = forms.ChoiceField(
         label=_("Votre situation"),
@@ -342,13 +355,23 @@ class ContactForm(DsfrForm):
             self.fields["proof"].widget.options["strings"] = widget_strings()
         else:
             del self.fields["proof"]
-        self.helper = _helper(
-            _("Confirmer le rendez-vous"),
-            Fieldset(
-                _("Vos coordonnées"), "last_name", "first_name", "mobile", "email"
-            ),
+        contact = Fieldset(
+            _("Vos coordonnées"), "last_name", "first_name", "mobile", "email"
+        )
+        guard = (
             Div("website", css_class="booking-honeypot", aria_hidden="true"),
             *(["proof"] if settings.ANTIBOT else []),
+        )
+        self.helper = _helper(_("Confirmer le rendez-vous"), contact, *guard)
+        # The empty form in two parts (booking/details.html): the contact fields, the
+        # same for everyone, are cached; the anti-bot guard (the proof of work is new
+        # at every display) and the button are not. The page writes the <form> tag
+        # and its CSRF token.
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.contact_helper = _part_helper(contact)
+        self.guard_helper = _part_helper(
+            *guard, submit_label=_("Confirmer le rendez-vous")
         )
 
     def clean(self):
