@@ -7,6 +7,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from booking import rules
@@ -179,7 +180,7 @@ def _helper(submit_label, *layout) -> FormHelper:
     return helper
 
 
-def _part_helper(*layout, submit_label: str = "") -> FormHelper:
+def _part_helper(*layout, submit_label: str | Promise = "") -> FormHelper:
     """A helper that renders only ``layout`` (none of the form's other fields), with
     no <form> tag nor CSRF token, and a submit button when labelled."""
     helper = FormHelper()
