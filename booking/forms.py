@@ -7,6 +7,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from booking import rules
@@ -179,6 +180,19 @@ def _helper(submit_label, *layout) -> FormHelper:
     return helper
 
 
+def _part_helper(*layout, submit_label: str | Promise = "") -> FormHelper:
+    """A helper that renders only ``layout`` (none of the form's other fields), with
+    no <form> tag nor CSRF token, and a submit button when labelled."""
+    helper = FormHelper()
+    helper.form_method = "post"
+    helper.layout = Layout(*layout)
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if submit_label:
+        helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
 class GateForm(DsfrForm):
     situation = forms.ChoiceField(
         label=_("Votre situation"),
@@ -262,6 +276,10 @@ class IdentityForm(DsfrForm):
             "valid_until",
             "postal_code",
         )
+        # The page writes the <form> tag and its CSRF token, so that the empty form,
+        # the same for everyone, can be cached (booking/identity.html).
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
     def clean_postal_code(self) -> str:
         postal_code = rules.normalize_postal_code(self.cleaned_data["postal_code"])
@@ -338,13 +356,23 @@ class ContactForm(DsfrForm):
             self.fields["proof"].widget.options["strings"] = widget_strings()
         else:
             del self.fields["proof"]
-        self.helper = _helper(
-            _("Confirmer le rendez-vous"),
-            Fieldset(
-                _("Vos coordonnées"), "last_name", "first_name", "mobile", "email"
-            ),
+        contact = Fieldset(
+            _("Vos coordonnées"), "last_name", "first_name", "mobile", "email"
+        )
+        guard = (
             Div("website", css_class="booking-honeypot", aria_hidden="true"),
             *(["proof"] if settings.ANTIBOT else []),
+        )
+        self.helper = _helper(_("Confirmer le rendez-vous"), contact, *guard)
+        # The empty form in two parts (booking/details.html): the contact fields, the
+        # same for everyone, are cached; the anti-bot guard (the proof of work is new
+        # at every display) and the button are not. The page writes the <form> tag
+        # and its CSRF token.
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.contact_helper = _part_helper(contact)
+        self.guard_helper = _part_helper(
+            *guard, submit_label=_("Confirmer le rendez-vous")
         )
 
     def clean(self):

@@ -144,6 +144,14 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 
+# Page fragments that depend only on the code and the language (the layout's header and
+# footer, the empty identity and contact forms): kept in each process, with no round
+# trip to Redis; a deploy restarts the processes, which empties it.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+}
+
 # Sessions (the booking flow's state, agents' logins) live in Redis when it is there:
 # the database store wrote and committed a row at every step of the flow, a fifth of a
 # rush request's time (BENCHMARKS.md). A Redis restart ends them: applicants start the

@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from booking.sms import locmem
@@ -25,10 +25,13 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # Rate-limit counters live in the cache: each test starts with none.
+    # Rate-limit counters live in the cache: each test starts with none. The page
+    # fragments each process keeps would outlive a test's settings (static storage).
     cache.clear()
+    caches["fragments"].clear()
     yield
     cache.clear()
+    caches["fragments"].clear()
 
 
 @pytest.fixture(autouse=True)

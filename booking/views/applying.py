@@ -135,12 +135,15 @@ def start(request: HttpRequest) -> HttpResponse:
         if availability.procedure_complet(procedure=procedure, now=timezone.now()):
             # Said at once, in the answer to the gate: in a rush, the late ones stop
             # here. The identity step's form is on the same page, for the waiting list.
-            identity_form = IdentityForm()
-            identity_form.helper.form_action = reverse("booking:identity")
             return render(
                 request,
                 "booking/identity.html",
-                {"form": identity_form, "procedure": procedure, "complet": True},
+                {
+                    "form": IdentityForm(),
+                    "form_action": reverse("booking:identity"),
+                    "procedure": procedure,
+                    "complet": True,
+                },
             )
         return redirect("booking:identity")
     return render(
