@@ -137,6 +137,52 @@ def steady_section(results: dict) -> list[str]:
     return lines
 
 
+def availability_section(results: dict) -> list[str]:
+    """The slot page and the API with 5,000 open slots, beside (a) of the same run."""
+    a_rps = spread(results["a"], "rps")[1]
+    med = {k: {"rps": spread(results[k], "rps")[1]} for k in ("slot_page", "api")}
+    queries = results["queries"]
+    kinds = [k.rsplit(" (", 1)[0] for k in queries if k.endswith("(50 slots)")]
+    return [
+        "## Availability: 5,000 open slots",
+        "",
+        "| figure | min | median | max | ratio (median) |",
+        "| --- | --- | --- | --- | --- |",
+        row(
+            "slot page, requests/s",
+            results["slot_page"],
+            "rps",
+            0,
+            f"{ratio(med['slot_page']['rps'], a_rps)} of (a)",
+        ),
+        row("slot page p50, ms", results["slot_page"], "p50_ms"),
+        row("slot page p99, ms", results["slot_page"], "p99_ms"),
+        row("slot page server p50, ms", results["slot_page"], "server_p50_ms", 1),
+        row(
+            "`/api/v1/creneaux`, requests/s",
+            results["api"],
+            "rps",
+            0,
+            f"{ratio(med['api']['rps'], a_rps)} of (a)",
+        ),
+        row("`/api/v1/creneaux` p50, ms", results["api"], "p50_ms"),
+        row("`/api/v1/creneaux` p99, ms", results["api"], "p99_ms"),
+        row("`/api/v1/creneaux` server p50, ms", results["api"], "server_p50_ms", 1),
+        "",
+        "SQL queries per request (counted in-process on the same database; "
+        "*built*: nothing in the shared cache, as after any hold or booking):",
+        "",
+        "| request | 50 open slots | 5,000 open slots |",
+        "| --- | --- | --- |",
+        *(
+            f"| {kind.replace('API', '`/api/v1/creneaux`')} "
+            f"| {queries[f'{kind} (50 slots)']} | {queries[f'{kind} (5000 slots)']} |"
+            for kind in kinds
+        ),
+        "",
+    ]
+
+
 def release_section(results: dict) -> list[str]:
     """The waiting list's release scenario, beside baseline (b) of the same run."""
     runs, b_rps = results["release"], spread(results["b"], "rps")[1]
@@ -501,42 +547,7 @@ def write(results: dict, log_dir: Path) -> None:
         "300 places booked.",
         "",
         *steady_section(results),
-        "## Availability: 5,000 open slots",
-        "",
-        "| figure | min | median | max | ratio (median) |",
-        "| --- | --- | --- | --- | --- |",
-        row(
-            "slot page, requests/s",
-            results["slot_page"],
-            "rps",
-            0,
-            f"{ratio(med['slot_page']['rps'], a_rps)} of (a)",
-        ),
-        row("slot page p50, ms", results["slot_page"], "p50_ms"),
-        row("slot page p99, ms", results["slot_page"], "p99_ms"),
-        row("slot page server p50, ms", results["slot_page"], "server_p50_ms", 1),
-        row(
-            "`/api/v1/creneaux`, requests/s",
-            results["api"],
-            "rps",
-            0,
-            f"{ratio(med['api']['rps'], a_rps)} of (a)",
-        ),
-        row("`/api/v1/creneaux` p50, ms", results["api"], "p50_ms"),
-        row("`/api/v1/creneaux` p99, ms", results["api"], "p99_ms"),
-        row("`/api/v1/creneaux` server p50, ms", results["api"], "server_p50_ms", 1),
-        "",
-        "SQL queries per request (counted in-process on the same database; "
-        "*built*: nothing in the shared cache, as after any hold or booking):",
-        "",
-        "| request | 50 open slots | 5,000 open slots |",
-        "| --- | --- | --- |",
-        *(
-            f"| {kind.replace('API', '`/api/v1/creneaux`')} "
-            f"| {queries[f'{kind} (50 slots)']} | {queries[f'{kind} (5000 slots)']} |"
-            for kind in kinds
-        ),
-        "",
+        *availability_section(results),
         *release_section(results),
         *delivery_section(results),
         '## "Carte disponible": 10,000 cards marked ready',
