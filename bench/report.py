@@ -140,7 +140,6 @@ def steady_section(results: dict) -> list[str]:
 def availability_section(results: dict) -> list[str]:
     """The slot page and the API with 5,000 open slots, beside (a) of the same run."""
     a_rps = spread(results["a"], "rps")[1]
-    med = {k: {"rps": spread(results[k], "rps")[1]} for k in ("slot_page", "api")}
     queries = results["queries"]
     kinds = [k.rsplit(" (", 1)[0] for k in queries if k.endswith("(50 slots)")]
     return [
@@ -148,26 +147,25 @@ def availability_section(results: dict) -> list[str]:
         "",
         "| figure | min | median | max | ratio (median) |",
         "| --- | --- | --- | --- | --- |",
-        row(
-            "slot page, requests/s",
-            results["slot_page"],
-            "rps",
-            0,
-            f"{ratio(med['slot_page']['rps'], a_rps)} of (a)",
+        *(
+            line
+            for label, key in (
+                ("slot page", "slot_page"),
+                ("`/api/v1/creneaux`", "api"),
+            )
+            for line in (
+                row(
+                    f"{label}, requests/s",
+                    results[key],
+                    "rps",
+                    0,
+                    f"{ratio(spread(results[key], 'rps')[1], a_rps)} of (a)",
+                ),
+                row(f"{label} p50, ms", results[key], "p50_ms"),
+                row(f"{label} p99, ms", results[key], "p99_ms"),
+                row(f"{label} server p50, ms", results[key], "server_p50_ms", 1),
+            )
         ),
-        row("slot page p50, ms", results["slot_page"], "p50_ms"),
-        row("slot page p99, ms", results["slot_page"], "p99_ms"),
-        row("slot page server p50, ms", results["slot_page"], "server_p50_ms", 1),
-        row(
-            "`/api/v1/creneaux`, requests/s",
-            results["api"],
-            "rps",
-            0,
-            f"{ratio(med['api']['rps'], a_rps)} of (a)",
-        ),
-        row("`/api/v1/creneaux` p50, ms", results["api"], "p50_ms"),
-        row("`/api/v1/creneaux` p99, ms", results["api"], "p99_ms"),
-        row("`/api/v1/creneaux` server p50, ms", results["api"], "server_p50_ms", 1),
         "",
         "SQL queries per request (counted in-process on the same database; "
         "*built*: nothing in the shared cache, as after any hold or booking):",

@@ -111,8 +111,6 @@ def main(argv: list[str] | None = None) -> int:
         for name, what in ALONE.items():
             print(f"  {name}: {what}")
         return 2
-    if args and args[0] in ("steady", "availability"):
-        return with_minimal(args[0])
     if args:
         return alone(args[0])
     started = time.perf_counter()
@@ -144,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def alone(name: str) -> int:
-    """One scenario with the baseline it is compared with: the same set-up as the
-    whole run, the figures printed."""
+    """One scenario with the baseline it is compared with, on the same set-up as the
+    whole run; its section of BENCHMARKS.md printed."""
     started = time.perf_counter()
     log_dir = Path(tempfile.mkdtemp(prefix="prefecture-bench-"))
     supervisor = Supervisor(log_dir)
@@ -153,22 +151,9 @@ def alone(name: str) -> int:
     try:
         with signals_raise():
             env, redis_client, _worker = prepare(supervisor)
-            from bench import dataset, report, scenarios
-
             shape = config.GUNICORN_CANDIDATES[0]
             start_gunicorn(supervisor, env, shape)
-            opening = dataset.opening(
-                "baseline", slots=scenarios.RUSH_SLOTS, capacity=scenarios.RUSH_CAPACITY
-            )
-            results: dict = {"b": [], name: [], "gunicorn": shape.label}
-            for run in range(config.RUNS):
-                results["b"].append(scenarios.baseline_orm_booking(opening))
-                log(f"baseline (b) run {run + 1}: {results['b'][-1]['rps']:.0f}/s")
-            scenario = getattr(scenarios, name)
-            for run in range(config.RUNS):
-                scenarios.wait_queue_empty(redis_client)
-                results[name].append(scenario())
-                log(f"{name} run {run + 1}: {results[name][-1]}")
+            lines = _measure_alone(name, redis_client, shape)
     except BenchError as error:
         print(f"\nbench {name} FAILED: {error}", file=sys.stderr)
         print(f"(process logs in {log_dir})", file=sys.stderr)
@@ -178,56 +163,45 @@ def alone(name: str) -> int:
         return 130
     finally:
         supervisor.stop_all()
-    print("\n".join(getattr(report, f"{name}_section")(results)))
+    print("\n".join(lines))
     log(f"{name} alone: {time.perf_counter() - started:.0f} s")
     return 0
 
 
-def with_minimal(name: str) -> int:
-    """The open-loop ladder, or the availability scenario, with baseline (a), which
-    they are compared with."""
-    started = time.perf_counter()
-    log_dir = Path(tempfile.mkdtemp(prefix="prefecture-bench-"))
-    supervisor = Supervisor(log_dir)
-    log(f"{name} alone; process logs in {log_dir}")
-    try:
-        with signals_raise():
-            env, _redis_client, _worker = prepare(supervisor)
-            from bench import open_loop, report, scenarios
+def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]:
+    """The baseline ``name`` is compared with, then ``name``: its section's lines."""
+    from bench import dataset, open_loop, report, scenarios
 
-            shape = config.GUNICORN_CANDIDATES[0]
-            start_gunicorn(supervisor, env, shape)
-            results: dict = {"a": [], "gunicorn": shape.label}
-            for _run in range(config.RUNS):
-                results["a"].append(scenarios.baseline_minimal())
-            log(f"baseline (a): {[round(r['rps']) for r in results['a']]}/s")
-            if name == "steady":
-                results["open_loop"] = open_loop.run(scenarios.STEPS)
-                section = report.steady_section
-            else:
-                prepared = scenarios.availability_prepare()
-                results["queries"] = scenarios.query_counts(prepared)
-                results["slot_page"] = [
-                    scenarios.availability(prepared, "slot page")
-                    for _run in range(config.RUNS)
-                ]
-                results["api"] = [
-                    scenarios.availability(prepared, "API")
-                    for _run in range(config.RUNS)
-                ]
-                section = report.availability_section
-    except BenchError as error:
-        print(f"\nbench {name} FAILED: {error}", file=sys.stderr)
-        print(f"(process logs in {log_dir})", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"\nbench {name} interrupted", file=sys.stderr)
-        return 130
-    finally:
-        supervisor.stop_all()
-    print("\n".join(section(results)))
-    log(f"{name} alone: {time.perf_counter() - started:.0f} s")
-    return 0
+    results: dict = {"a": [], "b": [], "gunicorn": shape.label}
+    if name in ("steady", "availability"):  # compared with (a)
+        for _run in range(config.RUNS):
+            results["a"].append(scenarios.baseline_minimal())
+        log(f"baseline (a): {[round(r['rps']) for r in results['a']]}/s")
+    else:  # compared with (b)
+        opening = dataset.opening(
+            "baseline", slots=scenarios.RUSH_SLOTS, capacity=scenarios.RUSH_CAPACITY
+        )
+        for _run in range(config.RUNS):
+            results["b"].append(scenarios.baseline_orm_booking(opening))
+        log(f"baseline (b): {[round(r['rps']) for r in results['b']]}/s")
+    if name == "steady":
+        results["open_loop"] = open_loop.run(scenarios.STEPS)
+        return report.steady_section(results)
+    if name == "availability":
+        prepared = scenarios.availability_prepare()
+        results["queries"] = scenarios.query_counts(prepared)
+        for page, key in (("slot page", "slot_page"), ("API", "api")):
+            results[key] = [
+                scenarios.availability(prepared, page) for _run in range(config.RUNS)
+            ]
+        return report.availability_section(results)
+    scenario = getattr(scenarios, name)
+    results[name] = []
+    for run in range(config.RUNS):
+        scenarios.wait_queue_empty(redis_client)
+        results[name].append(scenario())
+        log(f"{name} run {run + 1}: {results[name][-1]}")
+    return getattr(report, f"{name}_section")(results)
 
 
 def prepare(supervisor: Supervisor):
