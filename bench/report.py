@@ -255,7 +255,11 @@ def delivery_section(results: dict) -> list[str]:
         "transaction (cards created and marked ready, one SMS each in the outbox), "
         "while the worker's other processes start sending. Checked after each run: "
         "every line one ready card with one SMS, the stored file emptied. (The SMS "
-        "are then withdrawn: sending at volume is the next section's.)",
+        "are then withdrawn: sending at volume is the next section's.)"
+        + (
+            f" Measured {len(runs)} time{'s' if len(runs) > 1 else ''} "
+            "(`bench/config.py`: DELIVERY_RUNS)."
+        ),
         "",
         "| figure | min | median | max | ratio (median) |",
         "| --- | --- | --- | --- | --- |",
@@ -267,90 +271,14 @@ def delivery_section(results: dict) -> list[str]:
     ]
 
 
-def write(results: dict, log_dir: Path) -> None:
-    med: dict[str, dict[str, float]] = {
-        k: {} for k in ("a", "b", "c", "d", "rush", "slot_page", "api", "sms")
+def rush_section(results: dict) -> list[str]:
+    """The rush's figures against (a) and (b) of the same run, and its steps."""
+    med = {
+        k: {key: spread(results[k], key)[1] for key in results[k][0]}
+        for k in ("a", "b", "rush")
     }
-    for name in med:
-        for key in results[name][0]:
-            med[name][key] = spread(results[name], key)[1]
     a_rps, b_rps = med["a"]["rps"], med["b"]["rps"]
-    rush = med["rush"]
-    half = results["open_loop"]["half"]
-    half_p99 = open_loop.worst_p99(half) if half is not None else float("nan")
-    queries = results["queries"]
-    kinds = [k.rsplit(" (", 1)[0] for k in queries if k.endswith("(50 slots)")]
-    constant = all(
-        queries[f"{kind} (50 slots)"] == queries[f"{kind} (5000 slots)"]
-        for kind in kinds
-    )
-    # What (a)'s rate needs for as many requests as the rush made.
-    a_time = rush["requests"] / a_rps
-    confirm_server = rush["confirm POST server p50_ms"]
-    late_max = max(
-        max(r["late_loser_max_requests"], r["late_wave_max_requests"])
-        for r in results["rush"]
-    )
-    targets = [
-        (
-            "rush: confirm POST server time p50 ≤ 2× (b)'s",
-            f"{fmt(confirm_server, 1)} ms against {fmt(med['b']['server_p50_ms'], 1)} "
-            f"ms: {confirm_server / med['b']['server_p50_ms']:.2f}×",
-            confirm_server <= 2 * med["b"]["server_p50_ms"],
-        ),
-        (
-            "rush requests/s ≥ 50 % of (a)",
-            ratio(rush["rps"], a_rps),
-            rush["rps"] >= 0.5 * a_rps,
-        ),
-        (
-            "rush: every applicant answered within 3× what (a)'s rate needs "
-            "for the same requests",
-            f"{fmt(rush['answered_s'], 1)} s against {fmt(a_time, 1)} s: "
-            f"{rush['answered_s'] / a_time:.2f}×",
-            rush["answered_s"] <= 3 * a_time,
-        ),
-        (
-            "rush: an applicant arriving after the sell-out costs ≤ 2 requests",
-            f"at most {fmt(late_max)} (the {fmt(rush['late_wave'])} of the late wave "
-            f"and the {fmt(rush['late_losers'])} losers whose gate POST came after "
-            "the last hold, median run)",
-            late_max <= 2,
-        ),
-        (
-            "rush: 0 invariant broken, 0 5xx",
-            "checked after each run (the bench stops otherwise)",
-            True,
-        ),
-        (
-            "open loop: every step's p99 < 300 ms at half the knee",
-            f"worst step p99 {fmt(half_p99)} ms at "
-            f"{results['open_loop']['half_rate']:g} applicants/s",
-            half_p99 < open_loop.P99_LIMIT_MS,
-        ),
-        ("availability: query count constant", "see table", constant),
-        (
-            "slot page requests/s ≥ 25 % of (a)",
-            ratio(med["slot_page"]["rps"], a_rps),
-            med["slot_page"]["rps"] >= 0.25 * a_rps,
-        ),
-        (
-            "API requests/s ≥ 25 % of (a)",
-            ratio(med["api"]["rps"], a_rps),
-            med["api"]["rps"] >= 0.25 * a_rps,
-        ),
-        (
-            "SMS delivery ≥ 40 % of (d) drain rate",
-            ratio(med["sms"]["delivery_rate"], med["d"]["drain_rate"]),
-            med["sms"]["delivery_rate"] >= 0.4 * med["d"]["drain_rate"],
-        ),
-        (
-            "marking 10,000 ready ≤ 2× (d) enqueue time",
-            f"{med['sms']['marked_s'] / med['d']['enqueue_s']:.2f}×",
-            med["sms"]["marked_s"] <= 2 * med["d"]["enqueue_s"],
-        ),
-    ]
-
+    confirm_server = med["rush"]["confirm POST server p50_ms"]
     statuses: dict[int, list[int]] = {}
     for run in results["rush_statuses"]:
         for status in run:
@@ -358,97 +286,7 @@ def write(results: dict, log_dir: Path) -> None:
     for status in statuses:
         statuses[status] = [run.get(status, 0) for run in results["rush_statuses"]]
 
-    m = results["machine"]
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole "
-        f"run took {results['wall_s'] / 60:.1f} minutes. Every figure is min / median "
-        f"/ max over {results['runs']} runs; ratios compare medians with the "
-        "baselines measured in the same run, on the same gunicorn configuration, "
-        "with the same load generator (an asyncio client on httpx, one process).",
-        "",
-        "## Machine and versions",
-        "",
-        "| | |",
-        "| --- | --- |",
-        *(f"| {k} | {v} |" for k, v in m.items()),
-        "",
-        "## Configuration",
-        "",
-        "Production settings on loopback (`DEBUG=false`, `CONN_MAX_AGE=60`; sessions, "
-        "cache and broker on Redis; `SMS_BATCH_SIZE=50`, `AVAILABILITY_CACHE_SECONDS=5`) "
-        "with `ANTIBOT=off`, `HTTPS_ONLY=false`, the SMS sent to the tests' local Brevo "
-        "server. gunicorn as in the README (`--timeout 30 --preload --max-requests 2000 "
-        "--max-requests-jitter 200`).",
-        "",
-        "gunicorn worker class and count, chosen by a 6-second steady load (64 "
-        "virtual applicants) on each candidate (why these candidates: "
-        "`bench/config.py`; gthread workers dropped requests when replaced by "
-        "`--max-requests`):",
-        "",
-        "| configuration | requests/s |",
-        "| --- | --- |",
-        *(
-            f"| {label}{' **(chosen)**' if label == results['gunicorn'] else ''} "
-            f"| {fmt(rps)} |"
-            for label, rps in results["gunicorn_choice"].items()
-        ),
-        "",
-        f"Celery worker: {results['celery']} (baseline (d) and the SMS scenario).",
-        "",
-        "## Baselines",
-        "",
-        "| figure | min | median | max | |",
-        "| --- | --- | --- | --- | --- |",
-        row("(a) minimal view, requests/s", results["a"], "rps"),
-        row(
-            "(a) p50 / p99, ms",
-            results["a"],
-            "p50_ms",
-            1,
-            f"p99 median {fmt(med['a']['p99_ms'], 1)} ms",
-        ),
-        row(
-            "(a) server time p50 (inside Django), ms",
-            results["a"],
-            "server_p50_ms",
-            2,
-            f"CPU p50 {fmt(med['a']['server_cpu_p50_ms'], 2)} ms",
-        ),
-        row(
-            "(a) load generator's share of the busy CPU, %",
-            [{"v": 100 * r["client_cpu_share"]} for r in results["a"]],
-            "v",
-        ),
-        row("(b) booking POST through the ORM, requests/s", results["b"], "rps"),
-        row(
-            "(b) p50 / p99, ms",
-            results["b"],
-            "p50_ms",
-            1,
-            f"p99 median {fmt(med['b']['p99_ms'], 1)} ms",
-        ),
-        row(
-            "(b) server time p50 (inside Django), ms",
-            results["b"],
-            "server_p50_ms",
-            2,
-            f"CPU p50 {fmt(med['b']['server_cpu_p50_ms'], 2)} ms",
-        ),
-        row(
-            "(c) same transaction in pgbench, transactions/s",
-            results["c"],
-            "rps",
-            extra="connections = web workers",
-        ),
-        row("(d) enqueue 10,000 no-op tasks, s", results["d"], "enqueue_s", 2),
-        row("(d) drain 10,000 no-op tasks, s", results["d"], "drain_s", 2),
-        row("(d) drain rate, tasks/s", results["d"], "drain_rate"),
-        "",
-        "Concurrency: 64 closed-loop clients for (a) and (b), 5 s each; pgbench with "
-        "one connection per web worker (what gunicorn can hold open), 5 s.",
-        "",
+    return [
         "## Rush: 2,000 applicants at once, 300 places in 6 slots",
         "",
         "| figure | min | median | max | ratio (median) |",
@@ -544,6 +382,185 @@ def write(results: dict, log_dir: Path) -> None:
         "matches exactly one booking and every booking one success page, and all "
         "300 places booked.",
         "",
+    ]
+
+
+def write(results: dict, log_dir: Path) -> None:
+    med: dict[str, dict[str, float]] = {
+        k: {} for k in ("a", "b", "c", "d", "rush", "slot_page", "api", "sms")
+    }
+    for name in med:
+        for key in results[name][0]:
+            med[name][key] = spread(results[name], key)[1]
+    a_rps = med["a"]["rps"]
+    rush = med["rush"]
+    half = results["open_loop"]["half"]
+    half_p99 = open_loop.worst_p99(half) if half is not None else float("nan")
+    queries = results["queries"]
+    kinds = [k.rsplit(" (", 1)[0] for k in queries if k.endswith("(50 slots)")]
+    constant = all(
+        queries[f"{kind} (50 slots)"] == queries[f"{kind} (5000 slots)"]
+        for kind in kinds
+    )
+    # What (a)'s rate needs for as many requests as the rush made.
+    a_time = rush["requests"] / a_rps
+    confirm_server = rush["confirm POST server p50_ms"]
+    late_max = max(
+        max(r["late_loser_max_requests"], r["late_wave_max_requests"])
+        for r in results["rush"]
+    )
+    targets = [
+        (
+            "rush: confirm POST server time p50 ≤ 2× (b)'s",
+            f"{fmt(confirm_server, 1)} ms against {fmt(med['b']['server_p50_ms'], 1)} "
+            f"ms: {confirm_server / med['b']['server_p50_ms']:.2f}×",
+            confirm_server <= 2 * med["b"]["server_p50_ms"],
+        ),
+        (
+            "rush requests/s ≥ 50 % of (a)",
+            ratio(rush["rps"], a_rps),
+            rush["rps"] >= 0.5 * a_rps,
+        ),
+        (
+            "rush: every applicant answered within 3× what (a)'s rate needs "
+            "for the same requests",
+            f"{fmt(rush['answered_s'], 1)} s against {fmt(a_time, 1)} s: "
+            f"{rush['answered_s'] / a_time:.2f}×",
+            rush["answered_s"] <= 3 * a_time,
+        ),
+        (
+            "rush: an applicant arriving after the sell-out costs ≤ 2 requests",
+            f"at most {fmt(late_max)} (the {fmt(rush['late_wave'])} of the late wave "
+            f"and the {fmt(rush['late_losers'])} losers whose gate POST came after "
+            "the last hold, median run)",
+            late_max <= 2,
+        ),
+        (
+            "rush: 0 invariant broken, 0 5xx",
+            "checked after each run (the bench stops otherwise)",
+            True,
+        ),
+        (
+            "open loop: every step's p99 < 300 ms at half the knee",
+            f"worst step p99 {fmt(half_p99)} ms at "
+            f"{results['open_loop']['half_rate']:g} applicants/s",
+            half_p99 < open_loop.P99_LIMIT_MS,
+        ),
+        ("availability: query count constant", "see table", constant),
+        (
+            "slot page requests/s ≥ 25 % of (a)",
+            ratio(med["slot_page"]["rps"], a_rps),
+            med["slot_page"]["rps"] >= 0.25 * a_rps,
+        ),
+        (
+            "API requests/s ≥ 25 % of (a)",
+            ratio(med["api"]["rps"], a_rps),
+            med["api"]["rps"] >= 0.25 * a_rps,
+        ),
+        (
+            "SMS delivery ≥ 40 % of (d) drain rate",
+            ratio(med["sms"]["delivery_rate"], med["d"]["drain_rate"]),
+            med["sms"]["delivery_rate"] >= 0.4 * med["d"]["drain_rate"],
+        ),
+        (
+            "marking 10,000 ready ≤ 2× (d) enqueue time",
+            f"{med['sms']['marked_s'] / med['d']['enqueue_s']:.2f}×",
+            med["sms"]["marked_s"] <= 2 * med["d"]["enqueue_s"],
+        ),
+    ]
+
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole "
+        f"run took {results['wall_s'] / 60:.1f} minutes. Every figure is min / median "
+        f"/ max over {results['runs']} runs; ratios compare medians with the "
+        "baselines measured in the same run, on the same gunicorn configuration, "
+        "with the same load generator (an asyncio client on httpx, one process).",
+        "",
+        "## Machine and versions",
+        "",
+        "| | |",
+        "| --- | --- |",
+        *(f"| {k} | {v} |" for k, v in m.items()),
+        "",
+        "## Configuration",
+        "",
+        "Production settings on loopback (`DEBUG=false`, `CONN_MAX_AGE=60`; sessions, "
+        "cache and broker on Redis; `SMS_BATCH_SIZE=50`, `AVAILABILITY_CACHE_SECONDS=5`) "
+        "with `ANTIBOT=off`, `HTTPS_ONLY=false`, the SMS sent to the tests' local Brevo "
+        "server. gunicorn as in the README (`--timeout 30 --preload --max-requests 2000 "
+        "--max-requests-jitter 200`).",
+        "",
+        "gunicorn worker class and count, chosen by a 6-second steady load (64 "
+        "virtual applicants) on each candidate (why these candidates: "
+        "`bench/config.py`; gthread workers dropped requests when replaced by "
+        "`--max-requests`):",
+        "",
+        "| configuration | requests/s |",
+        "| --- | --- |",
+        *(
+            f"| {label}{' **(chosen)**' if label == results['gunicorn'] else ''} "
+            f"| {fmt(rps)} |"
+            for label, rps in results["gunicorn_choice"].items()
+        ),
+        "",
+        f"Celery worker: {results['celery']} (baseline (d) and the SMS scenario).",
+        "",
+        "## Baselines",
+        "",
+        "| figure | min | median | max | |",
+        "| --- | --- | --- | --- | --- |",
+        row("(a) minimal view, requests/s", results["a"], "rps"),
+        row(
+            "(a) p50 / p99, ms",
+            results["a"],
+            "p50_ms",
+            1,
+            f"p99 median {fmt(med['a']['p99_ms'], 1)} ms",
+        ),
+        row(
+            "(a) server time p50 (inside Django), ms",
+            results["a"],
+            "server_p50_ms",
+            2,
+            f"CPU p50 {fmt(med['a']['server_cpu_p50_ms'], 2)} ms",
+        ),
+        row(
+            "(a) load generator's share of the busy CPU, %",
+            [{"v": 100 * r["client_cpu_share"]} for r in results["a"]],
+            "v",
+        ),
+        row("(b) booking POST through the ORM, requests/s", results["b"], "rps"),
+        row(
+            "(b) p50 / p99, ms",
+            results["b"],
+            "p50_ms",
+            1,
+            f"p99 median {fmt(med['b']['p99_ms'], 1)} ms",
+        ),
+        row(
+            "(b) server time p50 (inside Django), ms",
+            results["b"],
+            "server_p50_ms",
+            2,
+            f"CPU p50 {fmt(med['b']['server_cpu_p50_ms'], 2)} ms",
+        ),
+        row(
+            "(c) same transaction in pgbench, transactions/s",
+            results["c"],
+            "rps",
+            extra="connections = web workers",
+        ),
+        row("(d) enqueue 10,000 no-op tasks, s", results["d"], "enqueue_s", 2),
+        row("(d) drain 10,000 no-op tasks, s", results["d"], "drain_s", 2),
+        row("(d) drain rate, tasks/s", results["d"], "drain_rate"),
+        "",
+        "Concurrency: 64 closed-loop clients for (a) and (b), 5 s each; pgbench with "
+        "one connection per web worker (what gunicorn can hold open), 5 s.",
+        "",
+        *rush_section(results),
         *steady_section(results),
         *availability_section(results),
         *release_section(results),

@@ -93,6 +93,8 @@ def machine() -> dict[str, str]:
 
 
 ALONE = {
+    "rush": "2,000 applicants at once for 300 places, with baselines (a) and (b); "
+    "prints the figures, writes no BENCHMARKS.md",
     "release": "the waiting list's release scenario and baseline (b) only; prints "
     "the figures, writes no BENCHMARKS.md",
     "delivery": "the 10 MB delivery list through the import job and the worker; "
@@ -173,11 +175,11 @@ def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]
     from bench import dataset, open_loop, report, scenarios
 
     results: dict = {"a": [], "b": [], "gunicorn": shape.label}
-    if name in ("steady", "availability"):  # compared with (a)
+    if name in ("steady", "availability", "rush"):  # compared with (a)
         for _run in range(config.RUNS):
             results["a"].append(scenarios.baseline_minimal())
         log(f"baseline (a): {[round(r['rps']) for r in results['a']]}/s")
-    else:  # compared with (b)
+    if name not in ("steady", "availability"):  # compared with (b)
         opening = dataset.opening(
             "baseline", slots=scenarios.RUSH_SLOTS, capacity=scenarios.RUSH_CAPACITY
         )
@@ -195,6 +197,15 @@ def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]
                 scenarios.availability(prepared, page) for _run in range(config.RUNS)
             ]
         return report.availability_section(results)
+    if name == "rush":
+        results["rush"], results["rush_statuses"] = [], []
+        for run in range(config.RUNS):
+            scenarios.wait_queue_empty(redis_client)
+            rush = scenarios.rush()
+            results["rush"].append(rush.figures)
+            results["rush_statuses"].append(rush.statuses)
+            log(f"rush run {run + 1}: {rush.figures}")
+        return report.rush_section(results)
     scenario = getattr(scenarios, name)
     results[name] = []
     for run in range(config.RUNS):
@@ -275,7 +286,7 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
         log(f"release run {run + 1}: {results['release'][-1]}")
 
     results["delivery"] = []
-    for run in range(config.RUNS):
+    for run in range(config.DELIVERY_RUNS):
         scenarios.wait_queue_empty(redis_client)
         results["delivery"].append(scenarios.delivery())
         log(f"delivery run {run + 1}: {results['delivery'][-1]}")

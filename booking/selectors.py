@@ -314,25 +314,149 @@ def free_places(
     own_hold = Q(token=exclude_hold_token)
     if hold_owner is not None:
         own_hold &= hold_owner
+    taken = _taken(now=now, own_holds=own_hold, exclude_offer=exclude_offer)
+    counts = (
+        Slot.objects.filter(pk=slot.pk)
+        .annotate(booked=taken.booked, held=taken.held, offered=taken.offered)
+        .values("booked", "held", "offered")
+        .get()
+    )
+    return slot.capacity - counts["booked"] - counts["held"] - counts["offered"]
+
+
+def free_places_unlocked(
+    *, slot_id: int, procedure_id: int, now: datetime, hold_owner: Q
+) -> int | None:
+    """Free places on a slot that the démarche offers for self-service, as the
+    database has them now, without a lock, the owner's own holds not counted (a new
+    choice gives them back); None when the démarche has no such slot. Enough to
+    refuse a place at once: one is only ever given under the slot's lock. One
+    query."""
+    taken = _taken(now=now, own_holds=hold_owner)
+    counts = (
+        Slot.objects.filter(pk=slot_id, procedure_id=procedure_id, via_list=False)
+        .annotate(booked=taken.booked, held=taken.held, offered=taken.offered)
+        .values("capacity", "booked", "held", "offered")
+        .first()
+    )
+    if counts is None:
+        return None
+    return counts["capacity"] - counts["booked"] - counts["held"] - counts["offered"]
+
+
+@dataclass(frozen=True)
+class BookingChecks:
+    """What a new booking must know, read under its slot's lock."""
+
+    free_places: int
+    active_reference: str | None  # the numéro's active appointment, if any
+    has_past: bool  # the numéro has a confirmed appointment already past
+    on_waiting_list: bool  # the numéro has a live waiting-list request
+    sms_today: int  # appointment SMS written to the mobile today (TIME_ZONE)
+
+
+def booking_checks(
+    slot: Slot, *, now: datetime, numero_etranger: str, mobile: str, hold_token: str
+) -> BookingChecks:
+    """Everything a booking checks before it is written, in one query: the slot's
+    free places (the hold ``hold_token`` is the applicant's own only if their numéro
+    holds it), the numéro's confirmed appointments, its waiting-list request and the
+    appointment SMS its mobile got today. Call it with the slot's row and the
+    numéro's and the mobile's locks held."""
+    confirmed = Booking.objects.filter(
+        numero_etranger=numero_etranger, status=Booking.Status.CONFIRMED
+    )
+    sms_today = (
+        appointment_sms_today(now)
+        .filter(to=mobile)
+        .order_by()
+        .values("to")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    taken = _taken(
+        now=now, own_holds=Q(token=hold_token, numero_etranger=numero_etranger)
+    )
+    row = (
+        Slot.objects.filter(pk=slot.pk)
+        .annotate(
+            booked=taken.booked,
+            held=taken.held,
+            offered=taken.offered,
+            active=Subquery(
+                confirmed.filter(slot__ends_at__gt=now).values("reference")[:1]
+            ),
+            past=Exists(confirmed.filter(slot__ends_at__lte=now)),
+            waiting=Exists(
+                WaitingRequest.objects.filter(
+                    numero_etranger=numero_etranger,
+                    status__in=WaitingRequest.LIVE,
+                )
+            ),
+            sms=Coalesce(Subquery(sms_today), 0),
+        )
+        .values("booked", "held", "offered", "active", "past", "waiting", "sms")
+        .get()
+    )
+    return BookingChecks(
+        free_places=slot.capacity - row["booked"] - row["held"] - row["offered"],
+        active_reference=row["active"],
+        has_past=row["past"],
+        on_waiting_list=row["waiting"],
+        sms_today=row["sms"],
+    )
+
+
+# The SMS an applicant's actions cause (booking, moves, cancellation, and the reminder
+# that follows): capped per booking and per number, and only to SMS_ALLOWED_REGIONS.
+# Card SMS are not: only agents and production's delivery list write them, once per
+# card (and CARD_REMINDER_MAX reminders), to a number the préfecture holds, and a card
+# is handed over only after its SMS went; they do not count toward these caps either.
+APPOINTMENT_SMS = (
+    OutgoingMessage.Kind.BOOKING_CONFIRMED,
+    OutgoingMessage.Kind.BOOKING_REMINDER,
+    OutgoingMessage.Kind.BOOKING_MOVED,
+    OutgoingMessage.Kind.BOOKING_CANCELLED,
+)
+
+
+def appointment_sms_today(now: datetime) -> QuerySet[OutgoingMessage]:
+    """The appointment SMS (booking, reminder, move, cancellation) written today
+    (TIME_ZONE) and not refused: what the daily caps count."""
+    tz = timezone.get_default_timezone()
+    day = timezone.localtime(now, tz).date()
+    return OutgoingMessage.objects.filter(
+        channel=OutgoingMessage.Channel.SMS,
+        kind__in=APPOINTMENT_SMS,
+        created_at__gte=datetime.combine(day, time.min, tzinfo=tz),
+        created_at__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
+    ).exclude(status=OutgoingMessage.Status.REFUSED)
+
+
+@dataclass(frozen=True)
+class _Taken:
+    booked: Coalesce
+    held: Coalesce
+    offered: Coalesce
+
+
+def _taken(*, now: datetime, own_holds: Q, exclude_offer: int = 0) -> _Taken:
+    """A slot's places taken, as expressions to annotate it with: confirmed
+    bookings, live holds (but ``own_holds``) and open offers (but
+    ``exclude_offer``)."""
     held = (
         Hold.objects.filter(slot=OuterRef("pk"), expires_at__gt=now)
-        .exclude(own_hold)
+        .exclude(own_holds)
         .order_by()
         .values("slot")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    counts = (
-        Slot.objects.filter(pk=slot.pk)
-        .annotate(
-            booked=Coalesce(Subquery(_confirmed()), 0),
-            held=Coalesce(Subquery(held), 0),
-            offered=Coalesce(Subquery(_open_offers(exclude_offer)), 0),
-        )
-        .values("booked", "held", "offered")
-        .get()
+    return _Taken(
+        booked=Coalesce(Subquery(_confirmed()), 0),
+        held=Coalesce(Subquery(held), 0),
+        offered=Coalesce(Subquery(_open_offers(exclude_offer)), 0),
     )
-    return slot.capacity - counts["booked"] - counts["held"] - counts["offered"]
 
 
 def _confirmed() -> QuerySet:

@@ -34,11 +34,11 @@ from booking.rules import (
     is_check_in_allowed,
     is_check_in_undo_allowed,
 )
-from booking.selectors import free_places
+from booking.selectors import booking_checks, free_places
 from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.history import fields_update
 from booking.services.holds import holds_release
-from booking.services.locks import slot_lock_bookable
+from booking.services.locks import advisory_locks, slot_lock_bookable
 from booking.services.notices import (
     booking_confirmation_notices,
     booking_moved_notices,
@@ -128,20 +128,26 @@ def _booking_insert(
     now: datetime,
 ) -> Booking:
     slot = slot_lock_bookable(slot_id=slot_id, procedure=procedure, now=now)
-    # The numéro's confirmed bookings, read once: those past are closed (locked
-    # then, which is rare), any other is the active one that forbids a second.
-    confirmed = Booking.objects.filter(
-        numero_etranger=applicant.numero_etranger, status=Booking.Status.CONFIRMED
-    ).select_related("slot")
-    if any(booking.slot.ends_at <= now for booking in confirmed):
+    # After the slot, the locks of the numéro (a waiting-list join in flight) and of
+    # the mobile (the SMS caps count across bookings), in the order every writer
+    # takes them; then everything to check, read once.
+    advisory_locks(
+        ("waiting-join", applicant.numero_etranger), ("sms-to", applicant.mobile)
+    )
+    checks = booking_checks(
+        slot,
+        now=now,
+        numero_etranger=applicant.numero_etranger,
+        mobile=applicant.mobile,
+        hold_token=hold_token,
+    )
+    if checks.has_past:  # no longer active: closed (and locked then), which is rare
         close_past_bookings(numero_etranger=applicant.numero_etranger, now=now)
-    active = [booking for booking in confirmed if booking.slot.ends_at > now]
-    if active:
-        raise AlreadyBooked(active[0].reference)
+    if checks.active_reference is not None:
+        raise AlreadyBooked(checks.active_reference)
     # The hold is the applicant's own only if their numéro holds it: someone
     # else's counts as a taken place (never confirmed under another identity).
-    owner = Q(numero_etranger=applicant.numero_etranger)
-    if free_places(slot, now=now, exclude_hold_token=hold_token, hold_owner=owner) <= 0:
+    if checks.free_places <= 0:
         raise SlotFull(slot_id)
     booking = Booking.objects.create(
         reference=reference,
@@ -163,8 +169,12 @@ def _booking_insert(
         detail={"slot": slot.pk},
     )
     # Booked by themselves: off the waiting list (an offer open to them goes on).
-    waiting_close_for_booking(booking=booking, now=now)
-    booking_confirmation_notices(booking=booking, now=now)
+    waiting_close_for_booking(
+        booking=booking, now=now, on_the_list=checks.on_waiting_list
+    )
+    booking_confirmation_notices(
+        booking=booking, now=now, sent_to_mobile=checks.sms_today
+    )
     return booking
 
 

@@ -12,7 +12,7 @@ from django.utils.crypto import salted_hmac
 from booking import availability
 from booking.errors import BookingError, SlotFull, SlotNotBookable, TooManyHolds
 from booking.models import Hold, Procedure, Slot
-from booking.selectors import free_places
+from booking.selectors import free_places, free_places_unlocked
 from booking.services.locks import advisory_lock, slot_lock_bookable
 
 
@@ -59,6 +59,18 @@ def hold_place(
     BOOKING_HOLDS_PER_IP live holds are taken from one address (when ANTIBOT is on).
     Raises SlotNotBookable, SlotFull or TooManyHolds."""
     owner = _hold_owner(numero_etranger=numero_etranger, booking_id=booking_id)
+    # In a rush most choices come after the last place went: those are refused on a
+    # plain read, without the locks below that the others queue on (a place freed
+    # meanwhile shows on the list again).
+    free = free_places_unlocked(
+        slot_id=slot_id,
+        procedure_id=procedure.slots_procedure_id,
+        now=now,
+        hold_owner=owner,
+    )
+    if free is not None and free <= 0:
+        holds_release(owner)  # as below: a new choice abandons the previous one
+        raise SlotFull(slot_id)
     ip_digest = _ip_digest(client_ip)
     refused: BookingError
     with transaction.atomic():

@@ -17,13 +17,24 @@ def advisory_lock(scope: str, subject: str) -> None:
     """Waits for the other transactions holding (scope, subject), then holds it until
     the commit. Callers take their locks in a fixed order, so two transactions never
     wait for each other. SQLite runs one writer at a time anyway."""
+    advisory_locks((scope, subject))
+
+
+def advisory_locks(*locks: tuple[str, str]) -> None:
+    """advisory_lock for each (scope, subject), in this order, in one round trip."""
     if connection.vendor != "postgresql":
         return
+    keys = [_lock_key(scope, subject) for scope, subject in locks]
+    calls = ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys))
+    with connection.cursor() as cursor:
+        # A target list is evaluated left to right: the locks are taken in order.
+        cursor.execute(f"SELECT {calls}", keys)
+
+
+def _lock_key(scope: str, subject: str) -> int:
     # Keyed (SECRET_KEY): the 64-bit key says nothing of a number or an address.
     digest = salted_hmac("booking.locks", f"{scope}:{subject}", algorithm="sha256")
-    key = int.from_bytes(digest.digest()[:8], "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    return int.from_bytes(digest.digest()[:8], "big", signed=True)
 
 
 def _window(procedure: Procedure) -> rules.BookingWindow:

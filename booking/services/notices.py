@@ -7,7 +7,7 @@ per number a day, French numbers only): one over a cap is recorded "refused" and
 never sent."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.utils import timezone
 from booking.manage_links import short_url
 from booking.models import Booking, BookingEvent, OutgoingMessage
 from booking.phone import is_in_regions, region_of
+from booking.selectors import appointment_sms_today
 from booking.services.locks import advisory_lock
 from booking.services.outbox import (
     enqueue_after_commit,
@@ -204,17 +205,21 @@ def booking_moved_notices(*, booking: Booking, now: datetime) -> None:
         enqueue_after_commit(due)
 
 
-def booking_confirmation_notices(*, booking: Booking, now: datetime) -> None:
+def booking_confirmation_notices(
+    *, booking: Booking, now: datetime, sent_to_mobile: int | None = None
+) -> None:
     """Writes the confirmation SMS of a booking inserted in the caller's transaction
     (capped as every appointment SMS), and its confirmation e-mail when the
     applicant gave an address; both are enqueued after commit in one task, so the
-    applicant waits for one publish."""
+    applicant waits for one publish. ``sent_to_mobile``: the appointment SMS its
+    mobile got today, when the caller read it holding the number's lock."""
     # The booking is new: no message of it can exist yet (the keys are its own) and
     # no other transaction sees its row, so neither get_or_create's read and
     # savepoints nor the booking row's lock are needed: one INSERT for both rows.
     # The number's lock is: the cap per number counts across bookings.
-    advisory_lock("sms-to", booking.mobile)
-    refusal = _sms_refusal(booking=booking, now=now)
+    if sent_to_mobile is None:
+        advisory_lock("sms-to", booking.mobile)
+    refusal = _sms_refusal(booking=booking, now=now, sent_to_mobile=sent_to_mobile)
     rows = [
         OutgoingMessage(
             idempotency_key=f"booking:{booking.pk}:confirmed",
@@ -245,19 +250,6 @@ def booking_confirmation_notices(*, booking: Booking, now: datetime) -> None:
     due = [m.pk for m in rows if m.status == Status.PENDING and m.send_after <= now]
     if due:
         enqueue_after_commit(due)
-
-
-# The SMS an applicant's actions cause (booking, moves, cancellation, and the reminder
-# that follows): capped per booking and per number, and only to SMS_ALLOWED_REGIONS.
-# Card SMS are not: only agents and production's delivery list write them, once per
-# card (and CARD_REMINDER_MAX reminders), to a number the préfecture holds, and a card
-# is handed over only after its SMS went; they do not count toward these caps either.
-APPOINTMENT_SMS = (
-    Kind.BOOKING_CONFIRMED,
-    Kind.BOOKING_REMINDER,
-    Kind.BOOKING_MOVED,
-    Kind.BOOKING_CANCELLED,
-)
 
 
 def _sms_write(
@@ -306,27 +298,29 @@ def _lock_recipients(booking: Booking) -> None:
     advisory_lock("sms-to", booking.mobile)
 
 
-def _sms_refusal(*, booking: Booking, now: datetime) -> str:
+def _sms_refusal(
+    *, booking: Booking, now: datetime, sent_to_mobile: int | None = None
+) -> str:
     """Why an appointment SMS for ``booking`` must not be sent (for the agents' outbox
     list; no personal data), or "" to send it: a number outside SMS_ALLOWED_REGIONS,
     or the day's (TIME_ZONE) SMS_PER_BOOKING_PER_DAY or SMS_PER_MOBILE_PER_DAY already
-    written. Refused messages count toward neither cap."""
+    written. Refused messages count toward neither cap. A booking just inserted
+    passes ``sent_to_mobile``, read with its other checks (it has no SMS yet)."""
     if not is_in_regions(booking.mobile, settings.SMS_ALLOWED_REGIONS):
         region = region_of(booking.mobile) or "unknown"
         return f"not sent: region {region} outside SMS_ALLOWED_REGIONS"
-    tz = timezone.get_default_timezone()
-    day = timezone.localtime(now, tz).date()
-    today = OutgoingMessage.objects.filter(
-        channel=OutgoingMessage.Channel.SMS,
-        kind__in=APPOINTMENT_SMS,
-        created_at__gte=datetime.combine(day, time.min, tzinfo=tz),
-        created_at__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
-    ).exclude(status=Status.REFUSED)
-    # Both caps counted in one query.
-    counts = today.filter(Q(booking=booking) | Q(to=booking.mobile)).aggregate(
-        booking=Count("pk", filter=Q(booking=booking)),
-        mobile=Count("pk", filter=Q(to=booking.mobile)),
-    )
+    if sent_to_mobile is None:
+        # Both caps counted in one query.
+        counts = (
+            appointment_sms_today(now)
+            .filter(Q(booking=booking) | Q(to=booking.mobile))
+            .aggregate(
+                booking=Count("pk", filter=Q(booking=booking)),
+                mobile=Count("pk", filter=Q(to=booking.mobile)),
+            )
+        )
+    else:
+        counts = {"booking": 0, "mobile": sent_to_mobile}
     cap = settings.SMS_PER_BOOKING_PER_DAY
     if counts["booking"] >= cap:
         return f"not sent: {cap} SMS for this booking today (SMS_PER_BOOKING_PER_DAY)"

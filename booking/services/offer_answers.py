@@ -303,15 +303,22 @@ def request_close(request: WaitingRequest, *, status: str, now: datetime) -> boo
     return bool(cancelled)
 
 
-def waiting_close_for_booking(*, booking: Booking, now: datetime) -> None:
+def waiting_close_for_booking(
+    *, booking: Booking, now: datetime, on_the_list: bool | None = None
+) -> None:
     """Inside the transaction that books or cancels ``booking``: a request of its
     numéro still on the list leaves it (booked directly; or its appointment, which
-    it wanted earlier, is cancelled), and its open offer goes to the next person."""
+    it wanted earlier, is cancelled), and its open offer goes to the next person.
+    ``on_the_list``: whether the numéro has a live request, when the caller read it
+    holding the numéro's "waiting-join" lock."""
     # The lock waiting_join holds while it checks for an active booking: a join in
     # flight is committed before we look (and closed here), or sees this booking
     # (and is refused). Without it, a person booking and joining at the same
     # moment stayed on the list with an appointment.
-    advisory_lock("waiting-join", booking.numero_etranger)
+    if on_the_list is None:
+        advisory_lock("waiting-join", booking.numero_etranger)
+    elif not on_the_list:
+        return
     live = WaitingRequest.objects.select_for_update().filter(
         numero_etranger=booking.numero_etranger, status__in=WaitingRequest.LIVE
     )

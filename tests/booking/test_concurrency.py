@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.test import Client
 from django.utils import timezone
@@ -357,3 +357,42 @@ def test_a_hold_cannot_be_confirmed_after_typing_another_identity():
     response = reseller.post("/rendez-vous/coordonnees/", CONTACT)
     assert response["Location"] in ("/rendez-vous/", "/rendez-vous/confirme/")
     assert not Booking.objects.filter(numero_etranger="2101234567").exists()
+
+
+def test_a_choice_of_a_full_slot_is_refused_without_queueing_on_its_lock():
+    """In a rush most choices come after the last place went: they are refused at
+    once, not after the transactions that hold the slot's row."""
+    slot = SlotFactory(capacity=1)
+    BookingFactory(slot=slot)
+    locked, finish = threading.Event(), threading.Event()
+
+    def hold_the_slots_row():
+        try:
+            with transaction.atomic():
+                Slot.objects.select_for_update().get(pk=slot.pk)
+                locked.set()
+                finish.wait(10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=hold_the_slots_row)
+    other.start()
+    assert locked.wait(5)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting would fail here
+        started = time.perf_counter()
+        with pytest.raises(SlotFull):
+            services.hold_place(
+                slot_id=slot.pk,
+                procedure=slot.procedure,
+                numero_etranger="2008006503",
+                client_ip="192.0.2.1",
+                now=timezone.now(),
+            )
+        assert time.perf_counter() - started < 1
+    finally:
+        finish.set()
+        other.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")

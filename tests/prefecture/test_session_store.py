@@ -17,6 +17,7 @@ from tests.agents import login_role
 from tests.booking.flow import CONTACT, pass_identity, registered_title
 from tests.factories import ProcedureFactory, SlotFactory
 from tests.redis_cache import use_redis_cache
+from tests.round_trips import counted_redis_round_trips
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -120,3 +121,25 @@ def test_a_session_deleted_meanwhile_is_not_written_again(redis_sessions):
     reloaded["step"] = 2
     reloaded.save()
     assert SessionStore(kept.session_key)["step"] == 2
+
+
+@pytest.mark.redis
+def test_a_new_session_is_created_in_one_round_trip_never_over_another(
+    redis_sessions, monkeypatch
+):
+    """No EXISTS before the creation: its SET NX refuses a key already taken, and
+    the store draws another."""
+    taken = SessionStore()
+    taken["who"] = "first"
+    taken.save()
+    drawn = iter([taken.session_key, "k" * 32])
+    monkeypatch.setattr(
+        "prefecture.sessions.get_random_string", lambda *args: next(drawn)
+    )
+    store = SessionStore()
+    store["who"] = "second"
+    with counted_redis_round_trips() as trips:
+        store.create()
+    assert [t.split()[0] for t in trips.redis] == ["SET", "SET"], trips.redis
+    assert store.session_key == "k" * 32
+    assert SessionStore(taken.session_key)["who"] == "first"
