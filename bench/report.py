@@ -497,9 +497,10 @@ def write(results: dict, log_dir: Path) -> None:
         "--max-requests-jitter 200`).",
         "",
         "gunicorn worker class and count, chosen by a 6-second steady load (64 "
-        "virtual applicants) on each candidate (why these candidates: "
-        "`bench/config.py`; gthread workers dropped requests when replaced by "
-        "`--max-requests`):",
+        "virtual applicants) on each candidate, a later one only if it beats "
+        f"the first by {100 * (config.CANDIDATE_MARGIN - 1):.0f} % (why these "
+        "candidates and that margin: `bench/config.py`; gthread workers dropped "
+        "requests when replaced by `--max-requests`):",
         "",
         "| configuration | requests/s |",
         "| --- | --- |",

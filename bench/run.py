@@ -249,7 +249,10 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
         supervisor.stop(web)
         choice[shape.label] = figures["rps"]
         log(f"gunicorn {shape.label}: {figures['rps']:.0f} requests/s (steady flow)")
-    shape = max(config.GUNICORN_CANDIDATES, key=lambda s: choice[s.label])
+    shape = config.GUNICORN_CANDIDATES[0]
+    for candidate in config.GUNICORN_CANDIDATES[1:]:
+        if choice[candidate.label] > config.CANDIDATE_MARGIN * choice[shape.label]:
+            shape = candidate
     results["gunicorn_choice"] = choice
     results["gunicorn"] = shape.label
     scenarios.wait_queue_empty(redis_client)
