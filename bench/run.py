@@ -198,13 +198,7 @@ def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]
             ]
         return report.availability_section(results)
     if name == "rush":
-        results["rush"], results["rush_statuses"] = [], []
-        for run in range(config.RUNS):
-            scenarios.wait_queue_empty(redis_client)
-            rush = scenarios.rush()
-            results["rush"].append(rush.figures)
-            results["rush_statuses"].append(rush.statuses)
-            log(f"rush run {run + 1}: {rush.figures}")
+        results |= _rushes(redis_client)
         return report.rush_section(results)
     scenario = getattr(scenarios, name)
     results[name] = []
@@ -213,6 +207,20 @@ def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]
         results[name].append(scenario())
         log(f"{name} run {run + 1}: {results[name][-1]}")
     return getattr(report, f"{name}_section")(results)
+
+
+def _rushes(redis_client) -> dict:
+    """The rush, RUNS times: its figures and its status codes, run by run."""
+    from bench import scenarios
+
+    figures, statuses = [], []
+    for run in range(config.RUNS):
+        scenarios.wait_queue_empty(redis_client)  # the last rush's notices sent
+        rush = scenarios.rush()
+        figures.append(rush.figures)
+        statuses.append(rush.statuses)
+        log(f"rush run {run + 1}: {rush.figures}")
+    return {"rush": figures, "rush_statuses": statuses}
 
 
 def prepare(supervisor: Supervisor):
@@ -310,13 +318,7 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
             f"{results['api'][-1]['rps']:.0f}/s"
         )
 
-    results["rush"], results["rush_statuses"] = [], []
-    for run in range(config.RUNS):
-        scenarios.wait_queue_empty(redis_client)  # the last rush's notices sent
-        rush = scenarios.rush()
-        results["rush"].append(rush.figures)
-        results["rush_statuses"].append(rush.statuses)
-        log(f"rush run {run + 1}: {rush.figures}")
+    results |= _rushes(redis_client)
     # One ladder (it is minutes long): each stage is its own measurement.
     results["open_loop"] = open_loop.run(scenarios.STEPS)
     for rate, figures in results["open_loop"]["stages"]:

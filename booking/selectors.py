@@ -315,13 +315,8 @@ def free_places(
     if hold_owner is not None:
         own_hold &= hold_owner
     taken = _taken(now=now, own_holds=own_hold, exclude_offer=exclude_offer)
-    counts = (
-        Slot.objects.filter(pk=slot.pk)
-        .annotate(booked=taken.booked, held=taken.held, offered=taken.offered)
-        .values("booked", "held", "offered")
-        .get()
-    )
-    return slot.capacity - counts["booked"] - counts["held"] - counts["offered"]
+    counts = taken.on(Slot.objects.filter(pk=slot.pk)).values(*TAKEN).get()
+    return _places_left(slot.capacity, counts)
 
 
 def free_places_unlocked(
@@ -332,16 +327,10 @@ def free_places_unlocked(
     choice gives them back); None when the démarche has no such slot. Enough to
     refuse a place at once: one is only ever given under the slot's lock. One
     query."""
+    offered = Slot.objects.filter(pk=slot_id, procedure_id=procedure_id, via_list=False)
     taken = _taken(now=now, own_holds=hold_owner)
-    counts = (
-        Slot.objects.filter(pk=slot_id, procedure_id=procedure_id, via_list=False)
-        .annotate(booked=taken.booked, held=taken.held, offered=taken.offered)
-        .values("capacity", "booked", "held", "offered")
-        .first()
-    )
-    if counts is None:
-        return None
-    return counts["capacity"] - counts["booked"] - counts["held"] - counts["offered"]
+    counts = taken.on(offered).values("capacity", *TAKEN).first()
+    return None if counts is None else _places_left(counts["capacity"], counts)
 
 
 @dataclass(frozen=True)
@@ -378,11 +367,8 @@ def booking_checks(
         now=now, own_holds=Q(token=hold_token, numero_etranger=numero_etranger)
     )
     row = (
-        Slot.objects.filter(pk=slot.pk)
+        taken.on(Slot.objects.filter(pk=slot.pk))
         .annotate(
-            booked=taken.booked,
-            held=taken.held,
-            offered=taken.offered,
             active=Subquery(
                 confirmed.filter(slot__ends_at__gt=now).values("reference")[:1]
             ),
@@ -395,11 +381,11 @@ def booking_checks(
             ),
             sms=Coalesce(Subquery(sms_today), 0),
         )
-        .values("booked", "held", "offered", "active", "past", "waiting", "sms")
+        .values(*TAKEN, "active", "past", "waiting", "sms")
         .get()
     )
     return BookingChecks(
-        free_places=slot.capacity - row["booked"] - row["held"] - row["offered"],
+        free_places=_places_left(slot.capacity, row),
         active_reference=row["active"],
         has_past=row["past"],
         on_waiting_list=row["waiting"],
@@ -433,11 +419,21 @@ def appointment_sms_today(now: datetime) -> QuerySet[OutgoingMessage]:
     ).exclude(status=OutgoingMessage.Status.REFUSED)
 
 
+TAKEN = ("booked", "held", "offered")
+
+
 @dataclass(frozen=True)
 class _Taken:
     booked: Coalesce
     held: Coalesce
     offered: Coalesce
+
+    def on(self, slots: QuerySet[Slot]) -> QuerySet[Slot]:
+        return slots.annotate(booked=self.booked, held=self.held, offered=self.offered)
+
+
+def _places_left(capacity: int, taken: dict) -> int:
+    return capacity - taken["booked"] - taken["held"] - taken["offered"]
 
 
 def _taken(*, now: datetime, own_holds: Q, exclude_offer: int = 0) -> _Taken:
