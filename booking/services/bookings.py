@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from booking import availability
 from booking.errors import (
     AlreadyBooked,
     BookingError,
@@ -36,16 +37,22 @@ from booking.rules import (
 )
 from booking.selectors import booking_checks, free_places
 from booking.services.booking_rows import close_past_bookings, new_reference
-from booking.services.history import fields_update
+from booking.services.history import creation_record, fields_update
 from booking.services.holds import holds_release
 from booking.services.locks import advisory_locks, slot_lock_bookable
 from booking.services.notices import (
-    booking_confirmation_notices,
+    booking_confirmation_rows,
     booking_moved_notices,
     booking_notice,
+    confirmation_enqueue,
 )
 from booking.services.offer_answers import waiting_close_for_booking
 from booking.services.offers import offers_trigger
+from booking.services.one_statement import (
+    delete_rows,
+    insert_rows,
+    write_together,
+)
 from booking.sms import texts
 from booking.sms.gsm7 import septets
 
@@ -130,9 +137,13 @@ def _booking_insert(
     slot = slot_lock_bookable(slot_id=slot_id, procedure=procedure, now=now)
     # After the slot, the locks of the numéro (a waiting-list join in flight) and of
     # the mobile (the SMS caps count across bookings), in the order every writer
-    # takes them; then everything to check, read once.
-    advisory_locks(
-        ("waiting-join", applicant.numero_etranger), ("sms-to", applicant.mobile)
+    # takes them, with the new booking's id drawn; then everything to check, read
+    # once; then every row written in one statement. Each round trip here is a wait
+    # for whoever queues on the slot's lock.
+    booking_id = advisory_locks(
+        ("waiting-join", applicant.numero_etranger),
+        ("sms-to", applicant.mobile),
+        new_id_of=Booking,
     )
     checks = booking_checks(
         slot,
@@ -149,7 +160,8 @@ def _booking_insert(
     # else's counts as a taken place (never confirmed under another identity).
     if checks.free_places <= 0:
         raise SlotFull(slot_id)
-    booking = Booking.objects.create(
+    booking = Booking(
+        pk=booking_id,
         reference=reference,
         slot=slot,
         procedure=procedure,
@@ -161,19 +173,36 @@ def _booking_insert(
         language=applicant.language,
         for_relative=applicant.for_relative,
     )
-    Hold.objects.filter(numero_etranger=applicant.numero_etranger).delete()
-    BookingEvent.objects.create(
-        booking=booking,
-        kind=BookingEvent.Kind.CREATED,
-        actor=APPLICANT,
-        detail={"slot": slot.pk},
+    if booking_id is None:  # SQLite (`make run`): the row alone first, for its id
+        Booking.objects.bulk_create([booking])
+        rows = []
+    else:
+        rows = [insert_rows([booking])]  # its created_at… set now
+    messages = booking_confirmation_rows(
+        booking=booking, now=now, sent_to_mobile=checks.sms_today
     )
+    write_together(
+        *rows,
+        # What Booking's post_save receivers do on a save (pinned by a test).
+        insert_rows([creation_record(booking)]),
+        delete_rows(Hold.objects.filter(numero_etranger=applicant.numero_etranger)),
+        insert_rows(
+            [
+                BookingEvent(
+                    booking=booking,
+                    kind=BookingEvent.Kind.CREATED,
+                    actor=APPLICANT,
+                    detail={"slot": slot.pk},
+                )
+            ]
+        ),
+        insert_rows(messages, returning_ids=True),
+    )
+    availability.changed()  # the other post_save receiver
+    confirmation_enqueue(messages, now=now)
     # Booked by themselves: off the waiting list (an offer open to them goes on).
     waiting_close_for_booking(
         booking=booking, now=now, on_the_list=checks.on_waiting_list
-    )
-    booking_confirmation_notices(
-        booking=booking, now=now, sent_to_mobile=checks.sms_today
     )
     return booking
 

@@ -1,9 +1,12 @@
 """Agents' corrections of a few fields of one row, their author kept in the row's
-history (django-simple-history): the appointment's and the card's contact details."""
+history (django-simple-history): the appointment's and the card's contact details;
+and the history row of a new row written without save()."""
 
 from collections.abc import Mapping
 
 from django.db import models, transaction
+from django.utils import timezone
+from simple_history.utils import get_change_reason_from_object
 
 
 def fields_update[M: models.Model](
@@ -18,3 +21,21 @@ def fields_update[M: models.Model](
         row._change_reason = by  # type: ignore[attr-defined]
         row.save(update_fields=[*fields, "updated_at"])
     return row
+
+
+def creation_record(instance: models.Model) -> models.Model:
+    """The history row ("+") django-simple-history's post_save writes for a new
+    ``instance``, built and not written: for a row inserted without save()
+    (services.one_statement), as its handler would build it (the agent from the
+    request, none for an applicant; the change reason if one is set)."""
+    history = type(instance).history.model  # type: ignore[attr-defined]
+    return history(
+        history_date=getattr(instance, "_history_date", timezone.now()),
+        history_type="+",
+        history_user=history.get_default_history_user(instance),
+        history_change_reason=get_change_reason_from_object(instance),
+        **{
+            field.attname: getattr(instance, field.attname)
+            for field in history.tracked_fields
+        },
+    )

@@ -5,6 +5,7 @@ yet, the SMS sent to one number across bookings)."""
 from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import Model
 from django.utils.crypto import salted_hmac
 
 from booking import rules
@@ -20,15 +21,26 @@ def advisory_lock(scope: str, subject: str) -> None:
     advisory_locks((scope, subject))
 
 
-def advisory_locks(*locks: tuple[str, str]) -> None:
-    """advisory_lock for each (scope, subject), in this order, in one round trip."""
+def advisory_locks(
+    *locks: tuple[str, str], new_id_of: type[Model] | None = None
+) -> int | None:
+    """advisory_lock for each (scope, subject), in this order, in one round trip;
+    with ``new_id_of``, also draws the next id of that model's table in it, for a
+    row written later with others in one statement (services.one_statement). None
+    on SQLite (no sequence to draw from: the row is inserted alone there)."""
     if connection.vendor != "postgresql":
-        return
+        return None
     keys = [_lock_key(scope, subject) for scope, subject in locks]
-    calls = ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys))
+    calls = ["pg_advisory_xact_lock(%s)"] * len(keys)
+    params: list[int | str] = list(keys)
+    if new_id_of is not None:
+        calls.append("nextval(pg_get_serial_sequence(%s, %s))")
+        params += [new_id_of._meta.db_table, str(new_id_of._meta.pk.column)]
     with connection.cursor() as cursor:
         # A target list is evaluated left to right: the locks are taken in order.
-        cursor.execute(f"SELECT {calls}", keys)
+        cursor.execute(f"SELECT {', '.join(calls)}", params)
+        row = cursor.fetchone()
+    return row[-1] if new_id_of is not None else None
 
 
 def _lock_key(scope: str, subject: str) -> int:

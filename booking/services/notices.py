@@ -213,6 +213,25 @@ def booking_confirmation_notices(
     applicant gave an address; both are enqueued after commit in one task, so the
     applicant waits for one publish. ``sent_to_mobile``: the appointment SMS its
     mobile got today, when the caller read it holding the number's lock."""
+    rows = booking_confirmation_rows(
+        booking=booking, now=now, sent_to_mobile=sent_to_mobile
+    )
+    OutgoingMessage.objects.bulk_create(rows)
+    confirmation_enqueue(rows, now=now)
+
+
+def confirmation_enqueue(rows: list[OutgoingMessage], *, now: datetime) -> None:
+    """After the commit, the send of those of ``rows`` (written) due now."""
+    due = [m.pk for m in rows if m.status == Status.PENDING and m.send_after <= now]
+    if due:
+        enqueue_after_commit(due)
+
+
+def booking_confirmation_rows(
+    *, booking: Booking, now: datetime, sent_to_mobile: int | None = None
+) -> list[OutgoingMessage]:
+    """The outbox rows of booking_confirmation_notices, not written yet (the caller
+    writes them, then calls confirmation_enqueue)."""
     # The booking is new: no message of it can exist yet (the keys are its own) and
     # no other transaction sees its row, so neither get_or_create's read and
     # savepoints nor the booking row's lock are needed: one INSERT for both rows.
@@ -246,10 +265,7 @@ def booking_confirmation_notices(
                 send_after=now,
             )
         )
-    OutgoingMessage.objects.bulk_create(rows)
-    due = [m.pk for m in rows if m.status == Status.PENDING and m.send_after <= now]
-    if due:
-        enqueue_after_commit(due)
+    return rows
 
 
 def _sms_write(
