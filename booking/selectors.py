@@ -1,10 +1,11 @@
 """Reads shared by the booking pages and the API, each a fixed number of queries."""
 
+import copy
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     CharField,
     Count,
@@ -38,42 +39,58 @@ from booking.models import (
     WaitingOffer,
     WaitingRequest,
 )
+from prefecture import request_keys
 
 
 def procedure_list_offered() -> QuerySet[Procedure]:
     return Procedure.objects.filter(is_active=True)
 
 
-PROCEDURE_CACHE_SECONDS = 300  # a safety net: every change clears it at once
+PROCEDURE_CACHE_SECONDS = 300  # a safety net: every change moves the version
 
 
-def _procedure_key(pk: int) -> str:
-    return f"booking:procedure:{pk}"
+@dataclass(frozen=True)
+class _Offered:
+    version: int
+    until: float  # time.monotonic()
+    rows: dict[int, Procedure]
+
+
+_offered: _Offered | None = None  # this process's copy of the offered démarches
 
 
 def procedure_get_offered(*, pk: int) -> Procedure | None:
-    """The offered démarche with this id. Every step of the flow reads it: it is kept
-    in the shared cache, cleared when an agent saves or deletes it (booking.signals),
-    so a démarche withdrawn or renamed shows at once in every web process."""
-    procedure = cache.get(_procedure_key(pk))
-    if procedure is None:
-        procedure = procedure_list_offered().filter(pk=pk).first()
-        if procedure is not None:
-            cache.set(_procedure_key(pk), procedure, PROCEDURE_CACHE_SECONDS)
-    return procedure
+    """The offered démarche with this id. Every step of the flow reads it: each
+    process keeps the offered démarches (a handful, one query) for the démarches'
+    version, which moves when an agent saves or deletes one (booking.signals), so a
+    démarche withdrawn or renamed shows at once in every web process. The version
+    comes with the session in one MGET (prefecture.request_keys): no round trip of
+    its own."""
+    global _offered
+    version = procedures_version()
+    offered = _offered
+    if offered is None or offered.version != version or offered.until < monotonic():
+        offered = _Offered(
+            version,
+            monotonic() + PROCEDURE_CACHE_SECONDS,
+            {p.pk: p for p in procedure_list_offered()},
+        )
+        _offered = offered
+    procedure = offered.rows.get(pk)
+    # A copy: the views may set attributes on it, other threads share the original.
+    return None if procedure is None else copy.copy(procedure)
 
 
-PROCEDURES_VERSION_KEY = "booking:procedures:version"
+PROCEDURES_VERSION_KEY = request_keys.PROCEDURES_VERSION_KEY
 
 
 def procedures_version() -> int:
     """Moves whenever a démarche is saved or deleted: what is cached from the list of
-    démarches (the gate's form) is keyed by it."""
+    démarches (the gate's form, the flow's démarche) is keyed by it."""
     return cache_versions.current(PROCEDURES_VERSION_KEY)
 
 
 def procedure_changed(pk: int) -> None:
-    cache.delete(_procedure_key(pk))
     cache_versions.bump(PROCEDURES_VERSION_KEY)
 
 

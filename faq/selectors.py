@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
 from faq.models import Announcement, Category, Question
+from prefecture import request_keys
 from prefecture.text_fold import fold, folded
 
 QUESTION_FIELDS = ("question_fr", "question_en")
@@ -102,7 +103,7 @@ def question_get_for_display(*, slug: str, include_unpublished: bool) -> Questio
     return questions.get(slug=slug)
 
 
-ANNOUNCEMENTS_CACHE_KEY = "faq:announcements"
+ANNOUNCEMENTS_CACHE_KEY = request_keys.ANNOUNCEMENTS_KEY
 ANNOUNCEMENTS_CACHE_SECONDS = 300  # a safety net: every change clears it at once
 
 
@@ -111,8 +112,10 @@ def announcement_list_active(*, now: datetime) -> list[Announcement]:
     over yet are kept in the shared cache (cleared when an agent saves or deletes
     one, faq.signals) and the time window is applied here, so a scheduled one still
     appears and disappears on time."""
-    current = cache.get(ANNOUNCEMENTS_CACHE_KEY)
-    if current is None:
+    current = request_keys.take("default", ANNOUNCEMENTS_CACHE_KEY)  # with the session
+    if current is request_keys.UNKNOWN:
+        current = cache.get(ANNOUNCEMENTS_CACHE_KEY)
+    if not isinstance(current, list):  # none cached (MISSING, None)
         current = list(
             Announcement.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
         )
@@ -121,4 +124,5 @@ def announcement_list_active(*, now: datetime) -> list[Announcement]:
 
 
 def announcements_changed() -> None:
+    request_keys.forget("default", ANNOUNCEMENTS_CACHE_KEY)
     cache.delete(ANNOUNCEMENTS_CACHE_KEY)

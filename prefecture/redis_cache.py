@@ -38,11 +38,18 @@ class PooledRedisCache(RedisCache):
         value = self._cache._serializer.dumps(value)  # type: ignore[attr-defined]  # Django private
         return bool(client.set(key, value, ex=timeout, xx=True))
 
-    def incr_counter(self, key: str) -> int:
-        """Adds one to a counter that never expires; a missing one starts at 1 (INCR,
-        where Django's incr() asks first whether the key exists)."""
+    def incr_counter(self, key: str, *, start: int = 0) -> int:
+        """Adds one to a counter that never expires; a missing one is ``start + 1``
+        (SET NX and INCR in one pipeline, where Django's incr() asks first whether
+        the key exists)."""
         key = self.make_and_validate_key(key)
-        return self._cache.get_client(key, write=True).incr(key)
+        client = self._cache.get_client(key, write=True)
+        if not start:
+            return client.incr(key)
+        pipeline = client.pipeline(transaction=False)
+        pipeline.set(key, start, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
 
     def count_in_windows(
         self, keys: list[str], *, now: float, timeout: int

@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before anything reads the session: it comes with the announcements and the
+    # démarches' version in one MGET.
+    "prefecture.request_keys.RequestKeysMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "prefecture.middleware.AdminLanguageMiddleware",
     # Before anything reads a value (the language is active for its 400 page).

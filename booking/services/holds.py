@@ -13,7 +13,7 @@ from booking import availability
 from booking.errors import BookingError, SlotFull, SlotNotBookable, TooManyHolds
 from booking.models import Hold, Procedure, Slot
 from booking.selectors import free_places, free_places_unlocked
-from booking.services.locks import advisory_lock, slot_lock_bookable
+from booking.services.locks import advisory_locks, slot_lock_bookable
 
 
 def _hold_owner(*, numero_etranger: str, booking_id: int | None) -> Q:
@@ -74,9 +74,11 @@ def hold_place(
     ip_digest = _ip_digest(client_ip)
     refused: BookingError
     with transaction.atomic():
-        # Owner first, then address, then the slot row, then hold rows.
-        advisory_lock("hold-owner", f"{numero_etranger}:{booking_id}")
-        advisory_lock("hold-ip", ip_digest)
+        # Owner first, then address (one round trip), then the slot row, then hold
+        # rows.
+        advisory_locks(
+            ("hold-owner", f"{numero_etranger}:{booking_id}"), ("hold-ip", ip_digest)
+        )
         slot: Slot | None
         try:
             slot = slot_lock_bookable(slot_id=slot_id, procedure=procedure, now=now)

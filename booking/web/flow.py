@@ -29,9 +29,13 @@ class FlowState:
 
 
 def _session_key(request: HttpRequest) -> str:
-    if request.session.session_key is None:
-        request.session.save()
-    return request.session.session_key or ""
+    session = request.session
+    if session.session_key is None:
+        reserve = getattr(session, "reserve_key", None)
+        if reserve is not None:  # Redis: written once, at the response
+            return reserve()
+        session.save()
+    return session.session_key or ""
 
 
 def save(request: HttpRequest, state: FlowState) -> None:
