@@ -7,7 +7,7 @@ import pytest
 
 from booking.models import Booking, BookingEvent, OutgoingMessage
 from tests.booking.flow import CONTACT, hold, solved_proof
-from tests.redis_cache import use_redis_cache
+from tests.redis_cache import on_redis_as_production
 from tests.round_trips import counted_round_trips
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis, pytest.mark.postgres]
@@ -16,12 +16,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.redis, pytest.mark.postgres]
 @pytest.fixture
 def on_redis(settings):
     """The cache and the sessions on Redis, as production has them."""
-    use_redis_cache(settings, "default", "test-confirm")
-    sessions = use_redis_cache(settings, "sessions", "test-confirm-session")
-    settings.SESSION_ENGINE = "prefecture.sessions"
-    settings.SESSION_CACHE_ALIAS = "sessions"
-    yield
-    sessions.clear()
+    with on_redis_as_production(settings, "test-confirm"):
+        yield
 
 
 def _confirm(client, renewal, slot, title, after_commit, *, proof: bool):

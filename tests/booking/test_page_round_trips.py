@@ -20,7 +20,7 @@ from tests.factories import (
     SlotFactory,
     TitleRecordFactory,
 )
-from tests.redis_cache import use_redis_cache
+from tests.redis_cache import on_redis_as_production
 from tests.round_trips import counted_round_trips
 
 pytestmark = [
@@ -48,14 +48,10 @@ PINNED = {
 
 @pytest.fixture
 def on_redis(settings):
-    use_redis_cache(settings, "default", "test-pages")
-    sessions = use_redis_cache(settings, "sessions", "test-pages-session")
-    settings.SESSION_ENGINE = "prefecture.sessions"
-    settings.SESSION_CACHE_ALIAS = "sessions"
-    settings.ANTIBOT = False
-    settings.ALTCHA_VERIFICATION_ENABLED = False
-    yield
-    sessions.clear()
+    with on_redis_as_production(settings, "test-pages"):
+        settings.ANTIBOT = False
+        settings.ALTCHA_VERIFICATION_ENABLED = False
+        yield
 
 
 def _walk(procedure, numero: str, mobile: str) -> dict:

@@ -7,7 +7,7 @@ from django.test import Client
 
 from faq.selectors import ANNOUNCEMENTS_CACHE_KEY
 from prefecture import request_keys
-from tests.redis_cache import use_redis_cache
+from tests.redis_cache import on_redis_as_production
 from tests.round_trips import counted_redis_round_trips
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
@@ -15,12 +15,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 
 @pytest.fixture
 def on_redis(settings):
-    use_redis_cache(settings, "default", "test-keys")
-    sessions = use_redis_cache(settings, "sessions", "test-keys-session")
-    settings.SESSION_ENGINE = "prefecture.sessions"
-    settings.SESSION_CACHE_ALIAS = "sessions"
-    yield
-    sessions.clear()
+    with on_redis_as_production(settings, "test-keys"):
+        yield
 
 
 def _bundle(session_key=None):
