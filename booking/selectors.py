@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from time import monotonic
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     CharField,
     Count,
@@ -92,6 +93,9 @@ def procedures_version() -> int:
 
 def procedure_changed(pk: int) -> None:
     cache_versions.bump(PROCEDURES_VERSION_KEY)
+    # The row as the release before this one cached it: its workers still serve
+    # during a rolling deploy. Drop this line in the release after.
+    cache.delete(f"booking:procedure:{pk}")
 
 
 def site_list_active() -> QuerySet[Site]:

@@ -22,7 +22,7 @@ from booking.models import (
 )
 from booking.selectors import free_places, slot_is_closed
 from booking.services.booking_rows import close_past_bookings, new_reference
-from booking.services.locks import advisory_lock
+from booking.services.locks import advisory_lock, advisory_locks
 from booking.services.notices import (
     booking_confirmation_notices,
     booking_moved_notices,
@@ -210,9 +210,15 @@ def _accept(*, offer_id: int, now: datetime, reference: str) -> Accepted:
             raise SlotFull(slot.pk)  # never: the offer kept the place
         booking = moving
         if booking is None:
-            # The numéro's booking row before the request's row, as booking_create
-            # does (it closes the request after its insert): the other way round,
-            # the person booking in another tab at the same moment deadlocks.
+            # The numéro's and the mobile's locks, then the numéro's booking row,
+            # then the request's row, as booking_create does (it closes the request
+            # after its insert): in another order, the person booking in another
+            # tab at the same moment deadlocks (their insert waiting for ours on the
+            # one-active-booking index, our SMS cap for their mobile's lock).
+            advisory_locks(
+                ("waiting-join", first.request.numero_etranger),
+                ("sms-to", first.request.mobile),
+            )
             booking = _book_row(first.request, slot=slot, reference=reference, now=now)
         request, offer = _locked(offer_id)
         _ensure_open(offer, slot, now)  # answered meanwhile: all of it rolls back

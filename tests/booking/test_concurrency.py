@@ -396,3 +396,77 @@ def test_a_choice_of_a_full_slot_is_refused_without_queueing_on_its_lock():
         other.join()
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+
+
+def test_one_person_booking_directly_while_accepting_an_offer_gets_one_booking(
+    monkeypatch, settings
+):
+    """The direct confirm holds the numéro's and the mobile's locks when the same
+    person accepts an offer in another tab: the acceptance used to insert its
+    booking first and then wait for the mobile's lock, while the confirm's insert
+    waited for it on the one-active-booking index: "deadlock detected", a 500."""
+    from booking.models import WaitingOffer
+    from booking.services import bookings
+    from tests.factories import SiteFactory, WaitingRequestFactory
+
+    settings.SMS_QUIET_FROM = settings.SMS_QUIET_UNTIL  # any hour sends
+    procedure = ProcedureFactory()
+    site = SiteFactory()
+    offered = SlotFactory(procedure=procedure, site=site, capacity=1)
+    other = SlotFactory(
+        procedure=procedure,
+        site=site,
+        capacity=1,
+        starts_at=offered.starts_at + timedelta(hours=2),
+    )
+    request = WaitingRequestFactory(procedure=procedure, sites=[site])
+    now = timezone.now()
+    assert services.offers_make(procedure_id=procedure.pk, now=now) == 1
+    offer = WaitingOffer.objects.get(slot=offered)
+    checked, go = threading.Event(), threading.Event()
+    checks = bookings.booking_checks
+
+    def checks_then_wait(*args, **kwargs):  # locks taken, checks read, no insert yet
+        result = checks(*args, **kwargs)
+        checked.set()
+        go.wait(10)
+        return result
+
+    monkeypatch.setattr(bookings, "booking_checks", checks_then_wait)
+    outcomes: dict = {}
+
+    def run(name, call):
+        try:
+            outcomes[name] = call()
+        except Exception as error:  # the outcome is what the test inspects
+            outcomes[name] = error
+        finally:
+            connection.close()
+
+    direct = threading.Thread(
+        target=run,
+        args=(
+            "direct",
+            lambda: services.booking_create(
+                slot_id=other.pk,
+                procedure=procedure,
+                applicant=applicant(request.numero_etranger, mobile=request.mobile),
+                hold_token="",
+                now=now,
+            ),
+        ),
+    )
+    direct.start()
+    assert checked.wait(10)
+    accept = threading.Thread(
+        target=run,
+        args=("offer", lambda: services.offer_accept(offer_id=offer.pk, now=now)),
+    )
+    accept.start()
+    time.sleep(1)  # the acceptance reaches the locks the confirm holds
+    go.set()
+    direct.join(30)
+    accept.join(30)
+    assert isinstance(outcomes["direct"], Booking), outcomes
+    assert isinstance(outcomes["offer"], AlreadyBooked), outcomes
+    assert Booking.objects.filter(numero_etranger=request.numero_etranger).count() == 1
