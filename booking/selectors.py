@@ -1,6 +1,7 @@
 """Reads shared by the booking pages and the API, each a fixed number of queries."""
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from time import monotonic
@@ -41,6 +42,7 @@ from booking.models import (
     WaitingRequest,
 )
 from prefecture import request_keys
+from prefecture.compiled_sql import CompiledQuery, Statement
 
 
 def procedure_list_offered() -> QuerySet[Procedure]:
@@ -365,19 +367,56 @@ class BookingChecks:
     sms_today: int  # appointment SMS written to the mobile today (TIME_ZONE)
 
 
-def booking_checks(
-    slot: Slot, *, now: datetime, numero_etranger: str, mobile: str, hold_token: str
-) -> BookingChecks:
+def booking_checks_statement(
+    *, slot_id: int, now: datetime, numero_etranger: str, mobile: str, hold_token: str
+) -> Statement:
     """Everything a booking checks before it is written, in one query: the slot's
-    free places (the hold ``hold_token`` is the applicant's own only if their numéro
+    places taken (the hold ``hold_token`` is the applicant's own only if their numéro
     holds it), the numéro's confirmed appointments, its waiting-list request and the
-    appointment SMS its mobile got today. Call it with the slot's row and the
-    numéro's and the mobile's locks held."""
+    appointment SMS its mobile got today. Send it with the slot's row and the
+    numéro's and the mobile's locks held (the statements before it); its reader
+    gives a function of the slot's capacity to the BookingChecks (None without the
+    slot)."""
+    day_start, day_end = _today(now)
+    return _BOOKING_CHECKS.statement(
+        slot_id=slot_id,
+        now=now,
+        numero_etranger=numero_etranger,
+        mobile=mobile,
+        hold_token=hold_token,
+        day_start=day_start,
+        day_end=day_end,
+    ).then(_checks_of)
+
+
+def _checks_of(rows: list[dict]) -> Callable[[int], BookingChecks] | None:
+    if not rows:
+        return None
+    [row] = rows
+    return lambda capacity: BookingChecks(
+        free_places=_places_left(capacity, row),
+        active_reference=row["active"],
+        has_past=row["past"],
+        on_waiting_list=row["waiting"],
+        sms_today=row["sms"],
+    )
+
+
+def _booking_checks(
+    *,
+    slot_id: int,
+    now: datetime,
+    numero_etranger: str,
+    mobile: str,
+    hold_token: str,
+    day_start: datetime,
+    day_end: datetime,
+) -> QuerySet:
     confirmed = Booking.objects.filter(
         numero_etranger=numero_etranger, status=Booking.Status.CONFIRMED
     )
     sms_today = (
-        appointment_sms_today(now)
+        _appointment_sms_between(day_start, day_end)
         .filter(to=mobile)
         .order_by()
         .values("to")
@@ -387,8 +426,8 @@ def booking_checks(
     taken = _taken(
         now=now, own_holds=Q(token=hold_token, numero_etranger=numero_etranger)
     )
-    row = (
-        taken.on(Slot.objects.filter(pk=slot.pk))
+    return (
+        taken.on(Slot.objects.filter(pk=slot_id))
         .annotate(
             active=Subquery(
                 confirmed.filter(slot__ends_at__gt=now).values("reference")[:1]
@@ -402,16 +441,23 @@ def booking_checks(
             ),
             sms=Coalesce(Subquery(sms_today), 0),
         )
+        .order_by()
         .values(*TAKEN, "active", "past", "waiting", "sms")
-        .get()
     )
-    return BookingChecks(
-        free_places=_places_left(slot.capacity, row),
-        active_reference=row["active"],
-        has_past=row["past"],
-        on_waiting_list=row["waiting"],
-        sms_today=row["sms"],
-    )
+
+
+# Compiled once per process: building and compiling its five subqueries was half of
+# the CPU a booking spends inside its slot's lock (4 ms).
+_BOOKING_CHECKS = CompiledQuery(
+    _booking_checks,
+    slot_id=int,
+    now=datetime,
+    numero_etranger=str,
+    mobile=str,
+    hold_token=str,
+    day_start=datetime,
+    day_end=datetime,
+)
 
 
 # The SMS an applicant's actions cause (booking, moves, cancellation, and the reminder
@@ -430,13 +476,27 @@ APPOINTMENT_SMS = (
 def appointment_sms_today(now: datetime) -> QuerySet[OutgoingMessage]:
     """The appointment SMS (booking, reminder, move, cancellation) written today
     (TIME_ZONE) and not refused: what the daily caps count."""
+    return _appointment_sms_between(*_today(now))
+
+
+def _today(now: datetime) -> tuple[datetime, datetime]:
+    """Today's start and the next day's (TIME_ZONE)."""
     tz = timezone.get_default_timezone()
     day = timezone.localtime(now, tz).date()
+    return (
+        datetime.combine(day, time.min, tzinfo=tz),
+        datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def _appointment_sms_between(
+    start: datetime, end: datetime
+) -> QuerySet[OutgoingMessage]:
     return OutgoingMessage.objects.filter(
         channel=OutgoingMessage.Channel.SMS,
         kind__in=APPOINTMENT_SMS,
-        created_at__gte=datetime.combine(day, time.min, tzinfo=tz),
-        created_at__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
+        created_at__gte=start,
+        created_at__lt=end,
     ).exclude(status=OutgoingMessage.Status.REFUSED)
 
 

@@ -35,11 +35,16 @@ from booking.rules import (
     is_check_in_allowed,
     is_check_in_undo_allowed,
 )
-from booking.selectors import booking_checks, free_places
+from booking.selectors import booking_checks_statement, free_places
 from booking.services.booking_rows import close_past_bookings, new_reference
 from booking.services.history import creation_record, fields_update
 from booking.services.holds import holds_release
-from booking.services.locks import advisory_locks, slot_lock_bookable
+from booking.services.locks import (
+    advisory_locks_statement,
+    slot_bookable,
+    slot_lock_bookable,
+    slot_lock_statement,
+)
 from booking.services.notices import (
     booking_confirmation_rows,
     booking_moved_notices,
@@ -55,6 +60,7 @@ from booking.services.one_statement import (
 )
 from booking.sms import texts
 from booking.sms.gsm7 import septets
+from prefecture.compiled_sql import run_together
 
 APPLICANT = "usager"
 
@@ -134,24 +140,20 @@ def _booking_insert(
     hold_token: str,
     now: datetime,
 ) -> Booking:
-    slot = slot_lock_bookable(slot_id=slot_id, procedure=procedure, now=now)
-    # After the slot, the locks of the numéro (a waiting-list join in flight) and of
-    # the mobile (the SMS caps count across bookings), in the order every writer
-    # takes them, with the new booking's id drawn; then everything to check, read
-    # once; then every row written in one statement. Each round trip here is a wait
-    # for whoever queues on the slot's lock.
-    booking_id = advisory_locks(
-        ("waiting-join", applicant.numero_etranger),
-        ("sms-to", applicant.mobile),
-        new_id_of=Booking,
-    )
-    checks = booking_checks(
-        slot,
-        now=now,
-        numero_etranger=applicant.numero_etranger,
-        mobile=applicant.mobile,
+    # The slot's row locked, then the locks of the numéro (a waiting-list join in
+    # flight) and of the mobile (the SMS caps count across bookings), in the order
+    # every writer takes them, with the new booking's id drawn; then everything to
+    # check, read once: one round trip (each one is a wait for whoever queues on the
+    # slot's lock). Then every row written in one statement.
+    found, booking_id, checks_of = _locked_reads(
+        slot_id=slot_id,
+        procedure=procedure,
+        applicant=applicant,
         hold_token=hold_token,
+        now=now,
     )
+    slot = slot_bookable(found, slot_id=slot_id, procedure=procedure, now=now)
+    checks = checks_of(slot.capacity)
     if checks.has_past:  # no longer active: closed (and locked then), which is rare
         close_past_bookings(numero_etranger=applicant.numero_etranger, now=now)
     if checks.active_reference is not None:
@@ -205,6 +207,35 @@ def _booking_insert(
         booking=booking, now=now, on_the_list=checks.on_waiting_list
     )
     return booking
+
+
+def _locked_reads(
+    *,
+    slot_id: int,
+    procedure: Procedure,
+    applicant: Applicant,
+    hold_token: str,
+    now: datetime,
+) -> tuple:
+    locks = advisory_locks_statement(
+        ("waiting-join", applicant.numero_etranger),
+        ("sms-to", applicant.mobile),
+        new_id_of=Booking,
+    )
+    found, *drawn, checks_of = run_together(
+        [
+            slot_lock_statement(slot_id=slot_id, procedure=procedure),
+            *([locks] if locks is not None else []),  # none on SQLite
+            booking_checks_statement(
+                slot_id=slot_id,
+                now=now,
+                numero_etranger=applicant.numero_etranger,
+                mobile=applicant.mobile,
+                hold_token=hold_token,
+            ),
+        ]
+    )
+    return found, (drawn[0] if drawn else None), checks_of
 
 
 def _ensure_changeable(booking: Booking, *, now: datetime) -> None:

@@ -424,15 +424,15 @@ def test_one_person_booking_directly_while_accepting_an_offer_gets_one_booking(
     assert services.offers_make(procedure_id=procedure.pk, now=now) == 1
     offer = WaitingOffer.objects.get(slot=offered)
     checked, go = threading.Event(), threading.Event()
-    checks = bookings.booking_checks
+    locked_reads = bookings._locked_reads
 
     def checks_then_wait(*args, **kwargs):  # locks taken, checks read, no insert yet
-        result = checks(*args, **kwargs)
+        result = locked_reads(*args, **kwargs)
         checked.set()
         go.wait(10)
         return result
 
-    monkeypatch.setattr(bookings, "booking_checks", checks_then_wait)
+    monkeypatch.setattr(bookings, "_locked_reads", checks_then_wait)
     outcomes: dict = {}
 
     def run(name, call):

@@ -47,15 +47,15 @@ def test_confirm_post_round_trips_with_a_proof_of_work(
         client, renewal, slot, title, django_capture_on_commit_callbacks, proof=True
     )
     # SQL, inside the transaction (its savepoint here, BEGIN and COMMIT in
-    # production): the slot's row locked, the numéro's and the mobile's locks in
-    # one statement with the booking's id drawn, every check in one query, then one
+    # production): one query message for the slot's row locked, then the numéro's
+    # and the mobile's locks with the booking's id drawn, then every check; then one
     # statement for the booking, its history row, the holds deleted, the event and
     # both outbox rows.
     # Redis: the session read with the démarches' version and the announcements
     # (one MGET, the démarche kept in the process), the attempt counters (one
     # pipeline), the proof's single use (SET NX), the availability version (SET NX
     # and INCR, one pipeline), the session write (SET XX).
-    assert (len(trips.sql), len(trips.redis)) == (6, 5), str(trips)
+    assert (len(trips.sql), len(trips.redis)) == (4, 5), str(trips)
 
 
 def test_confirm_post_round_trips_antibot_off(
@@ -67,4 +67,4 @@ def test_confirm_post_round_trips_antibot_off(
         client, renewal, slot, title, django_capture_on_commit_callbacks, proof=False
     )
     # The bench's conditions: no attempt counters, no proof.
-    assert (len(trips.sql), len(trips.redis)) == (6, 3), str(trips)
+    assert (len(trips.sql), len(trips.redis)) == (4, 3), str(trips)

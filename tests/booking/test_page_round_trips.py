@@ -41,7 +41,7 @@ PINNED = {
     "slot list": (2, 3),  # the day's list built again (the last hold moved it)
     "hold POST": (8, 4),  # the version moved in and after the transaction
     "details": (2, 1),
-    "confirm POST": (6, 4),
+    "confirm POST": (4, 4),  # the slot, the locks and the checks in one message
     "success page": (1, 1),
 }
 

@@ -1,0 +1,56 @@
+"""The booking's queries compiled once per process (prefecture.compiled_sql) send
+what the ORM would send for the same values, whatever the values."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from booking import selectors
+from booking.services import locks
+
+pytestmark = pytest.mark.django_db
+
+
+def _fresh(build, **values) -> tuple[str, tuple]:
+    sql, params = build(**values).query.get_compiler(connection=connection).as_sql()
+    return sql, tuple(params)
+
+
+@pytest.mark.parametrize(
+    ("now", "hold_token", "numero", "mobile"),
+    [
+        # The days the clocks go forward and back in Paris: 23 and 25 hours long.
+        (datetime(2026, 3, 29, 0, 30, tzinfo=UTC), "", "2008006503", "+33612345678"),
+        (datetime(2026, 10, 25, 10, 5, tzinfo=UTC), "tok-en", "99'; --", "+3375"),
+    ],
+)
+def test_the_booking_checks(now, hold_token, numero, mobile):
+    day_start, day_end = selectors._today(now)
+    values = {
+        "slot_id": 7,
+        "now": now,
+        "numero_etranger": numero,
+        "mobile": mobile,
+        "hold_token": hold_token,
+        "day_start": day_start,
+        "day_end": day_end,
+    }
+    statement = selectors.booking_checks_statement(
+        slot_id=7, now=now, numero_etranger=numero, mobile=mobile, hold_token=hold_token
+    )
+    assert (statement.sql, statement.params) == _fresh(
+        selectors._booking_checks, **values
+    )
+    hours = (day_end.astimezone(UTC) - day_start.astimezone(UTC)).total_seconds() / 3600
+    assert hours in (23, 25)
+
+
+@pytest.mark.parametrize(("slot_id", "procedure_id"), [(1, 2), (2**31 - 1, 40)])
+def test_the_bookable_slot(slot_id, procedure_id):
+    statement = locks._BOOKABLE_SLOT.statement(
+        slot_id=slot_id, procedure_id=procedure_id
+    )
+    assert (statement.sql, statement.params) == _fresh(
+        locks._bookable_slot, slot_id=slot_id, procedure_id=procedure_id
+    )
