@@ -42,7 +42,7 @@ from booking.models import (
     WaitingRequest,
 )
 from prefecture import request_keys
-from prefecture.compiled_sql import CompiledQuery, Statement
+from prefecture.compiled_sql import CompiledQuery, Statement, run_together
 
 
 def procedure_list_offered() -> QuerySet[Procedure]:
@@ -343,17 +343,71 @@ def free_places(
 
 
 def free_places_unlocked(
-    *, slot_id: int, procedure_id: int, now: datetime, hold_owner: Q
+    *,
+    slot_id: int,
+    procedure_id: int,
+    now: datetime,
+    numero_etranger: str = "",
+    booking_id: int | None = None,
 ) -> int | None:
     """Free places on a slot that the démarche offers for self-service, as the
-    database has them now, without a lock, the owner's own holds not counted (a new
-    choice gives them back); None when the démarche has no such slot. Enough to
-    refuse a place at once: one is only ever given under the slot's lock. One
-    query."""
-    offered = Slot.objects.filter(pk=slot_id, procedure_id=procedure_id, via_list=False)
-    taken = _taken(now=now, own_holds=hold_owner)
-    counts = taken.on(offered).values("capacity", *TAKEN).first()
-    return None if counts is None else _places_left(counts["capacity"], counts)
+    database has them now, without a lock, the holds of their owner (the numéro
+    étranger, or the booking being moved) not counted (a new choice gives them
+    back); None when the démarche has no such slot. Enough to refuse a place at
+    once: one is only ever given under the slot's lock. One query."""
+    if numero_etranger:
+        query, owner = _FREE_UNLOCKED_OF_NUMERO, numero_etranger
+    elif booking_id is not None:
+        query, owner = _FREE_UNLOCKED_OF_BOOKING, booking_id
+    else:
+        raise ValueError("a hold has an owner: a numéro étranger or a booking")
+    [rows] = run_together(
+        [
+            query.statement(
+                slot_id=slot_id, procedure_id=procedure_id, now=now, owner=owner
+            )
+        ]
+    )
+    return _places_left(rows[0]["capacity"], rows[0]) if rows else None
+
+
+def _free_unlocked(owner_field: str, owner_type: type) -> CompiledQuery:
+    def build(*, slot_id: int, procedure_id: int, now: datetime, owner) -> QuerySet:
+        offered = Slot.objects.filter(
+            pk=slot_id, procedure_id=procedure_id, via_list=False
+        )
+        taken = _taken(now=now, own_holds=Q(**{owner_field: owner}))
+        return taken.on(offered).order_by().values("capacity", *TAKEN)
+
+    build.__name__ = f"free_places_unlocked_of_{owner_field}"
+    return CompiledQuery(
+        build, slot_id=int, procedure_id=int, now=datetime, owner=owner_type
+    )
+
+
+# Compiled once per process: every choice of a slot reads it first, most of them in
+# a rush to be told at once that the place is gone.
+_FREE_UNLOCKED_OF_NUMERO = _free_unlocked("numero_etranger", str)
+_FREE_UNLOCKED_OF_BOOKING = _free_unlocked("booking_id", int)
+
+
+def free_places_statement(*, slot_id: int, now: datetime) -> Statement:
+    """free_places of a slot, every hold counted, as a statement to send after the
+    one that locks the slot's row; its reader gives a function of the slot's
+    capacity to the free places (None without the slot)."""
+    return _FREE_PLACES.statement(slot_id=slot_id, now=now).then(
+        lambda rows: (
+            (lambda capacity: _places_left(capacity, rows[0])) if rows else None
+        )
+    )
+
+
+def _free_places(*, slot_id: int, now: datetime) -> QuerySet:
+    taken = _taken(now=now, own_holds=Q(token=""))  # no hold has an empty token
+    return taken.on(Slot.objects.filter(pk=slot_id)).order_by().values(*TAKEN)
+
+
+_FREE_PLACES = CompiledQuery(_free_places, slot_id=int, now=datetime)
 
 
 @dataclass(frozen=True)

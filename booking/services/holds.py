@@ -6,14 +6,20 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.crypto import salted_hmac
 
 from booking import availability
 from booking.errors import BookingError, SlotFull, SlotNotBookable, TooManyHolds
 from booking.models import Hold, Procedure, Slot
-from booking.selectors import free_places, free_places_unlocked
-from booking.services.locks import advisory_locks, slot_lock_bookable
+from booking.selectors import free_places_statement, free_places_unlocked
+from booking.services.locks import (
+    advisory_locks_statement,
+    slot_bookable,
+    slot_lock_statement,
+)
+from booking.services.one_statement import delete_statement
+from prefecture.compiled_sql import CompiledQuery, run_together
 
 
 def _hold_owner(*, numero_etranger: str, booking_id: int | None) -> Q:
@@ -30,9 +36,24 @@ def _ip_digest(client_ip: str) -> str:
     return salted_hmac("booking.holds", client_ip, algorithm="sha256").hexdigest()
 
 
+def _live_from_address(*, ip_digest: str, now: datetime) -> QuerySet:
+    return (
+        Hold.objects.filter(ip_digest=ip_digest, expires_at__gt=now)
+        .order_by()
+        .values("ip_digest")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+# The live holds taken from one address (counted whether ANTIBOT caps them or not:
+# one statement more in a message costs no round trip).
+_LIVE_FROM_ADDRESS = CompiledQuery(_live_from_address, ip_digest=str, now=datetime)
+
+
 def holds_release(owner: Q) -> None:
     """Deletes the owner's holds; a live one frees its place on the cached lists."""
-    deleted, _by_model = Hold.objects.filter(owner).delete()
+    [deleted] = run_together([delete_statement(Hold.objects.filter(owner))])
     if deleted:
         availability.changed()
 
@@ -66,7 +87,8 @@ def hold_place(
         slot_id=slot_id,
         procedure_id=procedure.slots_procedure_id,
         now=now,
-        hold_owner=owner,
+        numero_etranger=numero_etranger,
+        booking_id=booking_id,
     )
     if free is not None and free <= 0:
         holds_release(owner)  # as below: a new choice abandons the previous one
@@ -74,24 +96,34 @@ def hold_place(
     ip_digest = _ip_digest(client_ip)
     refused: BookingError
     with transaction.atomic():
-        # Owner first, then address (one round trip), then the slot row, then hold
-        # rows.
-        advisory_locks(
+        # Owner first, then address, then the slot row, then hold rows: the owner's
+        # holds released, then those of the address and the places counted, all in
+        # one round trip (each one is a wait for whoever queues on the slot's lock).
+        locks = advisory_locks_statement(
             ("hold-owner", f"{numero_etranger}:{booking_id}"), ("hold-ip", ip_digest)
         )
+        found, released, from_address, free_of = run_together(
+            [
+                *([locks] if locks is not None else []),  # none on SQLite
+                slot_lock_statement(slot_id=slot_id, procedure=procedure),
+                delete_statement(Hold.objects.filter(owner)),
+                _LIVE_FROM_ADDRESS.statement(ip_digest=ip_digest, now=now).then(
+                    lambda rows: rows[0]["n"] if rows else 0
+                ),
+                free_places_statement(slot_id=slot_id, now=now),
+            ]
+        )[-4:]
+        if released:
+            availability.changed()
         slot: Slot | None
         try:
-            slot = slot_lock_bookable(slot_id=slot_id, procedure=procedure, now=now)
+            slot = slot_bookable(found, slot_id=slot_id, procedure=procedure, now=now)
         except SlotNotBookable as error:
             slot, refused = None, error
-        holds_release(owner)
         if slot is not None:
-            live_from_ip = Hold.objects.filter(ip_digest=ip_digest, expires_at__gt=now)
-            if settings.ANTIBOT and (
-                live_from_ip.count() >= settings.BOOKING_HOLDS_PER_IP
-            ):
+            if settings.ANTIBOT and from_address >= settings.BOOKING_HOLDS_PER_IP:
                 refused = TooManyHolds()
-            elif free_places(slot, now=now) <= 0:
+            elif free_of(slot.capacity) <= 0:
                 refused = SlotFull(slot_id)
             else:
                 return Hold.objects.create(

@@ -18,6 +18,8 @@ from django.db.models import Model, QuerySet
 from django.db.models.deletion import Collector
 from django.db.models.sql import DeleteQuery, InsertQuery
 
+from prefecture.compiled_sql import Statement
+
 
 @dataclass(frozen=True)
 class Insert:
@@ -54,6 +56,13 @@ def delete_rows(queryset: QuerySet) -> Delete:
     if not Collector(using=connection.alias).can_fast_delete(queryset):
         raise ValueError(f"{queryset.model.__name__}: its delete needs the ORM")
     return Delete(queryset)
+
+
+def delete_statement(queryset: QuerySet) -> Statement:
+    """delete_rows as a statement to send with others (compiled.run_together): its
+    reader gives how many rows it deleted."""
+    sql, params = _compiled(delete_rows(queryset))
+    return Statement(f"{sql} RETURNING 1", tuple(params), len)
 
 
 def write_together(*writes: Insert | Delete) -> None:

@@ -15,7 +15,13 @@ from simple_history.signals import (
 )
 
 from booking.models import Booking, BookingEvent, Hold, OutgoingMessage, Slot
-from booking.services.one_statement import delete_rows, insert_rows, write_together
+from booking.services.one_statement import (
+    delete_rows,
+    delete_statement,
+    insert_rows,
+    write_together,
+)
+from prefecture.compiled_sql import run_together
 from tests.booking.flow import CONTACT, hold
 from tests.factories import BookingFactory
 
@@ -125,6 +131,20 @@ def test_a_delete_that_needs_the_orm_is_refused(slot):
     # A slot's delete cascades to its bookings and sends signals.
     with pytest.raises(ValueError, match="Slot"):
         delete_rows(Slot.objects.all())
+
+
+def test_a_delete_sent_with_other_statements_says_how_many_it_deleted(slot):
+    for token, numero in [
+        ("a", "1111111111"),
+        ("b", "3333333333"),
+        ("c", "2222222222"),
+    ]:
+        _hold(slot, token, numero)
+    mine = Hold.objects.exclude(numero_etranger="2222222222")
+    assert run_together([delete_statement(mine), delete_statement(mine)]) == [2, 0]
+    assert list(Hold.objects.values_list("token", flat=True)) == ["c"]
+    with pytest.raises(ValueError, match="Slot"):
+        delete_statement(Slot.objects.all())
 
 
 def test_more_than_one_insert_returning_ids_is_refused(slot):

@@ -39,7 +39,10 @@ PINNED = {
     "identity": (0, 1),
     "identity POST": (2, 2),  # the register and any active booking; the session
     "slot list": (2, 3),  # the day's list built again (the last hold moved it)
-    "hold POST": (8, 4),  # the version moved in and after the transaction
+    "hold POST": (
+        5,
+        4,
+    ),  # the locks, the release and the counts in one message; the version moved in and after the transaction
     "details": (2, 1),
     "confirm POST": (4, 4),  # the slot, the locks and the checks in one message
     "success page": (1, 1),
