@@ -355,6 +355,7 @@ def free_places_unlocked(
     étranger, or the booking being moved) not counted (a new choice gives them
     back); None when the démarche has no such slot. Enough to refuse a place at
     once: one is only ever given under the slot's lock. One query."""
+    owner: str | int
     if numero_etranger:
         query, owner = _FREE_UNLOCKED_OF_NUMERO, numero_etranger
     elif booking_id is not None:
