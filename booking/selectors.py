@@ -629,15 +629,60 @@ def booking_get_by_reference(*, reference: str) -> Booking | None:
     )
 
 
-def title_record_get(
-    *, numero_etranger: str, valid_until: date, postal_code: str
-) -> TitleRecord | None:
-    """The register's title with these three details, or None: all three must match."""
-    return TitleRecord.objects.filter(
-        numero_etranger=numero_etranger,
-        valid_until=valid_until,
-        postal_code=postal_code,
-    ).first()
+@dataclass(frozen=True)
+class TitleFound:
+    """The register's title that an applicant's three details match."""
+
+    title_type: str
+    valid_until: date
+    has_active_booking: bool  # the numéro has an appointment to come
+
+
+def title_record_check(
+    *, numero_etranger: str, valid_until: date, postal_code: str, now: datetime
+) -> TitleFound | None:
+    """The register's title with these three details, or None: all three must match;
+    with whether its numéro has an appointment to come. One query."""
+    [rows] = run_together(
+        [
+            _TITLE_RECORD.statement(
+                numero_etranger=numero_etranger,
+                valid_until=valid_until,
+                postal_code=postal_code,
+                now=now,
+            )
+        ]
+    )
+    if not rows:
+        return None
+    [row] = rows
+    return TitleFound(row["title_type"], row["valid_until"], row["active"])
+
+
+def _title_record(
+    *, numero_etranger: str, valid_until: date, postal_code: str, now: datetime
+) -> QuerySet:
+    active = Booking.objects.filter(
+        numero_etranger=OuterRef("numero_etranger"),
+        status=Booking.Status.CONFIRMED,
+        slot__ends_at__gt=now,
+    )
+    return (
+        TitleRecord.objects.filter(
+            numero_etranger=numero_etranger,
+            valid_until=valid_until,
+            postal_code=postal_code,
+        )
+        .annotate(active=Exists(active))
+        .order_by()
+        .values("title_type", "valid_until", "active")
+    )
+
+
+# Compiled once per process: every applicant's identity step reads it.
+_TITLE_RECORD = CompiledQuery(
+    _title_record, numero_etranger=str, valid_until=date, postal_code=str, now=datetime
+)
 
 
 def folded(field: str) -> Upper:

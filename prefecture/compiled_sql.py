@@ -15,7 +15,7 @@ waited for: a lock taken by the first is held when the next one counts."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -31,6 +31,7 @@ _STAND_INS: dict[type, Callable[[int, int], Any]] = {
     int: lambda trial, index: 32_000 - 100 * trial - index,
     str: lambda trial, index: f"\x1fstand-in {trial}.{index}\x1f",
     datetime: lambda trial, index: datetime(1901, 2, 3, 4, trial, index, tzinfo=UTC),
+    date: lambda trial, index: date(1901, 2 + trial, 1 + index),
 }
 
 
@@ -64,7 +65,7 @@ class _Compiled:
 
 class CompiledQuery:
     """``build(**values)`` returns the queryset; ``values`` names each value's type
-    (int, str or aware datetime). The queryset must take every value as it is (no
+    (int, str, date or aware datetime). The queryset must take every value as it is (no
     value computed from another inside ``build``: pass it as a value of its own),
     and its shape must not depend on them (no ``if value:`` inside ``build``: the
     stand-ins are all true). The first call proves the rest (NotCompilable)."""
@@ -84,7 +85,10 @@ class CompiledQuery:
         if values.keys() != self._values.keys():
             raise TypeError(f"values: {sorted(self._values)}")
         for name, kind in self._values.items():
-            if not isinstance(values[name], kind) or isinstance(values[name], bool):
+            value = values[name]
+            # bool is an int, and datetime a date: neither is taken for the other.
+            narrower = type(value) in (bool, datetime) and type(value) is not kind
+            if not isinstance(value, kind) or narrower:
                 raise TypeError(f"{name} must be a {kind.__name__}")
         compiled = self._compiled()
         params = list(compiled.params)

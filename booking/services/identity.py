@@ -84,23 +84,27 @@ def identity_check(
         if over and not has_hard_proof:
             return IdentityChecked(numero_etranger, needs_proof=True)
         counters.append(numero_counter)
-    record = selectors.title_record_get(
+    found = selectors.title_record_check(
         numero_etranger=numero_etranger,
         valid_until=valid_until,
         postal_code=postal_code,
+        now=now,
     )
-    if record is None:
+    if found is None:
         throttle.record(counters, window_seconds=window)
         raise IdentityMismatch
-    redirect = rules.decide_title_outcome(record.title_type)
+    redirect = rules.decide_title_outcome(found.title_type)
     if redirect is not None:
         return IdentityChecked(numero_etranger, redirect=redirect)
     return IdentityChecked(
         numero_etranger,
+        # Read with the title whether there is one (there rarely is), then itself.
         active_booking=selectors.booking_get_active(
             numero_etranger=numero_etranger, now=now
-        ),
-        valid_until=record.valid_until,
+        )
+        if found.has_active_booking
+        else None,
+        valid_until=found.valid_until,
     )
 
 

@@ -37,7 +37,10 @@ PINNED = {
     "gate": (0, 1),  # MGET (the gate form kept in the process for that version)
     "gate POST": (2, 3),  # MGET; "has a place" cached; the new session's one SET
     "identity": (0, 1),
-    "identity POST": (2, 2),  # the register and any active booking; the session
+    "identity POST": (
+        1,
+        2,
+    ),  # the register, with whether an appointment is to come; the session
     "slot list": (2, 3),  # the day's list built again (the last hold moved it)
     "hold POST": (
         5,

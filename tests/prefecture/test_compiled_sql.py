@@ -3,7 +3,7 @@ send for every value, refused when the SQL cannot be reused; statements sent
 together in one round trip, each reading what the one before it waited for."""
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -69,6 +69,11 @@ def test_a_value_of_another_type_is_refused():
         SLOTS.statement(site_id="1", after=datetime.now(UTC), label="")
     with pytest.raises(TypeError, match="site_id must be a int"):
         SLOTS.statement(site_id=True, after=datetime.now(UTC), label="")
+    query = CompiledQuery(
+        lambda *, day: Slot.objects.filter(starts_at__date=day), day=date
+    )
+    with pytest.raises(TypeError, match="day must be a date"):
+        query.statement(day=datetime.now(UTC))
     with pytest.raises(TypeError, match="values"):
         SLOTS.statement(site_id=1, after=datetime.now(UTC))
 
