@@ -12,7 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from booking import rules
 from booking.phone import InvalidPhone, NotAMobile, is_in_regions, normalize_mobile
-from booking.selectors import procedure_list_offered, site_list_active
+from booking.selectors import (
+    procedure_get_offered,
+    procedure_list_offered,
+    site_list_active,
+)
 from booking.web import antibot
 from booking.web.antibot import ProofOfWorkField, widget_strings
 from prefecture.dsfr_forms import DsfrForm
@@ -193,6 +197,27 @@ def _part_helper(*layout, submit_label: str | Promise = "") -> FormHelper:
     return helper
 
 
+class OfferedProcedureField(forms.ModelChoiceField):
+    """The démarches offered, its choice checked against the ones each process keeps
+    for the démarches' version (selectors.procedure_get_offered): the gate's answer
+    costs no query of its own."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            procedure = procedure_get_offered(pk=int(str(value)))
+        except ValueError:  # not a number
+            procedure = None
+        if procedure is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return procedure
+
+
 class GateForm(DsfrForm):
     situation = forms.ChoiceField(
         label=_("Votre situation"),
@@ -200,7 +225,7 @@ class GateForm(DsfrForm):
         widget=forms.RadioSelect,
         error_messages={"required": _("Indiquez votre situation.")},
     )
-    procedure = forms.ModelChoiceField(
+    procedure = OfferedProcedureField(
         label=_("Votre démarche"),
         queryset=procedure_list_offered(),
         empty_label=_("Choisissez votre démarche"),

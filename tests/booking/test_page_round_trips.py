@@ -35,7 +35,9 @@ SLOT = re.compile(r'name="slot" value="(\d+)"')
 # (SQL, Redis) per request, the third applicant's walk.
 PINNED = {
     "gate": (0, 1),  # MGET (the gate form kept in the process for that version)
-    "gate POST": (2, 3),  # MGET; "has a place" cached; the new session's one SET
+    # No session yet: the démarches' version alone (the choice checked against the
+    # démarches each process keeps, no query); "has a place" cached; one SET.
+    "gate POST": (1, 4),
     "identity": (0, 1),
     "identity POST": (
         1,

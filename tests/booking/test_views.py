@@ -186,6 +186,19 @@ def test_gate_errors_keep_the_other_choice(client, renewal):
     assert re.search(r'value="aps"[^>]*checked', page)
 
 
+@pytest.mark.parametrize("value", ["99999", "-1", "1.0", "9" * 40, "x"])
+def test_gate_refuses_a_demarche_not_offered(client, renewal, value):
+    page = html(client.post("/rendez-vous/", {"situation": "aps", "procedure": value}))
+    assert "Cette démarche n’est pas proposée" in page
+
+
+def test_gate_refuses_a_demarche_withdrawn_since_the_page_was_shown(client, renewal):
+    renewal.is_active = False
+    renewal.save()  # moves the démarches' version: every process reads them again
+    page = html(pass_gate(client, renewal))
+    assert "Cette démarche n’est pas proposée" in page
+
+
 # --- gate bypass -----------------------------------------------------------------
 
 
