@@ -90,12 +90,21 @@ class CompiledQuery:
             narrower = type(value) in (bool, datetime) and type(value) is not kind
             if not isinstance(value, kind) or narrower:
                 raise TypeError(f"{name} must be a {kind.__name__}")
+            if isinstance(value, datetime) and value.tzinfo is None:
+                raise TypeError(f"{name} must be an aware datetime")
+        if connection.vendor != "postgresql":
+            # Elsewhere (SQLite for `make run`) values are converted on their way in
+            # (datetimes as text, found in no parameter as given): compiled each time.
+            compiled = _compiled(*self._compile_with(values), places=())
+            return Statement(
+                compiled.sql, compiled.params, lambda rows: _dicts(compiled, rows)
+            )
         compiled = self._compiled()
-        params = list(compiled.params)
+        filled = list(compiled.params)
         for position, name in compiled.places:
-            params[position] = values[name]
+            filled[position] = values[name]
         return Statement(
-            compiled.sql, tuple(params), lambda rows: _dicts(compiled, rows)
+            compiled.sql, tuple(filled), lambda rows: _dicts(compiled, rows)
         )
 
     def _compiled(self) -> _Compiled:
@@ -105,7 +114,7 @@ class CompiledQuery:
         return compiled
 
     def _compile(self) -> _Compiled:
-        trials = [self._compile_with(trial) for trial in (1, 2)]
+        trials = [self._trial(trial) for trial in (1, 2)]
         (sql, params, places, compiler), (sql_2, params_2, places_2, _) = trials
         if sql != sql_2 or places != places_2:
             raise NotCompilable(
@@ -122,35 +131,41 @@ class CompiledQuery:
             raise NotCompilable(
                 f"{self._build.__name__}: not found in the parameters: {sorted(missing)}"
             )
-        selected = compiler.select[: compiler.col_count]
-        return _Compiled(
-            sql=sql,
-            params=tuple(params),
-            places=places,
-            converters=compiler.get_converters([column for column, *_ in selected]),
-            columns=tuple(
-                alias or column.target.attname for column, _, alias in selected
-            ),
-        )
+        return _compiled(sql, params, compiler, places=places)
 
-    def _compile_with(self, trial: int) -> tuple:
+    def _trial(self, trial: int) -> tuple:
         stand_ins = {
             name: _STAND_INS[kind](trial, index)
             for index, (name, kind) in enumerate(self._values.items())
         }
         by_value = {(type(v), v): name for name, v in stand_ins.items()}
-        queryset = self._build(**stand_ins)
-        compiler = queryset.query.get_compiler(connection=connection)
-        try:
-            sql, params = compiler.as_sql()
-        except (EmptyResultSet, FullResultSet) as error:  # no SQL to send
-            raise NotCompilable(f"{self._build.__name__}: {error!r}") from error
+        sql, params, compiler = self._compile_with(stand_ins)
         places = tuple(
             (i, by_value[(type(p), p)])
             for i, p in enumerate(params)
             if (type(p), p) in by_value
         )
         return sql, params, places, compiler
+
+    def _compile_with(self, values: dict[str, Any]) -> tuple[str, tuple, Any]:
+        queryset = self._build(**values)
+        compiler = queryset.query.get_compiler(connection=connection)
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, FullResultSet) as error:  # no SQL to send
+            raise NotCompilable(f"{self._build.__name__}: {error!r}") from error
+        return sql, tuple(params), compiler
+
+
+def _compiled(sql: str, params: tuple, compiler: Any, *, places: tuple) -> _Compiled:
+    selected = compiler.select[: compiler.col_count]
+    return _Compiled(
+        sql=sql,
+        params=params,
+        places=places,
+        converters=compiler.get_converters([column for column, *_ in selected]),
+        columns=tuple(alias or column.target.attname for column, _, alias in selected),
+    )
 
 
 def _dicts(compiled: _Compiled, rows: list[tuple]) -> list[dict]:

@@ -74,6 +74,8 @@ def test_a_value_of_another_type_is_refused():
     )
     with pytest.raises(TypeError, match="day must be a date"):
         query.statement(day=datetime.now(UTC))
+    with pytest.raises(TypeError, match="after must be an aware datetime"):
+        SLOTS.statement(site_id=1, after=datetime(2026, 11, 30, 12), label="")
     with pytest.raises(TypeError, match="values"):
         SLOTS.statement(site_id=1, after=datetime.now(UTC))
 
