@@ -18,6 +18,8 @@ NASTY = [
     "-1",
     "1e309",
     "９９",  # full-width digits
+    "1099511627776",  # 2**40: past an integer column, sent as it is to the database
+    "4611686018427387904",  # 2**62, the largest slot number the form takes
 ]
 
 
