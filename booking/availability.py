@@ -40,9 +40,22 @@ _as_json = TypeAdapter(list[FreeSlot])
 
 def changed() -> None:
     """Call it in the transaction that changes free places (booking.signals does on
-    every save). Bumped now and again after the commit: a list built in between, from
-    the rows before the change, is never served."""
-    _bump()
+    every save): the version moves once, when the change is committed (at once
+    outside a transaction), before the request answers. A list built from the rows
+    before the change is then never served again. (It used to move inside the
+    transaction as well: that bought nothing, a list built between that move and the
+    commit read the rows before the change too, and it was one more round trip to
+    Redis while the slot's row stays locked.)"""
+    connection = transaction.get_connection()
+    # Once per transaction, however many changes it holds: not again if a move is
+    # already due from this block or one around it (one from an inner block that is
+    # over may still be rolled back with it: that one does not count).
+    open_blocks = set(connection.savepoint_ids)
+    if connection.in_atomic_block and any(
+        func is _bump and sids <= open_blocks
+        for sids, func, _ in connection.run_on_commit
+    ):
+        return
     transaction.on_commit(_bump)
 
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -51,6 +51,8 @@ def test_openapi_schema_documents_the_endpoint(client):
     assert "/api/v1/creneaux" in schema["paths"]
 
 
+# The cached lists' version moves when the writes commit.
+@pytest.mark.django_db(transaction=True)
 def test_query_count_does_not_grow_with_slots(client):
     procedure = ProcedureFactory(slug="renouvellement")
 
@@ -84,6 +86,8 @@ def test_the_list_is_served_from_the_cache_while_nothing_changes(client):
     assert len(queries) == 1  # the démarche; the slots come from the cache
 
 
+# The cached lists' version moves when the writes commit.
+@pytest.mark.django_db(transaction=True)
 def test_a_hold_a_booking_and_a_cancellation_show_at_once(client):
     procedure = ProcedureFactory(slug="renouvellement")
     slot = SlotFactory(procedure=procedure, capacity=3)
@@ -116,6 +120,8 @@ def test_a_hold_a_booking_and_a_cancellation_show_at_once(client):
     assert places(client) == {slot.pk: 3}
 
 
+# The cached lists' version moves when the writes commit.
+@pytest.mark.django_db(transaction=True)
 def test_an_agents_edit_of_a_slot_or_a_demarche_shows_at_once(client):
     procedure = ProcedureFactory(slug="renouvellement")
     slot = SlotFactory(procedure=procedure, capacity=3)
@@ -131,8 +137,33 @@ def test_an_agents_edit_of_a_slot_or_a_demarche_shows_at_once(client):
     )
 
 
-def test_the_version_moves_again_after_the_commit(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+def test_the_version_moves_once_after_the_commit(django_capture_on_commit_callbacks):
+    before = cache.get(availability.VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         availability.changed()
-        during = cache.get(availability.VERSION_KEY)
-    assert cache.get(availability.VERSION_KEY) == during + 1
+        availability.changed()  # a hold released and another taken: one move
+        assert cache.get(availability.VERSION_KEY) == before
+    assert len(callbacks) == 1
+    assert cache.get(availability.VERSION_KEY) != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_version_moves_at_once_outside_a_transaction():
+    before = cache.get(availability.VERSION_KEY)
+    availability.changed()
+    assert cache.get(availability.VERSION_KEY) != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_rolled_back_to_a_savepoint_still_moves_the_version_of_the_next():
+    before = cache.get(availability.VERSION_KEY)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                availability.changed()
+                raise RuntimeError  # this change is undone, its callback dropped
+        except RuntimeError:
+            pass
+        availability.changed()
+        assert cache.get(availability.VERSION_KEY) == before
+    assert cache.get(availability.VERSION_KEY) != before

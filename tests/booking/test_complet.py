@@ -41,6 +41,8 @@ def test_with_a_free_place_the_gate_leads_to_the_identity_step(client, renewal, 
     assert answer["Location"] == "/rendez-vous/identite/"
 
 
+# The cached lists' version moves when the writes commit.
+@pytest.mark.django_db(transaction=True)
 def test_a_place_only_held_is_not_complet_it_may_come_back(client, renewal, title):
     slot = SlotFactory(procedure=renewal, capacity=1)
     holder = Client()
@@ -72,6 +74,8 @@ def test_the_waiting_list_button_leads_through_the_identity_check(
     assert COMPLET in page and "/rendez-vous/liste-attente/" in page
 
 
+# The cached lists' version moves when the writes commit.
+@pytest.mark.django_db(transaction=True)
 def test_a_place_opened_shows_at_once(client, renewal):
     assert COMPLET in pass_gate(client, renewal).content.decode()
     SlotFactory(procedure=renewal)  # a new slot changes the cached answer's version

@@ -39,17 +39,14 @@ PINNED = {
     # démarches each process keeps, no query); "has a place" cached; one SET.
     "gate POST": (1, 4),
     "identity": (0, 1),
-    "identity POST": (
-        1,
-        2,
-    ),  # the register, with whether an appointment is to come; the session
+    # The register, with whether an appointment is to come; the session.
+    "identity POST": (1, 2),
     "slot list": (2, 3),  # the day's list built again (the last hold moved it)
-    "hold POST": (
-        5,
-        4,
-    ),  # the locks, the release and the counts in one message; the version moved in and after the transaction
+    # The locks, the release and the counts in one message; the availability
+    # version moved once, after the commit.
+    "hold POST": (5, 3),
     "details": (2, 1),
-    "confirm POST": (4, 4),  # the slot, the locks and the checks in one message
+    "confirm POST": (4, 3),  # the slot, the locks and the checks in one message
     "success page": (1, 1),
 }
 

@@ -575,6 +575,8 @@ def test_the_slot_list_is_shared_through_the_cache_while_nothing_changes(
     assert 'name="csrfmiddlewaretoken"' in page  # the form is still each person's
 
 
+# The cached lists' version moves when the writes commit.
+@pytest.mark.django_db(transaction=True)
 def test_a_hold_and_a_booking_show_at_once_on_the_slot_list(renewal, slot, title):
     watcher, other = Client(), Client()
     pass_identity(watcher, renewal)
