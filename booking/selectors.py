@@ -349,12 +349,13 @@ def free_places_unlocked(
     now: datetime,
     numero_etranger: str = "",
     booking_id: int | None = None,
-) -> int | None:
+) -> Statement:
     """Free places on a slot that the démarche offers for self-service, as the
     database has them now, without a lock, the holds of their owner (the numéro
     étranger, or the booking being moved) not counted (a new choice gives them
-    back); None when the démarche has no such slot. Enough to refuse a place at
-    once: one is only ever given under the slot's lock. One query."""
+    back): a statement, its reader gives the number, or None when the démarche has
+    no such slot. Enough to refuse a place at once: one is only ever given under the
+    slot's lock."""
     owner: str | int
     if numero_etranger:
         query, owner = _FREE_UNLOCKED_OF_NUMERO, numero_etranger
@@ -362,14 +363,9 @@ def free_places_unlocked(
         query, owner = _FREE_UNLOCKED_OF_BOOKING, booking_id
     else:
         raise ValueError("a hold has an owner: a numéro étranger or a booking")
-    [rows] = run_together(
-        [
-            query.statement(
-                slot_id=slot_id, procedure_id=procedure_id, now=now, owner=owner
-            )
-        ]
-    )
-    return _places_left(rows[0]["capacity"], rows[0]) if rows else None
+    return query.statement(
+        slot_id=slot_id, procedure_id=procedure_id, now=now, owner=owner
+    ).then(lambda rows: _places_left(rows[0]["capacity"], rows[0]) if rows else None)
 
 
 def _free_unlocked(owner_field: str, owner_type: type) -> CompiledQuery:

@@ -82,16 +82,24 @@ def hold_place(
     owner = _hold_owner(numero_etranger=numero_etranger, booking_id=booking_id)
     # In a rush most choices come after the last place went: those are refused on a
     # plain read, without the locks below that the others queue on (a place freed
-    # meanwhile shows on the list again).
-    free = free_places_unlocked(
-        slot_id=slot_id,
-        procedure_id=procedure.slots_procedure_id,
-        now=now,
-        numero_etranger=numero_etranger,
-        booking_id=booking_id,
+    # meanwhile shows on the list again). The owner's previous hold is released with
+    # it, whatever comes next (a new choice abandons the previous one): one round
+    # trip.
+    released, free = run_together(
+        [
+            delete_statement(Hold.objects.filter(owner)),
+            free_places_unlocked(
+                slot_id=slot_id,
+                procedure_id=procedure.slots_procedure_id,
+                now=now,
+                numero_etranger=numero_etranger,
+                booking_id=booking_id,
+            ),
+        ]
     )
+    if released:
+        availability.changed()
     if free is not None and free <= 0:
-        holds_release(owner)  # as below: a new choice abandons the previous one
         raise SlotFull(slot_id)
     ip_digest = _ip_digest(client_ip)
     refused: BookingError
