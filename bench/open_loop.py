@@ -152,6 +152,14 @@ async def _ladder(procedure_id: int, people, steps: list[str], seed: int) -> dic
             },
         )
 
+    async def drained() -> None:
+        """Every walk of the stages before has ended: a lower rate after an
+        overloaded stage is measured on its own load, not on the backlog of walks
+        the overload left (in a standalone run, a stage at half the knee that
+        followed one at 98 % of the CPU measured 2-second answers)."""
+        if tasks:
+            await asyncio.wait(list(tasks), timeout=SETTLE_LIMIT_SECONDS)
+
     ladder: list[Stage] = []
     try:
         for rate in RATES:
@@ -162,10 +170,12 @@ async def _ladder(procedure_id: int, people, steps: list[str], seed: int) -> dic
         knee = passed[-1].rate if passed else 0.0
         failed = ladder[-1] if not ladder[-1].under_limit else None
         if failed is not None and failed.rate - knee > 2:  # one step finer
+            await drained()
             finer = await stage((knee + failed.rate) / 2)
             ladder.append(finer)
             if finer.under_limit:
                 knee = finer.rate
+        await drained()
         half = await stage(knee / 2) if knee else None
     finally:
         for task in list(tasks):

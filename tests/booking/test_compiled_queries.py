@@ -54,3 +54,14 @@ def test_the_bookable_slot(slot_id, procedure_id):
     assert (statement.sql, statement.params) == _fresh(
         locks._bookable_slot, slot_id=slot_id, procedure_id=procedure_id
     )
+
+
+def test_a_change_of_time_zone_compiles_them_again(settings):
+    """The closures are matched on the slot's day in the préfecture's time zone,
+    which the SQL holds as a constant."""
+    paris = locks._BOOKABLE_SLOT.statement(slot_id=1, procedure_id=2)
+    settings.TIME_ZONE = "America/Cayenne"
+    cayenne = locks._BOOKABLE_SLOT.statement(slot_id=1, procedure_id=2)
+    assert "Europe/Paris" in paris.params
+    assert "America/Cayenne" in cayenne.params
+    assert "Europe/Paris" not in cayenne.params
