@@ -342,7 +342,7 @@ def free_places(
     return _places_left(slot.capacity, counts)
 
 
-def free_places_unlocked(
+def free_places_unlocked_statement(
     *,
     slot_id: int,
     procedure_id: int,

@@ -12,7 +12,7 @@ from django.utils.crypto import salted_hmac
 from booking import availability
 from booking.errors import BookingError, SlotFull, SlotNotBookable, TooManyHolds
 from booking.models import Hold, Procedure, Slot
-from booking.selectors import free_places_statement, free_places_unlocked
+from booking.selectors import free_places_statement, free_places_unlocked_statement
 from booking.services.locks import (
     advisory_locks_statement,
     slot_bookable,
@@ -75,7 +75,7 @@ def hold_place(
 ) -> Hold:
     """Keeps one place of the slot for BOOKING_HOLD_MINUTES for one owner: the numéro
     étranger that passed the identity check, or the booking being moved. The owner's
-    previous hold is released in the same transaction, whatever the outcome (one hold
+    previous hold is released first, whatever the outcome (one hold
     per owner; choosing again abandons the previous choice), and at most
     BOOKING_HOLDS_PER_IP live holds are taken from one address (when ANTIBOT is on).
     Raises SlotNotBookable, SlotFull or TooManyHolds."""
@@ -88,7 +88,7 @@ def hold_place(
     released, free = run_together(
         [
             delete_statement(Hold.objects.filter(owner)),
-            free_places_unlocked(
+            free_places_unlocked_statement(
                 slot_id=slot_id,
                 procedure_id=procedure.slots_procedure_id,
                 now=now,
