@@ -2,7 +2,9 @@
 history (django-simple-history): the appointment's and the card's contact details;
 and the history row of a new row written without save()."""
 
+import functools
 from collections.abc import Mapping
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -23,12 +25,19 @@ def fields_update[M: models.Model](
     return row
 
 
+@functools.cache
+def _history_model(model: type[models.Model]) -> Any:
+    # The descriptor builds a new manager class at every access (a third of a
+    # millisecond of each confirm, inside the slot's lock); the model is the same.
+    return model.history.model  # type: ignore[attr-defined]
+
+
 def creation_record(instance: models.Model) -> models.Model:
     """The history row ("+") django-simple-history's post_save writes for a new
     ``instance``, built and not written: for a row inserted without save()
     (services.one_statement), as its handler would build it (the agent from the
     request, none for an applicant; the change reason if one is set)."""
-    history = type(instance).history.model  # type: ignore[attr-defined]
+    history = _history_model(type(instance))
     return history(
         history_date=getattr(instance, "_history_date", timezone.now()),
         history_type="+",

@@ -109,6 +109,53 @@ def test_rows_built_from_a_row_see_what_its_insert_writes(slot):
     assert BookingEvent.objects.get().at == event.at
 
 
+def test_every_value_reads_back_as_bulk_create_writes_it(slot):
+    """The INSERT is written by one_statement, its values prepared as Django's
+    compiler prepares them: a row of each model the confirm writes (JSON, enums,
+    aware datetimes, foreign keys, text with quotes and line breaks) reads back the
+    same as one bulk_create wrote."""
+    booking = BookingFactory(slot=slot)
+    detail = {"slot": slot.pk, "note": "l'usager\n« dit »", "list": [1, None]}
+    ours = [
+        BookingEvent(booking=booking, kind="created", actor="a'b", detail=detail),
+        _sms(booking, "ours"),
+    ]
+    django = [
+        BookingEvent(booking=booking, kind="created", actor="a'b", detail=detail),
+        _sms(booking, "django"),
+    ]
+    ours[1].send_after = django[1].send_after  # the same moment in both
+    write_together(insert_rows(ours[:1]), insert_rows(ours[1:], returning_ids=True))
+    BookingEvent.objects.bulk_create(django[:1])
+    OutgoingMessage.objects.bulk_create(django[1:])
+
+    def stored(model, pk, skip):
+        row = model.objects.values().get(pk=pk)
+        return {k: v for k, v in row.items() if k not in {"id", *skip}}
+
+    [ours_event, django_event] = BookingEvent.objects.order_by("pk")
+    assert stored(BookingEvent, ours_event.pk, {"at"}) == stored(
+        BookingEvent, django_event.pk, {"at"}
+    )
+    assert ours_event.detail == detail
+    assert stored(
+        OutgoingMessage, ours[1].pk, {"idempotency_key", "created_at", "updated_at"}
+    ) == stored(
+        OutgoingMessage, django[1].pk, {"idempotency_key", "created_at", "updated_at"}
+    )
+
+
+def test_several_rows_of_one_model_in_one_insert_keep_their_order(slot):
+    booking = BookingFactory(slot=slot)
+    messages = [_sms(booking, f"k{i}") for i in range(3)]
+    write_together(insert_rows(messages, returning_ids=True))
+    assert [OutgoingMessage.objects.get(pk=m.pk).idempotency_key for m in messages] == [
+        "k0",
+        "k1",
+        "k2",
+    ]
+
+
 def test_writes_the_same_one_by_one_on_other_databases(slot, monkeypatch):
     """SQLite (`make run`): no data-modifying CTEs there; the writes go in order."""
     booking = BookingFactory(slot=slot)
