@@ -28,6 +28,7 @@ from booking.services.emails import (
     waiting_email_send,
 )
 from booking.sms import Sms, SmsPermanentError, SmsTransientError, get_backend
+from prefecture.after_response import after_response
 
 Status = OutgoingMessage.Status
 Channel = OutgoingMessage.Channel
@@ -81,8 +82,10 @@ def publish(task: Task, *calls: tuple) -> bool:
 
 def publish_after_commit(task: Task, *calls: tuple) -> None:
     """``publish``, once the current transaction has committed (at once outside
-    any): the worker finds the rows, and a broker outage cannot undo the write."""
-    transaction.on_commit(partial(publish, task, *calls))
+    any): the worker finds the rows, and a broker outage cannot undo the write. In
+    a request, once its response is sent (prefecture.after_response): nobody waits
+    for the publish, the rows are already written."""
+    transaction.on_commit(partial(after_response, partial(publish, task, *calls)))
 
 
 def _batches(message_ids: list[int]) -> list[tuple]:

@@ -4,8 +4,10 @@ booking per numéro, the outbox rows, the audit event) in this many and no more.
 change that adds one fails here; one that removes one updates the numbers."""
 
 import pytest
+from django.http import HttpResponse
 
 from booking.models import Booking, BookingEvent, OutgoingMessage
+from booking.services import outbox
 from tests.booking.flow import CONTACT, hold, solved_proof
 from tests.redis_cache import on_redis_as_production
 from tests.round_trips import counted_round_trips
@@ -27,11 +29,13 @@ def _confirm(client, renewal, slot, title, after_commit, *, proof: bool):
     with counted_round_trips() as trips, after_commit() as callbacks:
         response = client.post("/rendez-vous/coordonnees/", data)
     # After the commit, not counted above: the two messages published to the worker
-    # in one task. The availability version moves once a transaction, after its
+    # in one task, once the response is sent (prefecture.after_response). The availability version moves once a transaction, after its
     # commit: here the test's own transaction already has that move due (its
     # fixtures changed places); test_page_round_trips, whose requests commit, shows
     # the confirm's own (its one INCR after the commit).
-    assert [getattr(c, "func", c).__name__ for c in callbacks] == ["publish"]
+    assert [(c.func.__name__, c.args[0].func.__name__) for c in callbacks] == [
+        ("after_response", "publish")
+    ]
     assert response.status_code == 302, response.content.decode()
     assert response["Location"] == "/rendez-vous/confirme/"
     booking = Booking.objects.get()
@@ -71,3 +75,30 @@ def test_confirm_post_round_trips_antibot_off(
     )
     # The bench's conditions: no attempt counters, no proof.
     assert (len(trips.sql), len(trips.redis)) == (4, 2), str(trips)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_confirm_publishes_its_messages_when_its_response_closes(
+    client, renewal, slot, title, monkeypatch
+):
+    """The whole flow through the test client (which closes each response as a WSGI
+    server does): the confirm's publish comes after the response was built, and it
+    does come."""
+    order = []
+    published = []
+    monkeypatch.setattr(
+        outbox.send_sms_batch, "delay", lambda ids: published.append(ids)
+    )
+    real_close = HttpResponse.close
+
+    def close(response):
+        order.append(f"closing, {len(published)} published")
+        real_close(response)
+        order.append(f"published {len(published)}")
+
+    hold(client, renewal, slot)
+    monkeypatch.setattr(HttpResponse, "close", close)
+    response = client.post("/rendez-vous/coordonnees/", CONTACT)
+    assert response.status_code == 302
+    assert order == ["closing, 0 published", "published 1"]
+    assert len(published[0]) == 2  # the SMS and the e-mail, one task

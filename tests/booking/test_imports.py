@@ -234,8 +234,10 @@ def test_a_large_file_goes_to_the_worker_and_its_progress_is_shown(
     work(url)
     with django_capture_on_commit_callbacks(execute=True) as published:
         admin_client.post(url, {"confirm": "1"})
-    # The import's task, published after the commit (then, in it, the SMS).
-    assert published[0].args[0].name == "booking.tasks.run_import_job"
+    # The import's task, published after the commit and the response (then, in
+    # it, the SMS).
+    publish = published[0].args[0]  # after_response(partial(publish, task, args))
+    assert publish.args[0].name == "booking.tasks.run_import_job"
     assert ImportJob.objects.get().status == ImportJob.Status.DONE
     assert admin_client.get(f"{url}etat/").json()["percent"] == 100
     assert OutgoingMessage.objects.count() == 30
