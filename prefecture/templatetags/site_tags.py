@@ -1,3 +1,5 @@
+import functools
+
 from django import template
 from django.urls import translate_url
 from django.utils.html import format_html
@@ -15,8 +17,15 @@ def language_url(context, language: str) -> str:
     request = context.get("request")
     if request is None:
         return "/" if language == "fr" else f"/{language}/"
-    url = translate_url(request.get_full_path(), language)
-    return url
+    return _translated(request.get_full_path(), language)
+
+
+@functools.lru_cache(maxsize=256)
+def _translated(path: str, language: str) -> str:
+    # The same for every request to a page: resolving and reversing it at each one
+    # was a fifth of the home page's rendering (BENCHMARKS-rush-profile.txt). Bounded:
+    # query strings are the visitor's to choose.
+    return translate_url(path, language)
 
 
 @register.inclusion_tag("includes/error_summary.html")
