@@ -845,6 +845,30 @@ def waiting_request_get_live(*, numero_etranger: str) -> WaitingRequest | None:
     )
 
 
+def waiting_token_live(*, numero_etranger: str) -> str | None:
+    """The token of the numéro's live waiting request (at most one, a constraint
+    says so), or None: what the slot page links to when nothing is free."""
+    [rows] = run_together(
+        [_WAITING_TOKEN_LIVE.statement(numero_etranger=numero_etranger)]
+    )
+    return rows[0]["token"] if rows else None
+
+
+def _waiting_token_live(*, numero_etranger: str) -> QuerySet:
+    return (
+        WaitingRequest.objects.filter(
+            numero_etranger=numero_etranger, status__in=WaitingRequest.LIVE
+        )
+        .order_by()
+        .values("token")[:1]
+    )
+
+
+# Compiled once per process: every applicant who finds no place left reads it (in a
+# rush, each loser's refused choice; compiling it was most of that page's query).
+_WAITING_TOKEN_LIVE = CompiledQuery(_waiting_token_live, numero_etranger=str)
+
+
 def waiting_offer_open(request: WaitingRequest) -> WaitingOffer | None:
     """The request's open offer, if any."""
     return (

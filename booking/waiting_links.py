@@ -11,7 +11,12 @@ from booking.models import WaitingOffer, WaitingRequest
 
 
 def status_path(request: WaitingRequest) -> str:
-    return reverse("booking:waiting_status", kwargs={"token": request.token})
+    return status_path_of(request.token)
+
+
+def status_path_of(token: str) -> str:
+    """The status page of the waiting request whose token this is."""
+    return reverse("booking:waiting_status", kwargs={"token": token})
 
 
 def offer_path(offer: WaitingOffer) -> str:

@@ -35,7 +35,7 @@ from booking.manage_links import email_hint, manage_path, mobile_hint
 from booking.models import Booking, OutgoingMessage, Procedure, WaitingMode
 from booking.services.identity import confirmation_attempt_record, identity_check
 from booking.services.notices import booking_link_resend, booking_route
-from booking.waiting_links import status_path
+from booking.waiting_links import status_path_of
 from booking.web import calendar, flow
 from booking.web.network import client_ip
 
@@ -312,10 +312,10 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
             exclude_hold_token=state.hold_token,
         )
     )
-    waiting = (
+    waiting_token = (
         None
         if choices
-        else selectors.waiting_request_get_live(numero_etranger=state.numero_etranger)
+        else selectors.waiting_token_live(numero_etranger=state.numero_etranger)
     )
     return render(
         request,
@@ -325,7 +325,9 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
             "choices": choices,
             "hold_minutes": settings.BOOKING_HOLD_MINUTES,
             "list_only": list_only,
-            "waiting_status_url": status_path(waiting) if waiting else "",
+            "waiting_status_url": status_path_of(waiting_token)
+            if waiting_token
+            else "",
         },
     )
 

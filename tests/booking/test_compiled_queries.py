@@ -56,6 +56,14 @@ def test_the_bookable_slot(slot_id, procedure_id):
     )
 
 
+@pytest.mark.parametrize("numero", ["2008006503", "99'; --", ""])
+def test_the_live_waiting_token(numero):
+    statement = selectors._WAITING_TOKEN_LIVE.statement(numero_etranger=numero)
+    assert (statement.sql, statement.params) == _fresh(
+        selectors._waiting_token_live, numero_etranger=numero
+    )
+
+
 def test_a_change_of_time_zone_compiles_them_again(settings):
     """The closures are matched on the slot's day in the préfecture's time zone,
     which the SQL holds as a constant."""

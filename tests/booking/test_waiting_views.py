@@ -225,6 +225,19 @@ def test_a_numero_already_waiting_is_given_its_status_link(
     assert WaitingRequest.objects.count() == 1
 
 
+def test_a_request_off_the_list_gives_no_status_link_on_the_slot_page(
+    client, renewal, title, site
+):
+    request = joined(renewal, site)
+    WaitingRequest.objects.filter(pk=request.pk).update(
+        status=WaitingRequest.Status.WITHDRAWN
+    )
+    pass_identity(client, renewal)
+    page = client.get("/rendez-vous/creneaux/").content.decode()
+    assert status_path(request) not in page
+    assert f'href="{JOIN}"' in page  # may join again
+
+
 def test_a_booking_made_meanwhile_is_told_as_already_booked(
     client, renewal, title, site
 ):
