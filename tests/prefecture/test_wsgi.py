@@ -8,40 +8,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def test_the_preloaded_application_has_the_views_imported():
-    # What gunicorn --preload's master holds before it forks: a worker must not
-    # import the URLconf and the views at its first request.
-    env = os.environ | {
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "prefecture.settings",
-    }
-    probe = (
-        "import sys, prefecture.wsgi; "
-        "print(all(m in sys.modules for m in "
-        "('prefecture.urls', 'booking.views.applying', 'faq.views')))"
-    )
+def _in_a_fresh_process(probe: str, **env: str) -> list[str]:
+    """What ``probe`` prints, run after ``import prefecture.wsgi`` in a new Python
+    process (what gunicorn --preload's master holds before it forks)."""
     result = subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, "-c", f"import prefecture.wsgi\n{probe}"],
         cwd=ROOT,
-        env=env,
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "prefecture.settings"} | env,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.stdout.strip() == "True", result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.split()
+
+
+def test_the_preloaded_application_has_the_views_imported():
+    # A worker must not import the URLconf and the views at its first request.
+    probe = (
+        "import sys\n"
+        "print(all(m in sys.modules for m in "
+        "('prefecture.urls', 'booking.views.applying', 'faq.views')))"
+    )
+    assert _in_a_fresh_process(probe, DEBUG="true") == ["True"]
 
 
 def test_the_preloaded_application_has_the_templates_and_patterns_compiled():
     # A worker replaced after --max-requests compiled the flow's templates and the
     # e-mail validator's patterns at its first requests (30 ms for the pattern).
-    env = os.environ | {
-        "DEBUG": "false",
-        "SECRET_KEY": "test-wsgi-warm-" + "x" * 40,
-        "ALLOWED_HOSTS": "testserver",
-        "DJANGO_SETTINGS_MODULE": "prefecture.settings",
-    }
     probe = (
-        "import prefecture.wsgi\n"
         "from django.core.validators import EmailValidator\n"
         "from django.template import engines\n"
         "from django.utils.functional import empty\n"
@@ -51,12 +46,9 @@ def test_the_preloaded_application_has_the_templates_and_patterns_compiled():
         "'booking/details.html', 'faq/index.html', 'crispy_dsfr/field.html')))\n"
         "print(EmailValidator.domain_regex._wrapped is not empty)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.stdout.split() == ["True", "True"], result.stderr[-2000:]
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": "test-wsgi-warm-" + "x" * 40,
+        "ALLOWED_HOSTS": "testserver",
+    }
+    assert _in_a_fresh_process(probe, **production) == ["True", "True"]
