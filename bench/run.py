@@ -175,7 +175,7 @@ def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]
     from bench import dataset, open_loop, report, scenarios
 
     results: dict = {"a": [], "b": [], "gunicorn": shape.label}
-    if name in ("steady", "availability", "rush"):  # compared with (a)
+    if name in ("steady", "availability"):  # compared with (a)
         for _run in range(config.RUNS):
             results["a"].append(scenarios.baseline_minimal())
         log(f"baseline (a): {[round(r['rps']) for r in results['a']]}/s")
@@ -183,6 +183,7 @@ def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]
         opening = dataset.opening(
             "baseline", slots=scenarios.RUSH_SLOTS, capacity=scenarios.RUSH_CAPACITY
         )
+    if name not in ("steady", "availability", "rush"):
         for _run in range(config.RUNS):
             results["b"].append(scenarios.baseline_orm_booking(opening))
         log(f"baseline (b): {[round(r['rps']) for r in results['b']]}/s")
@@ -197,8 +198,8 @@ def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]
                 scenarios.availability(prepared, page) for _run in range(config.RUNS)
             ]
         return report.availability_section(results)
-    if name == "rush":
-        results |= _rushes(redis_client)
+    if name == "rush":  # its own (a) and (b), just before each run
+        results |= _rushes(redis_client, opening)
         return report.rush_section(results)
     scenario = getattr(scenarios, name)
     results[name] = []
@@ -209,18 +210,34 @@ def _measure_alone(name: str, redis_client, shape: config.Gunicorn) -> list[str]
     return getattr(report, f"{name}_section")(results)
 
 
-def _rushes(redis_client) -> dict:
-    """The rush, RUNS times: its figures and its status codes, run by run."""
+def _rushes(redis_client, opening) -> dict:
+    """The rush, RUNS times: its figures and its status codes, run by run, each run
+    just after baselines (a) and (b) of its own. The machine's speed drifts within
+    one make bench: on 2026-11-30 (a)'s own time inside Django doubled between two
+    runs an hour apart, and within one run (a) read 413 to 553 requests/s; the rush,
+    seven minutes after the baselines, was compared with a slower machine than its
+    own. Each rush is now compared with the baselines measured a minute before it."""
     from bench import scenarios
 
-    figures, statuses = [], []
+    figures, statuses, a_runs, b_runs = [], [], [], []
     for run in range(config.RUNS):
         scenarios.wait_queue_empty(redis_client)  # the last rush's notices sent
+        a_runs.append(scenarios.baseline_minimal())
+        b_runs.append(scenarios.baseline_orm_booking(opening))
+        scenarios.wait_queue_empty(redis_client)
         rush = scenarios.rush()
         figures.append(rush.figures)
         statuses.append(rush.statuses)
-        log(f"rush run {run + 1}: {rush.figures}")
-    return {"rush": figures, "rush_statuses": statuses}
+        log(
+            f"rush run {run + 1} (after (a) {a_runs[-1]['rps']:.0f}/s, (b) server "
+            f"p50 {b_runs[-1]['server_p50_ms']:.1f} ms): {rush.figures}"
+        )
+    return {
+        "rush": figures,
+        "rush_statuses": statuses,
+        "rush_a": a_runs,
+        "rush_b": b_runs,
+    }
 
 
 def prepare(supervisor: Supervisor):
@@ -318,7 +335,7 @@ def measure(supervisor: Supervisor, log_dir: Path) -> dict:
             f"{results['api'][-1]['rps']:.0f}/s"
         )
 
-    results |= _rushes(redis_client)
+    results |= _rushes(redis_client, baseline_opening)
     # One ladder (it is minutes long): each stage is its own measurement.
     results["open_loop"] = open_loop.run(scenarios.STEPS)
     for rate, figures in results["open_loop"]["stages"]:
