@@ -2,8 +2,9 @@
 follow a commit (a confirm's SMS and e-mail). The rows are committed before; the
 publish only wakes the worker sooner than the sweeper would. In a rush, the publish
 was a fifth of the confirm's time inside its request (BENCHMARKS.md); after the
-response, the applicant has their page while the worker publishes, in the moment a
-sync worker otherwise spends waiting for the client to close the connection.
+response, the applicant's browser reads the page while the worker publishes (the
+worker's work is the same: a sync worker then waits for the client to close the
+connection, a wait the publish may have spanned).
 
 The work runs when the WSGI server closes the response (after its last byte is
 written; the test client closes it too), in the same process and thread. Outside a

@@ -1,17 +1,17 @@
-import contextlib
 import gc
+import logging
 import os
 from pathlib import Path
 
 from django.conf import settings
 from django.core.validators import EmailValidator
 from django.core.wsgi import get_wsgi_application
-from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import get_resolver
 from django.utils import translation
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prefecture.settings")
+logger = logging.getLogger(__name__)
 
 application = get_wsgi_application()
 
@@ -35,9 +35,10 @@ def _warm() -> None:
         base / "faq/templates",
     ):
         for path in sorted(root.rglob("*.html")):
-            # A page that cannot load fails at its own request, as before.
-            with contextlib.suppress(TemplateDoesNotExist, TemplateSyntaxError):
+            try:
                 get_template(str(path.relative_to(root)))
+            except Exception:  # that page fails at its own request, as before
+                logger.warning("template not loaded before the fork: %s", path.name)
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Préfecture du Loiret")

@@ -4,8 +4,9 @@ every round trip is a wait for the other applicants queued on that slot (a rush)
 so a booking's rows, its event, its outbox rows and the delete of its holds go
 together.
 
-Each value is prepared as Django's insert compiler prepares it and the INSERT is
-written here, once per shape (model, columns, number of rows); the DELETE is Django's
+Each plain value is prepared as Django's insert compiler prepares it and the INSERT
+is written here, once per shape (model, columns, number of rows; Django's compiler
+writes it when a value is an expression or a field writes SQL of its own); the DELETE is Django's
 own (the compiler of a fast delete). Like bulk_create, no model signal is sent: the caller does what the receivers would.
 Every write of one statement sees the database as it was before the statement, so
 none may depend on another's rows but through deferred foreign keys (Django's
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.deletion import Collector
-from django.db.models.sql import DeleteQuery
+from django.db.models.sql import DeleteQuery, InsertQuery
 
 from prefecture.compiled_sql import Statement
 
@@ -112,23 +113,48 @@ def _compiled(each: Insert | Delete) -> tuple[str, tuple]:
     fields = _fields(model)
     if each.objs[0].pk is None:
         fields = [f for f in fields if f is not model._meta.pk]
-    # Each value as Django's insert compiler prepares it (raw: pre_save done); the
-    # SQL, the same for every insert of as many rows, kept: compiling it was a
-    # millisecond of each confirm, inside the slot's lock.
+    values = [getattr(obj, field.attname) for obj in each.objs for field in fields]
+    if _own_sql(tuple(fields)) or any(
+        hasattr(value, "resolve_expression") for value in values
+    ):
+        return _compiled_by_django(each, model, fields)
+    # Each value as Django's insert compiler prepares a plain value (raw: pre_save
+    # done); the SQL, the same for every insert of as many rows, kept: compiling it
+    # was a millisecond of each confirm, inside the slot's lock.
     params = tuple(
-        field.get_db_prep_save(getattr(obj, field.attname), connection=connection)
-        for obj in each.objs
-        for field in fields
+        field.get_db_prep_save(value, connection=connection)
+        for value, field in zip(values, fields * len(each.objs), strict=True)
     )
     return _insert_sql(model, tuple(fields), len(each.objs), each.returning_ids), params
+
+
+@functools.cache
+def _own_sql(fields: tuple) -> bool:
+    """Whether a field writes SQL of its own for its value (a cast, a database
+    default): Django's compiler then writes the INSERT."""
+    return any(
+        hasattr(field, "get_placeholder")
+        or hasattr(field, "get_placeholder_sql")
+        or field.has_db_default()
+        for field in fields
+    )
+
+
+def _compiled_by_django(each: Insert, model: type[Model], fields: list) -> tuple:
+    # An expression as a value (Now(), a database default) or a field's own
+    # placeholder: what bulk_create would send.
+    query = InsertQuery(model)
+    query.insert_values(fields, list(each.objs), raw=True)  # pre_save done
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [model._meta.pk] if each.returning_ids else None
+    [(sql, params)] = compiler.as_sql()
+    return sql, tuple(params)
 
 
 @functools.cache
 def _insert_sql(
     model: type[Model], fields: tuple, rows: int, returning_ids: bool
 ) -> str:
-    if any(hasattr(field, "get_placeholder") for field in fields):
-        raise ValueError(f"{model.__name__}: a field writes its own placeholder")
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     row = f"({', '.join(['%s'] * len(fields))})"

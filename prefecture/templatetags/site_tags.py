@@ -1,6 +1,8 @@
 import functools
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -13,11 +15,16 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def language_url(context, language: str) -> str:
-    """The current page's address in ``language`` (``/faq/`` <-> ``/en/faq/``)."""
+    """The current page's address in ``language`` (``/faq/`` <-> ``/en/faq/``),
+    always a path on this site."""
+    home = "/" if language == "fr" else f"/{language}/"
     request = context.get("request")
     if request is None:
-        return "/" if language == "fr" else f"/{language}/"
-    return _translated(request.get_full_path(), language)
+        return home
+    url = _translated(request.get_full_path(), language)
+    # A path that starts with "//" (a request for "//evil.example/…" reaches the 404
+    # page) reads as another host's address: never link there.
+    return url if url.startswith("/") and not url.startswith("//") else home
 
 
 @functools.lru_cache(maxsize=256)
@@ -26,6 +33,12 @@ def _translated(path: str, language: str) -> str:
     # was a fifth of the home page's rendering (BENCHMARKS-rush-profile.txt). Bounded:
     # query strings are the visitor's to choose.
     return translate_url(path, language)
+
+
+@receiver(setting_changed)
+def _forget(*, setting: str, **kwargs) -> None:
+    if setting in ("ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE"):  # tests change them
+        _translated.cache_clear()
 
 
 @register.inclusion_tag("includes/error_summary.html")

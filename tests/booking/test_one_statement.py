@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Now
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -143,6 +144,17 @@ def test_every_value_reads_back_as_bulk_create_writes_it(slot):
     ) == stored(
         OutgoingMessage, django[1].pk, {"idempotency_key", "created_at", "updated_at"}
     )
+
+
+def test_an_expression_as_a_value_is_written_by_djangos_compiler(slot):
+    """Now() (or a database default) is SQL, not a value to send as a parameter."""
+    booking = BookingFactory(slot=slot)
+    message = _sms(booking, "now")
+    message.send_after = Now()
+    before = timezone.now()
+    write_together(insert_rows([message], returning_ids=True))
+    stored = OutgoingMessage.objects.get(pk=message.pk).send_after
+    assert before - timedelta(seconds=5) <= stored <= timezone.now()
 
 
 def test_several_rows_of_one_model_in_one_insert_keep_their_order(slot):

@@ -47,6 +47,19 @@ def test_language_switch_links_to_the_same_page_in_the_other_language(client):
     assert 'hreflang="fr" lang="fr" href="/faq/"' in english
 
 
+@pytest.mark.parametrize(
+    "path", ["//evil.example/rendez-vous/", "///evil.example/", "//evil.example"]
+)
+def test_the_language_switch_never_links_to_another_host(client, path):
+    """A request for "//host/…" (gunicorn passes it as it is) reaches the 404 page,
+    whose language links must stay on this site."""
+    page = client.get("/", PATH_INFO=path).content.decode()
+    links = re.findall(r'class="fr-translate__language[^"]*"[^>]*href="([^"]*)"', page)
+    assert links, page[:2000]
+    assert all(link.startswith("/") and not link.startswith("//") for link in links)
+    assert "evil.example" not in "".join(links)
+
+
 def test_scripts_carry_the_csp_nonce(client):
     response = client.get("/")
     policy = response["Content-Security-Policy"]

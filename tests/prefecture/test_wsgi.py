@@ -52,3 +52,19 @@ def test_the_preloaded_application_has_the_templates_and_patterns_compiled():
         "ALLOWED_HOSTS": "testserver",
     }
     assert _in_a_fresh_process(probe, **production) == ["True", "True"]
+
+
+def test_a_template_that_fails_to_load_does_not_stop_the_server():
+    # Before the fork, any error of one page's template (bad bytes, a tag's parser
+    # raising) is logged: that page fails at its own request, the others are served.
+    probe = (
+        "def broken(name):\n"
+        "    raise ValueError('bad bytes')\n"
+        "prefecture.wsgi.get_template = broken\n"
+        "prefecture.wsgi.logger.warning = lambda text, *args: print(text % args)\n"
+        "prefecture.wsgi._warm()\n"
+        "print('served')\n"
+    )
+    out = _in_a_fresh_process(probe, DEBUG="true")
+    assert out[-1] == "served"
+    assert "template not loaded before the fork:" in " ".join(out)
