@@ -108,12 +108,8 @@ def slot_day_html(
     place counts as free for them alone."""
 
     def build() -> str:
-        listed = selectors.slot_day(
-            selectors.slot_list_open(
-                procedure=procedure, now=now, exclude_hold_token=exclude_hold_token
-            ),
-            day=day,
-            now=now,
+        listed = selectors.slot_day_open(
+            procedure=procedure, now=now, day=day, exclude_hold_token=exclude_hold_token
         )
         if listed.shown is None:
             return ""

@@ -113,6 +113,27 @@ def slot_list_open(
     The places are counted per slot (correlated subqueries on indexed columns), so
     a page of the first slots stops after them: joining and grouping every slot of
     the window first took 75 ms at 5,000 slots (BENCHMARKS.md)."""
+    return _open_slots(**_open_slots_values(procedure, now, exclude_hold_token))
+
+
+def _open_slots_values(procedure: Procedure, now: datetime, exclude_hold_token: str):
+    return {
+        "procedure_id": procedure.slots_procedure_id,
+        "now": now,
+        "starts_from": now + timedelta(hours=procedure.min_notice_hours),
+        "starts_until": now + timedelta(days=procedure.max_horizon_days),
+        "exclude_hold_token": exclude_hold_token,
+    }
+
+
+def _open_slots(
+    *,
+    procedure_id: int,
+    now: datetime,
+    starts_from: datetime,
+    starts_until: datetime,
+    exclude_hold_token: str,
+) -> QuerySet[Slot]:
     held = (
         Hold.objects.filter(slot=OuterRef("pk"), expires_at__gt=now)
         .exclude(token=exclude_hold_token)
@@ -123,11 +144,11 @@ def slot_list_open(
     )
     return (
         Slot.objects.filter(
-            procedure_id=procedure.slots_procedure_id,
+            procedure_id=procedure_id,
             published_at__lte=now,
             via_list=False,
-            starts_at__gte=now + timedelta(hours=procedure.min_notice_hours),
-            starts_at__lte=now + timedelta(days=procedure.max_horizon_days),
+            starts_at__gte=starts_from,
+            starts_at__lte=starts_until,
         )
         .select_related("site")
         .annotate(
@@ -275,18 +296,94 @@ def slot_day(open_slots, *, day: date | None, now: datetime | None = None) -> Sl
     slots; read again when the day's last places went between the two (a rush), so
     that a day is never shown without a time to choose."""
     tz = timezone.get_current_timezone()
+    return _slot_day(
+        lambda: list(_day_counts(open_slots, tz).values_list("d", "n")),
+        lambda start, end: list(_day_rows(open_slots, start, end)),
+        day=day,
+        now=now,
+    )
+
+
+def slot_day_open(
+    *, procedure: Procedure, now: datetime, day: date | None, exclude_hold_token: str
+) -> SlotDay:
+    """slot_day of slot_list_open, its two queries compiled once per process: the
+    slot list is built again after every hold and booking, and compiling them was
+    half of each build (BENCHMARKS.md)."""
+    tz = timezone.get_current_timezone()
+    if tz != timezone.get_default_timezone():  # the compiled SQL names the default
+        return slot_day(
+            slot_list_open(
+                procedure=procedure, now=now, exclude_hold_token=exclude_hold_token
+            ),
+            day=day,
+            now=now,
+        )
+    values = _open_slots_values(procedure, now, exclude_hold_token)
+
+    def days() -> list[tuple]:
+        [rows] = run_together([_OPEN_DAYS.statement(**values)])
+        return [tuple(row.values()) for row in rows]
+
+    def rows(start: datetime, end: datetime) -> list[tuple]:
+        statement = _OPEN_DAY_ROWS.statement(**values, day_start=start, day_end=end)
+        [found] = run_together([statement])
+        return [tuple(row.values()) for row in found]
+
+    return _slot_day(days, rows, day=day, now=now)
+
+
+def _day_counts(open_slots: QuerySet, tz) -> QuerySet:
+    return (
+        open_slots.annotate(d=TruncDate("starts_at", tzinfo=tz))
+        .values("d")
+        .annotate(n=Count("pk"))
+        .order_by("d")
+    )
+
+
+def _day_rows(open_slots: QuerySet, start: datetime, end: datetime) -> QuerySet:
+    return open_slots.filter(starts_at__gte=start, starts_at__lt=end).values_list(
+        "pk", "starts_at", "free", "site__name"
+    )
+
+
+_OPEN_SLOTS_VALUES = {
+    "procedure_id": int,
+    "now": datetime,
+    "starts_from": datetime,
+    "starts_until": datetime,
+    "exclude_hold_token": str,
+}
+_OPEN_DAYS = CompiledQuery(
+    lambda **values: _day_counts(
+        _open_slots(**values), timezone.get_default_timezone()
+    ).values_list("d", "n"),
+    **_OPEN_SLOTS_VALUES,
+)
+_OPEN_DAY_ROWS = CompiledQuery(
+    lambda *, day_start, day_end, **values: _day_rows(
+        _open_slots(**values), day_start, day_end
+    ),
+    **_OPEN_SLOTS_VALUES,
+    day_start=datetime,
+    day_end=datetime,
+)
+
+
+def _slot_day(
+    read_days: Callable[[], list[tuple]],
+    read_rows: Callable[[datetime, datetime], list[tuple]],
+    *,
+    day: date | None,
+    now: datetime | None,
+) -> SlotDay:
+    tz = timezone.get_current_timezone()
     changeable_from = (
         now + timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS) if now else None
     )
     for _attempt in range(SLOT_DAY_READS):
-        days = [
-            DayTab(d, n)
-            for d, n in open_slots.annotate(d=TruncDate("starts_at", tzinfo=tz))
-            .values("d")
-            .annotate(n=Count("pk"))
-            .order_by("d")
-            .values_list("d", "n")
-        ]
+        days = [DayTab(d, n) for d, n in read_days()]
         if not days:
             break
         index = 0
@@ -295,10 +392,9 @@ def slot_day(open_slots, *, day: date | None, now: datetime | None = None) -> Sl
                 (i for i, tab in enumerate(days) if tab.day >= day), len(days) - 1
             )
         shown = days[index].day
-        rows = open_slots.filter(
-            starts_at__gte=_day_start(shown, tz),
-            starts_at__lt=_day_start(shown + timedelta(days=1), tz),
-        ).values_list("pk", "starts_at", "free", "site__name")
+        rows = read_rows(
+            _day_start(shown, tz), _day_start(shown + timedelta(days=1), tz)
+        )
         listed = group_by_day(rows, changeable_from=changeable_from)
         if listed:
             return SlotDay(

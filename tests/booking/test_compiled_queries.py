@@ -1,10 +1,11 @@
 """The booking's queries compiled once per process (prefecture.compiled_sql) send
 what the ORM would send for the same values, whatever the values."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from booking import selectors
 from booking.services import locks
@@ -61,6 +62,35 @@ def test_the_live_waiting_token(numero):
     statement = selectors._WAITING_TOKEN_LIVE.statement(numero_etranger=numero)
     assert (statement.sql, statement.params) == _fresh(
         selectors._waiting_token_live, numero_etranger=numero
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "token"),
+    [
+        (datetime(2026, 3, 29, 0, 30, tzinfo=UTC), ""),
+        (datetime(2026, 10, 25, 10, 5, tzinfo=UTC), "tok'; --"),
+    ],
+)
+def test_the_open_slots_of_a_day(now, token):
+    """The slot list's two queries (its days, then one day's slots), on the days the
+    clocks change in Paris."""
+    values = {
+        "procedure_id": 3,
+        "now": now,
+        "starts_from": now + timedelta(hours=2),
+        "starts_until": now + timedelta(days=90),
+        "exclude_hold_token": token,
+    }
+    days = selectors._OPEN_DAYS.statement(**values)
+    fresh = selectors._day_counts(
+        selectors._open_slots(**values), timezone.get_default_timezone()
+    ).values_list("d", "n")
+    assert (days.sql, days.params) == _fresh(lambda: fresh)
+    start, end = now, now + timedelta(hours=23)
+    rows = selectors._OPEN_DAY_ROWS.statement(**values, day_start=start, day_end=end)
+    assert (rows.sql, rows.params) == _fresh(
+        lambda: selectors._day_rows(selectors._open_slots(**values), start, end)
     )
 
 

@@ -10,7 +10,7 @@ from django.db.models import Value
 
 from booking import selectors
 from booking.models import Slot
-from tests.factories import SlotFactory
+from tests.factories import SiteFactory, SlotFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -109,3 +109,59 @@ def test_places_going_faster_than_they_are_read_say_complet():
 
     assert page.shown is None and page.days == []
     assert reads == [date(2027, 6, 1)] * selectors.SLOT_DAY_READS
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_the_compiled_slot_list_is_the_one_the_orm_reads(renewal):
+    """slot_day_open (its queries compiled once per process) lists what slot_day of
+    slot_list_open lists: on the day the clocks go forward, with a slot full, one
+    held by someone else, one held by the caller (free for them alone) and one
+    outside the booking window."""
+    from datetime import timedelta
+
+    from booking.models import Hold
+
+    site = SiteFactory()
+    now = datetime(2027, 3, 25, 10, tzinfo=PARIS)
+    published = now - timedelta(days=1)
+
+    def slot(when, capacity=1):
+        return SlotFactory(
+            procedure=renewal,
+            site=site,
+            starts_at=when,
+            capacity=capacity,
+            published_at=published,
+        )
+
+    slot(datetime(2027, 3, 28, 0, 30, tzinfo=PARIS), capacity=3)
+    held = slot(datetime(2027, 3, 28, 9, tzinfo=PARIS))
+    mine = slot(datetime(2027, 3, 28, 23, 30, tzinfo=PARIS))
+    slot(datetime(2027, 3, 29, 9, tzinfo=PARIS))
+    slot(now + timedelta(days=renewal.max_horizon_days, hours=1))  # too far
+    for hold, token in ((held, "theirs"), (mine, "mine")):
+        Hold.objects.create(
+            slot=hold,
+            token=token,
+            numero_etranger=token,
+            expires_at=now + timedelta(minutes=10),
+        )
+    for day in (None, date(2027, 3, 28), date(2027, 3, 29), date(2030, 1, 1)):
+        for token in ("", "mine"):
+            orm = selectors.slot_day(
+                selectors.slot_list_open(
+                    procedure=renewal, now=now, exclude_hold_token=token
+                ),
+                day=day,
+                now=now,
+            )
+            compiled = selectors.slot_day_open(
+                procedure=renewal, now=now, day=day, exclude_hold_token=token
+            )
+            assert compiled == orm, (day, token)
+    mine_listed = selectors.slot_day_open(
+        procedure=renewal, now=now, day=date(2027, 3, 28), exclude_hold_token="mine"
+    )
+    assert str(mine.pk) in [s.value for s in mine_listed.shown.slots]
+    assert str(held.pk) not in [s.value for s in mine_listed.shown.slots]
