@@ -94,6 +94,24 @@ def test_the_open_slots_of_a_day(now, token):
     )
 
 
+def test_whether_a_place_is_free_or_held():
+    now = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    values = {
+        "procedure_id": 3,
+        "now": now,
+        "starts_from": now + timedelta(hours=2),
+        "starts_until": now + timedelta(days=90),
+        "exclude_hold_token": "",
+    }
+    one_open = selectors._ONE_OPEN.statement(**values)
+    assert (one_open.sql, one_open.params) == _fresh(
+        lambda: selectors._open_slots(**values).order_by().values("pk")[:1]
+    )
+    held = {"procedure_id": 3, "starts_from": values["starts_from"], "now": now}
+    one_held = selectors._ONE_HELD.statement(**held)
+    assert (one_held.sql, one_held.params) == _fresh(selectors._one_held, **held)
+
+
 def test_a_change_of_time_zone_compiles_them_again(settings):
     """The closures are matched on the slot's day in the préfecture's time zone,
     which the SQL holds as a constant."""
