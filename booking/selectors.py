@@ -126,6 +126,15 @@ def _open_slots_values(procedure: Procedure, now: datetime, exclude_hold_token: 
     }
 
 
+_OPEN_SLOTS_VALUES = {
+    "procedure_id": int,
+    "now": datetime,
+    "starts_from": datetime,
+    "starts_until": datetime,
+    "exclude_hold_token": str,
+}
+
+
 def _open_slots(
     *,
     procedure_id: int,
@@ -194,6 +203,16 @@ def _one_held(*, procedure_id: int, starts_from: datetime, now: datetime) -> Que
         .order_by()
         .values("pk")[:1]
     )
+
+
+# Compiled once per process (procedure_has_place).
+_ONE_OPEN = CompiledQuery(
+    lambda **values: _open_slots(**values).order_by().values("pk")[:1],
+    **_OPEN_SLOTS_VALUES,
+)
+_ONE_HELD = CompiledQuery(
+    _one_held, procedure_id=int, starts_from=datetime, now=datetime
+)
 
 
 def slot_is_closed() -> Exists:
@@ -316,7 +335,7 @@ def slot_day(open_slots, *, day: date | None, now: datetime | None = None) -> Sl
     that a day is never shown without a time to choose."""
     tz = timezone.get_current_timezone()
     return _slot_day(
-        lambda: list(_day_counts(open_slots, tz).values_list("d", "n")),
+        lambda: list(_day_counts(open_slots, tz)),
         lambda start, end: list(_day_rows(open_slots, start, end)),
         day=day,
         now=now,
@@ -358,6 +377,7 @@ def _day_counts(open_slots: QuerySet, tz) -> QuerySet:
         .values("d")
         .annotate(n=Count("pk"))
         .order_by("d")
+        .values_list("d", "n")
     )
 
 
@@ -367,17 +387,10 @@ def _day_rows(open_slots: QuerySet, start: datetime, end: datetime) -> QuerySet:
     )
 
 
-_OPEN_SLOTS_VALUES = {
-    "procedure_id": int,
-    "now": datetime,
-    "starts_from": datetime,
-    "starts_until": datetime,
-    "exclude_hold_token": str,
-}
 _OPEN_DAYS = CompiledQuery(
     lambda **values: _day_counts(
         _open_slots(**values), timezone.get_default_timezone()
-    ).values_list("d", "n"),
+    ),
     **_OPEN_SLOTS_VALUES,
 )
 _OPEN_DAY_ROWS = CompiledQuery(
@@ -387,15 +400,6 @@ _OPEN_DAY_ROWS = CompiledQuery(
     **_OPEN_SLOTS_VALUES,
     day_start=datetime,
     day_end=datetime,
-)
-
-
-_ONE_OPEN = CompiledQuery(
-    lambda **values: _open_slots(**values).order_by().values("pk")[:1],
-    **_OPEN_SLOTS_VALUES,
-)
-_ONE_HELD = CompiledQuery(
-    _one_held, procedure_id=int, starts_from=datetime, now=datetime
 )
 
 

@@ -6,8 +6,9 @@ together.
 
 Each plain value is prepared as Django's insert compiler prepares it and the INSERT
 is written here, once per shape (model, columns, number of rows; Django's compiler
-writes it when a value is an expression or a field writes SQL of its own); the DELETE is Django's
-own (the compiler of a fast delete). Like bulk_create, no model signal is sent: the caller does what the receivers would.
+writes it when a value is an expression or a field writes SQL of its own); the
+DELETE is Django's own (the compiler of a fast delete). Like bulk_create, no model
+signal is sent: the caller does what the receivers would.
 Every write of one statement sees the database as it was before the statement, so
 none may depend on another's rows but through deferred foreign keys (Django's
 are). Other databases (SQLite for `make run`) get the same writes one by one."""

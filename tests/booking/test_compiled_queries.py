@@ -85,7 +85,7 @@ def test_the_open_slots_of_a_day(now, token):
     days = selectors._OPEN_DAYS.statement(**values)
     fresh = selectors._day_counts(
         selectors._open_slots(**values), timezone.get_default_timezone()
-    ).values_list("d", "n")
+    )
     assert (days.sql, days.params) == _fresh(lambda: fresh)
     start, end = now, now + timedelta(hours=23)
     rows = selectors._OPEN_DAY_ROWS.statement(**values, day_start=start, day_end=end)
