@@ -309,6 +309,37 @@ def delivery_section(results: dict) -> list[str]:
     ]
 
 
+def _probe_rows(runs: list[dict]) -> list[str]:
+    """Baseline (b) sampled beside the applicants (flow._probe_b): the confirm
+    against a bare booking POST on the same loaded machine. Absent from results
+    saved before it existed."""
+    if not all(f"{scenarios.PROBE_STEP} server p50_ms" in run for run in runs):
+        return []
+    against = [
+        {
+            "vs": run["confirm POST server p50_ms"]
+            / run[f"{scenarios.PROBE_STEP} server p50_ms"],
+            **run,
+        }
+        for run in runs
+    ]
+    return [
+        row(
+            "… (b) inside the rush, server p50, ms (bare booking POSTs sent "
+            "beside the applicants)",
+            runs,
+            f"{scenarios.PROBE_STEP} server p50_ms",
+            1,
+            f"confirm {spread(against, 'vs')[1]:.2f}× it",
+        ),
+        row(
+            "… (b) inside the rush, requests measured",
+            runs,
+            f"{scenarios.PROBE_STEP} count",
+        ),
+    ]
+
+
 def rush_section(results: dict) -> list[str]:
     """The rush's figures against (a) and (b) of the same run, and its steps."""
     paired = rush_paired(results)
@@ -374,6 +405,7 @@ def rush_section(results: dict) -> list[str]:
             f"{pmed['confirm_vs_b']:.2f}× (b)'s",
         ),
         row("… (b) just before the run, server p50, ms", paired, "b_server", 1),
+        *_probe_rows(results["rush"]),
         row("requests", results["rush"], "requests"),
         row("requests per winner (booked)", results["rush"], "requests_per_winner", 1),
         row(

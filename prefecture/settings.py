@@ -121,6 +121,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, its health check skipped for a connection used a moment ago
+    # (one round trip less for every page that reads the database).
+    DATABASES["default"]["ENGINE"] = "prefecture.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run`: the server and the in-process scheduler write to one file; a
     # transaction takes the write lock when it starts instead of failing midway

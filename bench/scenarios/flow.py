@@ -3,6 +3,7 @@ checked in the database afterwards) and the closed-loop load that chooses the
 gunicorn configuration."""
 
 import asyncio
+import contextlib
 import random
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,11 @@ from bench.timings import CpuMeter, percentile, step_figures
 
 # People who come after the sell-out (the rush's second wave): 2 requests each.
 LATE_APPLICANTS = 200
+# Baseline (b) sampled inside the rush: PROBES clients, each sending one bare
+# booking POST, then pausing, for as long as the applicants walk. Each waits in the
+# server's queue with the applicants (seconds): about 1 % of the rush's requests.
+PROBES, PROBE_PAUSE_S = 16, 0.1
+PROBE_STEP = "(b) inside the rush"
 
 
 @dataclass
@@ -42,13 +48,18 @@ def rush(*, applicants: int = RUSH_APPLICANTS) -> RushResult:
     checked against what every applicant was told."""
     run = next(run_ids)
     opening = dataset.opening(f"rush-{run}", slots=RUSH_SLOTS, capacity=RUSH_CAPACITY)
+    probed = dataset.opening(f"rush-{run}-b", slots=RUSH_SLOTS, capacity=RUSH_CAPACITY)
     people = dataset.applicants(applicants)
     dataset.vacuum_analyze()
 
     async def go():
-        recorder = client.Recorder()
+        recorder, probe = client.Recorder(), client.Recorder()
         clients = [client.new_client() for _ in people]
         rng = random.Random(run)
+        walking = asyncio.Event()
+        probing = asyncio.gather(
+            *(_probe_b(probe, probed, walking, f"{run}.{i}") for i in range(PROBES))
+        )
         start = time.perf_counter()
         try:
             outcomes = await asyncio.gather(
@@ -58,11 +69,15 @@ def rush(*, applicants: int = RUSH_APPLICANTS) -> RushResult:
                 )
             )
         finally:
+            walking.set()
+            await probing
             await asyncio.gather(*(c.aclose() for c in clients))
-        return recorder, start, outcomes
+        return recorder, probe, start, outcomes
 
     with CpuMeter() as cpu:
-        recorder, start, outcomes = asyncio.run(go())
+        recorder, probe, start, outcomes = asyncio.run(go())
+    dataset.clear_baseline_bookings(probed.procedure)
+    no_5xx("rush, (b) inside it", probe)
     no_5xx("rush", recorder)
     errors = [o for o in outcomes if o.kind == "error"]
     if errors:
@@ -97,10 +112,37 @@ def rush(*, applicants: int = RUSH_APPLICANTS) -> RushResult:
             "late_wave_max_requests": max(o.requests for o in late),
             "late_wave_mean_requests": _mean_requests(late),
             **step_figures(recorder.samples, STEPS),
+            **step_figures(probe.samples, [PROBE_STEP]),
             **cpu.figures(),
         },
         recorder.statuses(),
     )
+
+
+async def _probe_b(
+    recorder: client.Recorder,
+    opening: dataset.Opening,
+    done: asyncio.Event,
+    seed: str,
+) -> None:
+    """Baseline (b)'s bare booking POST, one at a time, while the rush lasts: the
+    confirm's yardstick measured on the same loaded machine (its closed loop of 64
+    booking POSTs, a minute earlier, loads the machine another way). Its own
+    démarche and slots: it waits for no applicant's lock, nor they for its."""
+    rng = random.Random(seed)
+    ids = [str(s.pk) for s in opening.slots]
+    async with client.new_client() as http:
+        while not done.is_set():
+            await client.timed(
+                http,
+                recorder,
+                PROBE_STEP,
+                "POST",
+                "/bench/book/",
+                data={"slot": rng.choice(ids)},
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), PROBE_PAUSE_S)
 
 
 async def _late_wave(procedure_id: int, run: int) -> list[client.Outcome]:

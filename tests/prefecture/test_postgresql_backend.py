@@ -1,0 +1,108 @@
+"""The PostgreSQL backend's health check (prefecture/postgresql): skipped for a
+connection that served a request a moment ago, still done after a longer idle, and
+a connection killed while idle is replaced before the next request uses it."""
+
+import pytest
+from django.db import OperationalError, connection, connections
+
+from prefecture.postgresql import base
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def persistent(monkeypatch):
+    """Connections kept between requests, as production has them (CONN_MAX_AGE)."""
+    monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 60)
+    connection.close()
+    yield
+    connection.close()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The backend's monotonic clock, moved by hand."""
+    now = [1000.0]
+    monkeypatch.setattr(base, "monotonic", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """The `SELECT 1` health checks the backend really sends, counted."""
+    sent = []
+    real = base.DatabaseWrapper.is_usable
+
+    def is_usable(self):
+        sent.append(self.alias)
+        return real(self)
+
+    monkeypatch.setattr(base.DatabaseWrapper, "is_usable", is_usable)
+    return sent
+
+
+def _request(query: str = "SELECT pg_backend_pid()"):
+    """What a request does with the connection: Django's close_old_connections as
+    it starts, one query, close_old_connections as it ends."""
+    connection.close_if_unusable_or_obsolete()
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        [(value,)] = cursor.fetchall()
+    connection.close_if_unusable_or_obsolete()
+    return value
+
+
+def _kill(pid: int) -> None:
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+
+
+def test_it_is_this_backend_with_health_checks_on():
+    assert isinstance(connections["default"], base.DatabaseWrapper)
+    assert connection.vendor == "postgresql"
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_connection_used_a_moment_ago_is_not_checked_again(clock, checks):
+    first = _request()
+    clock[0] += base.HEALTH_CHECK_DELAY / 2
+    assert _request() == first  # the same connection, reused
+    clock[0] += base.HEALTH_CHECK_DELAY / 2
+    _request()
+    assert checks == []  # without the delay: one SELECT 1 a request
+
+
+def test_a_connection_idle_for_longer_is_checked_before_its_next_use(clock, checks):
+    first = _request()
+    clock[0] += base.HEALTH_CHECK_DELAY + 0.1
+    assert _request() == first
+    assert checks == ["default"]
+
+
+def test_a_connection_killed_while_idle_is_replaced_before_the_next_request(
+    clock, checks
+):
+    first = _request()
+    _kill(first)
+    clock[0] += base.HEALTH_CHECK_DELAY + 0.1
+    second = _request()  # no error: the check found it dead, a new one answers
+    assert second != first
+    assert checks == ["default"]
+
+
+def test_within_the_delay_a_killed_connection_fails_its_request_then_is_replaced(
+    clock, checks
+):
+    """The price of the delay, pinned: a server gone in the last second fails the
+    request that finds it, as a request in flight then would; the next one
+    reconnects (Django closes a connection that raised such an error)."""
+    first = _request()
+    _kill(first)
+    with pytest.raises(OperationalError):
+        _request()
+    connection.close_if_unusable_or_obsolete()  # the failed request's end
+    assert _request() != first
