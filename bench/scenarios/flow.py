@@ -264,16 +264,22 @@ def steady(*, seconds: float, users: int = CONCURRENCY) -> dict:
     dataset.vacuum_analyze()
     rng = random.Random(run)
     errors: list[str] = []
+    booked: list[client.Outcome] = []
 
     async def one(http: httpx.AsyncClient, recorder, deadline):
         http.cookies.clear()  # a new person
         person = next(people, None)
         if person is None:
-            raise BenchError("steady load: not enough register entries prepared")
+            raise BenchError(
+                "steady load: not enough register entries prepared "
+                f"({len(booked)} booked, {len(errors)} failed: {errors[:3]})"
+            )
         outcome = await client.book(
             http, recorder, person, opening.procedure.pk, rng, deadline=deadline
         )
-        if outcome.kind != "booked" and time.perf_counter() < deadline:
+        if outcome.kind == "booked":
+            booked.append(outcome)
+        elif time.perf_counter() < deadline:
             errors.append(outcome.detail or outcome.kind)
 
     clients = [client.new_client() for _ in range(users)]
