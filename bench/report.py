@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pyinstrument.session import Session
 
-from bench import config, open_loop, scenarios
+from bench import config, open_loop, scenarios, timings
 
 OUTPUT = config.ROOT / "BENCHMARKS.md"
 PROFILE = config.ROOT / "BENCHMARKS-rush-profile.txt"
@@ -330,7 +330,7 @@ def _probe_rows(runs: list[dict]) -> list[str]:
             runs,
             f"{scenarios.PROBE_STEP} server p50_ms",
             1,
-            f"confirm {spread(against, 'vs')[1]:.2f}× it",
+            f"confirm {fmt(spread(against, 'vs')[1], 2)}× it",
         ),
         row(
             "… (b) inside the rush, requests measured",
@@ -338,6 +338,49 @@ def _probe_rows(runs: list[dict]) -> list[str]:
             f"{scenarios.PROBE_STEP} count",
         ),
     ]
+
+
+def _cpu_per_request(runs: list[dict], group: str) -> float:
+    """Median over the runs of a process group's CPU per request, ms."""
+    return statistics.median(
+        1000 * run[f"cpu_s {group}"] / run.get("metered_requests", run["requests"])
+        for run in runs
+    )
+
+
+def _cpu_rows(results: dict) -> list[str]:
+    """The rush's CPU per request by process, beside (a)'s measured just before
+    each run: where the machine's two cores went (absent from older results)."""
+    runs, a_runs = results["rush"], results.get("rush_a") or []
+    if not all("cpu_s web" in run for run in [*runs, *a_runs]) or not a_runs:
+        return []
+    lines = [
+        "CPU per request by process, ms (`/proc`, median of the runs; the "
+        "machine has 2 cores, so a rate of R requests/s can use at most 2000 / R "
+        "ms a request in all):",
+        "",
+        "| process | rush | (a) just before it |",
+        "| --- | --- | --- |",
+    ]
+    for group in timings.GROUPS:
+        lines.append(
+            f"| {group} | {fmt(_cpu_per_request(runs, group), 2)} "
+            f"| {fmt(_cpu_per_request(a_runs, group), 2)} |"
+        )
+    every = [
+        {**run, "cpu_s all": sum(run[f"cpu_s {g}"] for g in timings.GROUPS)}
+        for run in runs
+    ]
+    every_a = [
+        {**run, "cpu_s all": sum(run[f"cpu_s {g}"] for g in timings.GROUPS)}
+        for run in a_runs
+    ]
+    lines += [
+        f"| all of them | {fmt(_cpu_per_request(every, 'all'), 2)} "
+        f"| {fmt(_cpu_per_request(every_a, 'all'), 2)} |",
+        "",
+    ]
+    return lines
 
 
 def rush_section(results: dict) -> list[str]:
@@ -442,6 +485,7 @@ def rush_section(results: dict) -> list[str]:
             "v",
         ),
         "",
+        *_cpu_rows(results),
         "Each step in the rush, ms (client: what the applicant waited, most of it "
         "in the queue of 2,000; server: inside Django, from the `Server-Timing` "
         "header; CPU: the worker's thread):",

@@ -5,7 +5,7 @@ import math
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.client import Sample
 
@@ -49,6 +49,50 @@ def _machine_busy_jiffies() -> tuple[int, int]:
     return total - idle, total
 
 
+# Who used the machine's CPU, by process: the web workers (gunicorn's master
+# collects a replaced worker's CPU when it reaps it), PostgreSQL (its postmaster
+# likewise for a closed connection's backend), Redis, the Celery worker and the load
+# generator (this process).
+GROUPS = ("web", "postgresql", "redis", "celery", "load generator")
+
+
+def _group(pid: int, comm: str, cmdline: str) -> str | None:
+    if pid == os.getpid():
+        return "load generator"
+    if "gunicorn" in cmdline:
+        return "web"
+    if "celery" in cmdline:
+        return "celery"
+    if comm == "postgres":
+        return "postgresql"
+    if comm == "redis-server":
+        return "redis"
+    return None
+
+
+def _cpu_by_group() -> dict[str, int]:
+    """Jiffies of CPU (user and system, of each process and of its reaped children)
+    since each process started, summed by group; processes of no group left out."""
+    totals = dict.fromkeys(GROUPS, 0)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                line = stat.read()
+            with open(f"/proc/{entry.name}/cmdline", "rb") as raw:
+                cmdline = raw.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile
+            continue
+        comm = line[line.index("(") + 1 : line.rindex(")")]
+        group = _group(int(entry.name), comm, cmdline)
+        if group is not None:
+            fields = line[line.rindex(")") + 2 :].split()
+            # utime, stime, cutime, cstime (proc(5), counted from the state field)
+            totals[group] += sum(int(fields[i]) for i in (11, 12, 13, 14))
+    return totals
+
+
 @dataclass
 class CpuMeter:
     """CPU-seconds of this process (the load generator) and of the whole machine
@@ -57,6 +101,8 @@ class CpuMeter:
     _client: float = 0.0
     _busy: int = 0
     _total: int = 0
+    _groups: dict[str, int] = field(default_factory=dict)
+    groups_s: dict[str, float] = field(default_factory=dict)
     client_s: float = float("nan")
     machine_busy_s: float = float("nan")
     machine_s: float = float("nan")
@@ -64,11 +110,16 @@ class CpuMeter:
     def __enter__(self) -> "CpuMeter":
         self._client = time.process_time()
         self._busy, self._total = _machine_busy_jiffies()
+        self._groups = _cpu_by_group()
         return self
 
     def __exit__(self, *exc) -> None:
         hz = os.sysconf("SC_CLK_TCK")
         busy, total = _machine_busy_jiffies()
+        groups = _cpu_by_group()
+        self.groups_s = {
+            name: (groups[name] - self._groups[name]) / hz for name in GROUPS
+        }
         self.client_s = time.process_time() - self._client
         self.machine_busy_s = (busy - self._busy) / hz
         self.machine_s = (total - self._total) / hz
@@ -83,4 +134,5 @@ class CpuMeter:
             "machine_busy": self.machine_busy_s / self.machine_s
             if self.machine_s
             else float("nan"),
+            **{f"cpu_s {name}": seconds for name, seconds in self.groups_s.items()},
         }

@@ -58,6 +58,7 @@ def window_figures(recorder: client.Recorder, start: float, cpu: CpuMeter) -> di
     times = step_figures(recorder.samples, [step])
     return {
         "rps": client.window_rate(recorder, start, BASELINE_SECONDS),
+        "requests": len(recorder.samples),  # all of them, while the CPU was metered
         "p50_ms": times[f"{step} p50_ms"],
         "p99_ms": times[f"{step} p99_ms"],
         "server_p50_ms": times[f"{step} server p50_ms"],

@@ -3,7 +3,7 @@ connection that served a request a moment ago, still done after a longer idle, a
 a connection killed while idle is replaced before the next request uses it."""
 
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, ProgrammingError, connection, connections
 
 from prefecture.postgresql import base
 
@@ -43,12 +43,14 @@ def checks(monkeypatch):
 
 def _request(query: str = "SELECT pg_backend_pid()"):
     """What a request does with the connection: Django's close_old_connections as
-    it starts, one query, close_old_connections as it ends."""
+    it starts, one query, close_old_connections as it ends (even if it failed)."""
     connection.close_if_unusable_or_obsolete()
-    with connection.cursor() as cursor:
-        cursor.execute(query)
-        [(value,)] = cursor.fetchall()
-    connection.close_if_unusable_or_obsolete()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            [(value,)] = cursor.fetchall()
+    finally:
+        connection.close_if_unusable_or_obsolete()
     return value
 
 
@@ -104,5 +106,30 @@ def test_within_the_delay_a_killed_connection_fails_its_request_then_is_replaced
     _kill(first)
     with pytest.raises(OperationalError):
         _request()
-    connection.close_if_unusable_or_obsolete()  # the failed request's end
     assert _request() != first
+
+
+def test_after_a_failed_query_the_delay_still_counts_from_the_last_use(clock, checks):
+    """A request whose query failed has its connection checked at its end
+    (Django's own check); a later request after a longer idle is checked again."""
+    first = _request()
+    with pytest.raises(ProgrammingError):
+        _request("SELECT * FROM no_such_table")
+    assert checks == ["default"]  # at the failed request's end, by Django
+    clock[0] += base.HEALTH_CHECK_DELAY + 5
+    _kill(first)
+    second = _request()  # checked, found dead, replaced: no error
+    assert second != first
+    assert checks == ["default", "default"]
+
+
+def test_the_delay_counts_from_the_last_query_not_the_request_end(clock, checks):
+    """A long request: its last query long before its end does not make the
+    connection look used a moment ago."""
+    connection.close_if_unusable_or_obsolete()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    clock[0] += base.HEALTH_CHECK_DELAY + 1  # the rest of a slow request
+    connection.close_if_unusable_or_obsolete()
+    _request()
+    assert checks == ["default"]
