@@ -325,8 +325,8 @@ def _probe_rows(runs: list[dict]) -> list[str]:
     ]
     return [
         row(
-            "… (b) inside the rush, server p50, ms (bare booking POSTs sent "
-            "beside the applicants)",
+            "… (b) inside the rush, server p50, ms (bare booking POSTs sent 10 "
+            "times a second beside the applicants; those sent while they confirm)",
             runs,
             f"{scenarios.PROBE_STEP} server p50_ms",
             1,
@@ -338,6 +338,16 @@ def _probe_rows(runs: list[dict]) -> list[str]:
             f"{scenarios.PROBE_STEP} count",
         ),
     ]
+
+
+def _probe_note(runs: list[dict]) -> str:
+    """The confirm against (b) sent inside the rush, for the targets table: the
+    target itself stays against (b)'s own closed loop, as the issue set it."""
+    key = f"{scenarios.PROBE_STEP} server p50_ms"
+    if not all(key in run for run in runs):
+        return ""
+    vs = statistics.median(run["confirm POST server p50_ms"] / run[key] for run in runs)
+    return f"; {fmt(vs, 2)}× (b) sent inside the rush while applicants confirm"
 
 
 def _cpu_per_request(runs: list[dict], group: str) -> float:
@@ -535,7 +545,8 @@ def write(results: dict, log_dir: Path) -> None:
         (
             "rush: confirm POST server time p50 ≤ 2× (b)'s",
             f"{fmt(confirm_server, 1)} ms against {fmt(pmed['b_server'], 1)} ms: "
-            f"{pmed['confirm_vs_b']:.2f}× ({_against(results, '(b)')})",
+            f"{pmed['confirm_vs_b']:.2f}× ({_against(results, '(b)')})"
+            + _probe_note(results["rush"]),
             pmed["confirm_vs_b"] <= 2,
         ),
         (

@@ -30,10 +30,11 @@ from bench.timings import CpuMeter, percentile, step_figures
 
 # People who come after the sell-out (the rush's second wave): 2 requests each.
 LATE_APPLICANTS = 200
-# Baseline (b) sampled inside the rush: PROBES clients, each sending one bare
-# booking POST, then pausing, for as long as the applicants walk. Each waits in the
-# server's queue with the applicants (seconds): about 1 % of the rush's requests.
-PROBES, PROBE_PAUSE_S = 16, 0.1
+# Baseline (b) sampled inside the rush: its bare booking POST sent PROBE_RATE times a
+# second whatever the answers (each waits seconds in the server's queue with the
+# applicants), on at most PROBE_CLIENTS connections at once: 2–3 % of the rush's
+# requests, about 70 of them while applicants confirm.
+PROBE_RATE, PROBE_CLIENTS = 10, 48
 PROBE_STEP = "(b) inside the rush"
 
 
@@ -57,9 +58,7 @@ def rush(*, applicants: int = RUSH_APPLICANTS) -> RushResult:
         clients = [client.new_client() for _ in people]
         rng = random.Random(run)
         walking = asyncio.Event()
-        probing = asyncio.gather(
-            *(_probe_b(probe, probed, walking, f"{run}.{i}") for i in range(PROBES))
-        )
+        probing = asyncio.create_task(_probe_b(probe, probed, walking, str(run)))
         start = time.perf_counter()
         try:
             try:
@@ -131,14 +130,21 @@ async def _probe_b(
     done: asyncio.Event,
     seed: str,
 ) -> None:
-    """Baseline (b)'s bare booking POST, one at a time, while the rush lasts: the
+    """Baseline (b)'s bare booking POST at a fixed rate while the rush lasts: the
     confirm's yardstick measured on the same loaded machine (its closed loop of 64
     booking POSTs, a minute earlier, loads the machine another way). Its own
-    démarche and slots: it waits for no applicant's lock, nor they for its."""
+    démarche and slots: it waits for no applicant's lock, nor they for its. A tick
+    that finds every connection waiting sends nothing."""
     rng = random.Random(seed)
     ids = [str(s.pk) for s in opening.slots]
-    async with client.new_client() as http:
-        while not done.is_set():
+    clients = [client.new_client() for _ in range(PROBE_CLIENTS)]
+    idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+    for each in clients:
+        idle.put_nowait(each)
+    sent: set[asyncio.Task] = set()
+
+    async def one(http: httpx.AsyncClient) -> None:
+        try:
             # A request without an answer is recorded (status 0) and reported by
             # no_5xx after the rush; it must not stop the applicants' rush.
             with contextlib.suppress(client.UnexpectedPage):
@@ -150,8 +156,20 @@ async def _probe_b(
                     "/bench/book/",
                     data={"slot": rng.choice(ids)},
                 )
+        finally:
+            idle.put_nowait(http)
+
+    try:
+        while not done.is_set():
+            if not idle.empty():
+                task = asyncio.create_task(one(idle.get_nowait()))
+                sent.add(task)
+                task.add_done_callback(sent.discard)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), PROBE_PAUSE_S)
+                await asyncio.wait_for(done.wait(), 1 / PROBE_RATE)
+        await asyncio.gather(*sent)
+    finally:
+        await asyncio.gather(*(each.aclose() for each in clients))
 
 
 def _during(
