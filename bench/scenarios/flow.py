@@ -32,8 +32,8 @@ from bench.timings import CpuMeter, percentile, step_figures
 LATE_APPLICANTS = 200
 # Baseline (b) sampled inside the rush: its bare booking POST sent PROBE_RATE times a
 # second whatever the answers (each waits seconds in the server's queue with the
-# applicants), on at most PROBE_CLIENTS connections at once: 2–3 % of the rush's
-# requests, about 70 of them while applicants confirm.
+# applicants), on at most PROBE_CLIENTS connections at once: 2 % of the rush's
+# requests, 40–46 of them while applicants confirm (the 19:57 run).
 PROBE_RATE, PROBE_CLIENTS = 10, 48
 PROBE_STEP = "(b) inside the rush"
 
