@@ -309,28 +309,32 @@ def delivery_section(results: dict) -> list[str]:
     ]
 
 
+def _confirm_vs_probe(runs: list[dict]) -> float | None:
+    """The median over the runs of the confirm's server p50 against (b)'s sampled
+    beside the applicants (flow._probe_b); None for results saved before it."""
+    key = f"{scenarios.PROBE_STEP} server p50_ms"
+    if not all(key in run for run in runs):
+        return None
+    return statistics.median(
+        run["confirm POST server p50_ms"] / run[key] for run in runs
+    )
+
+
 def _probe_rows(runs: list[dict]) -> list[str]:
-    """Baseline (b) sampled beside the applicants (flow._probe_b): the confirm
-    against a bare booking POST on the same loaded machine. Absent from results
-    saved before it existed."""
-    if not all(f"{scenarios.PROBE_STEP} server p50_ms" in run for run in runs):
+    """Baseline (b) sampled beside the applicants: the confirm against a bare
+    booking POST on the same loaded machine."""
+    vs = _confirm_vs_probe(runs)
+    if vs is None:
         return []
-    against = [
-        {
-            "vs": run["confirm POST server p50_ms"]
-            / run[f"{scenarios.PROBE_STEP} server p50_ms"],
-            **run,
-        }
-        for run in runs
-    ]
     return [
         row(
-            "… (b) inside the rush, server p50, ms (bare booking POSTs sent 10 "
-            "times a second beside the applicants; those sent while they confirm)",
+            "… (b) inside the rush, server p50, ms (bare booking POSTs sent "
+            f"{scenarios.PROBE_RATE} times a second beside the applicants; those "
+            "sent while they confirm)",
             runs,
             f"{scenarios.PROBE_STEP} server p50_ms",
             1,
-            f"confirm {fmt(spread(against, 'vs')[1], 2)}× it",
+            f"confirm {fmt(vs, 2)}× it",
         ),
         row(
             "… (b) inside the rush, requests measured",
@@ -343,17 +347,18 @@ def _probe_rows(runs: list[dict]) -> list[str]:
 def _probe_note(runs: list[dict]) -> str:
     """The confirm against (b) sent inside the rush, for the targets table: the
     target itself stays against (b)'s own closed loop, as the issue set it."""
-    key = f"{scenarios.PROBE_STEP} server p50_ms"
-    if not all(key in run for run in runs):
+    vs = _confirm_vs_probe(runs)
+    if vs is None:
         return ""
-    vs = statistics.median(run["confirm POST server p50_ms"] / run[key] for run in runs)
     return f"; {fmt(vs, 2)}× (b) sent inside the rush while applicants confirm"
 
 
-def _cpu_per_request(runs: list[dict], group: str) -> float:
-    """Median over the runs of a process group's CPU per request, ms."""
+def _cpu_per_request(runs: list[dict], groups: tuple[str, ...]) -> float:
+    """Median over the runs of these process groups' CPU per request, ms."""
     return statistics.median(
-        1000 * run[f"cpu_s {group}"] / run.get("metered_requests", run["requests"])
+        1000
+        * sum(run[f"cpu_s {group}"] for group in groups)
+        / run.get("metered_requests", run["requests"])
         for run in runs
     )
 
@@ -364,33 +369,21 @@ def _cpu_rows(results: dict) -> list[str]:
     runs, a_runs = results["rush"], results.get("rush_a") or []
     if not all("cpu_s web" in run for run in [*runs, *a_runs]) or not a_runs:
         return []
-    lines = [
+    rows = [((group,), group) for group in timings.GROUPS]
+    return [
         "CPU per request by process, ms (`/proc`, median of the runs; the "
         "machine has 2 cores, so a rate of R requests/s can use at most 2000 / R "
         "ms a request in all):",
         "",
         "| process | rush | (a) just before it |",
         "| --- | --- | --- |",
-    ]
-    for group in timings.GROUPS:
-        lines.append(
-            f"| {group} | {fmt(_cpu_per_request(runs, group), 2)} "
-            f"| {fmt(_cpu_per_request(a_runs, group), 2)} |"
-        )
-    every = [
-        {**run, "cpu_s all": sum(run[f"cpu_s {g}"] for g in timings.GROUPS)}
-        for run in runs
-    ]
-    every_a = [
-        {**run, "cpu_s all": sum(run[f"cpu_s {g}"] for g in timings.GROUPS)}
-        for run in a_runs
-    ]
-    lines += [
-        f"| all of them | {fmt(_cpu_per_request(every, 'all'), 2)} "
-        f"| {fmt(_cpu_per_request(every_a, 'all'), 2)} |",
+        *(
+            f"| {label} | {fmt(_cpu_per_request(runs, groups), 2)} "
+            f"| {fmt(_cpu_per_request(a_runs, groups), 2)} |"
+            for groups, label in [*rows, (timings.GROUPS, "all of them")]
+        ),
         "",
     ]
-    return lines
 
 
 def rush_section(results: dict) -> list[str]:

@@ -22,7 +22,14 @@ from bench.scenarios.common import (
     InvariantBroken,
 )
 from bench.scenarios.delivery import delivery
-from bench.scenarios.flow import LATE_APPLICANTS, PROBE_STEP, STEPS, rush, steady
+from bench.scenarios.flow import (
+    LATE_APPLICANTS,
+    PROBE_RATE,
+    PROBE_STEP,
+    STEPS,
+    rush,
+    steady,
+)
 from bench.scenarios.release import (
     RELEASE_CAPACITY,
     RELEASE_PEOPLE,
@@ -32,6 +39,7 @@ from bench.scenarios.release import (
 
 __all__ = [
     "LATE_APPLICANTS",
+    "PROBE_RATE",
     "PROBE_STEP",
     "PROFILED_RUSH_APPLICANTS",
     "RELEASE_CAPACITY",
