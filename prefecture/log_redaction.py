@@ -1,9 +1,12 @@
 """Secrets that travel in a request never reach a log.
 
-The provider's delivery receipts come to ``/sms/recus/<secret>/``: Brevo takes the
-receipts' address per message (``webUrl``) and sends no header of ours there, so the
-secret has to be in the address. Every log line that may hold a request line (the
-gunicorn access and error logs, Django's ``django.request`` warnings) goes through
+Some addresses are their own key: the provider's delivery receipts come to
+``/sms/recus/<secret>/`` (Brevo takes the receipts' address per message and sends no
+header of ours there), and the links sent to applicants carry a token that lets
+whoever holds it act for them (manage a booking, see or leave the waiting list,
+accept or decline an offer, and the short forms of those links in the SMS). Every log
+line that may hold a request line or a Referer (the gunicorn access and error logs,
+Django's ``django.request`` and ``django.security`` warnings) goes through
 ``redact``. Plain Python: gunicorn's logger class imports it before Django is set up.
 """
 
@@ -11,16 +14,22 @@ import logging
 import re
 
 REDACTED = "[redacted]"
-_WEBHOOK_SECRET = re.compile(r"(/sms/recus/)[^/?#\s\"]+", re.IGNORECASE)
+# The path segment after any of these prefixes, with or without the /en/ prefix:
+# booking/urls.py and prefecture/urls.py (the routes named with <token> or <secret>).
+_SECRET_IN_PATH = re.compile(
+    r"(/(?:sms/recus|rendez-vous/(?:gerer|liste|offre)|rdv|la|o)/)[^/?#\s\"']+",
+    re.IGNORECASE,
+)
 
 
 def redact(text: str) -> str:
-    """The text with the secret of any receipts' address replaced."""
-    return _WEBHOOK_SECRET.sub(r"\1" + REDACTED, text)
+    """The text with the secret of any receipts' address or applicant's link
+    replaced."""
+    return _SECRET_IN_PATH.sub(r"\1" + REDACTED, text)
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Rewrites a record whose message holds a receipts' address (never drops it)."""
+    """Rewrites a record whose message holds a secret address (never drops it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

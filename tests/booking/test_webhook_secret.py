@@ -1,7 +1,9 @@
-"""The receipts' secret never reaches a log: Brevo takes the receipts' address per
-message and sends no header of ours, so the secret stays in the address, and every log
-that may hold a request line redacts it (gunicorn's access and error logs through
-prefecture.gunicorn_logging.RedactingLogger, Django's through LOGGING's filter)."""
+"""The receipts' secret and the applicants' link tokens never reach a log: Brevo takes
+the receipts' address per message and sends no header of ours, so the secret stays in
+the address; an applicant's link is itself the key to their booking or waiting-list
+request. Every log that may hold a request line redacts both (gunicorn's access and
+error logs through prefecture.gunicorn_logging.RedactingLogger, Django's through
+LOGGING's filter)."""
 
 import io
 import logging
@@ -16,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from django.test import Client
 from gunicorn.config import Config
 
 from prefecture.gunicorn_logging import RedactingLogger
@@ -39,8 +42,40 @@ def test_redact_hides_the_secret_of_a_receipts_address(line):
     assert SECRET not in redact(line) and "[redacted]" in redact(line)
 
 
-def test_redact_leaves_other_lines_alone():
-    line = "GET /rendez-vous/creneaux/?du=2026-12-01 HTTP/1.1"
+TOKEN = "Xk3d-Applicant-Link_9q"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Every address that carries an applicant's token, as the access log, a
+        # Referer or Django's warnings show it (booking/urls.py, prefecture/urls.py).
+        f"GET /rendez-vous/gerer/{TOKEN}/ HTTP/1.1",
+        f"POST /en/rendez-vous/gerer/{TOKEN}/annuler/ HTTP/1.1",
+        f"Method Not Allowed (PUT): /rendez-vous/gerer/{TOKEN}/rendez-vous.ics",
+        f"GET /rendez-vous/liste/{TOKEN}/retirer/ HTTP/1.1",
+        f"Forbidden (CSRF cookie not set.): /rendez-vous/offre/{TOKEN}/",
+        f"https://rendez-vous.loiret.gouv.fr/rdv/{TOKEN}/",
+        f"GET /en/la/{TOKEN}/ HTTP/1.1",
+        f"HEAD /o/{TOKEN} HTTP/1.1",
+        f'"https://rendez-vous.loiret.gouv.fr/rendez-vous/gerer/{TOKEN}/deplacer/"',
+    ],
+)
+def test_redact_hides_the_token_of_an_applicant_s_link(line):
+    assert TOKEN not in redact(line) and "[redacted]" in redact(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /rendez-vous/creneaux/?du=2026-12-01 HTTP/1.1",
+        "POST /rendez-vous/liste-attente/ HTTP/1.1",
+        "GET /rendez-vous/liste-attente/inscrit/ HTTP/1.1",
+        "GET /static/dsfr/dist/dsfr/dsfr.min.css HTTP/1.1",
+        "GET /admin/booking/waitingrequest/ HTTP/1.1",
+    ],
+)
+def test_redact_leaves_other_lines_alone(line):
     assert redact(line) == line
 
 
@@ -69,6 +104,20 @@ def test_django_s_request_warnings_do_not_show_the_secret(client, settings, cons
     written = console.getvalue()
     assert written.count("/sms/recus/[redacted]/") == 3, written
     assert SECRET not in written
+
+
+@pytest.mark.django_db
+def test_django_s_warnings_do_not_show_an_applicant_s_token(console):
+    # A link-preview robot, a stale tab or a forged form: each refusal is logged
+    # with the path, which is the link itself.
+    offer, manage = f"/rendez-vous/offre/{TOKEN}/", f"/rendez-vous/gerer/{TOKEN}/"
+    forged = Client(enforce_csrf_checks=True).post(offer, {"answer": "accept"})
+    assert forged.status_code == 403
+    assert Client().put(manage).status_code == 405
+    assert Client().delete(f"/en/rendez-vous/liste/{TOKEN}/").status_code == 405
+    written = console.getvalue()
+    assert written.count("[redacted]") == 3, written
+    assert TOKEN not in written
 
 
 def _gunicorn_logger(tmp_path: Path) -> RedactingLogger:
