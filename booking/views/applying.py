@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import availability, rules, selectors, services
@@ -109,7 +110,8 @@ def _outcome_page(request, outcome: rules.Outcome, procedure=None) -> HttpRespon
     )
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     in_progress = flow.load(request)
     if in_progress is not None:  # back at the start: the flow so far is abandoned
@@ -187,7 +189,8 @@ HARD_PROOF_NEEDED = gettext_lazy(
 )
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 @flow_required("procedure_id")
 def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
@@ -261,7 +264,8 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 @flow_required("procedure_id", "numero_etranger")
 def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
@@ -332,7 +336,8 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 @flow_required("procedure_id", "numero_etranger", "hold_token", "slot_id")
 def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
@@ -426,6 +431,7 @@ def _session_booking(request: HttpRequest) -> Booking:
     return booking
 
 
+@never_cache
 @require_safe
 def done(request: HttpRequest) -> HttpResponse:
     booking = _session_booking(request)
@@ -441,6 +447,7 @@ def done(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @require_safe
 def done_ics(request: HttpRequest) -> HttpResponse:
     return calendar.ics_response(_session_booking(request))

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import rules, selectors, services
@@ -67,7 +68,8 @@ def _link_refused(request: HttpRequest, wait_seconds: int = 0) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     if _second_factor_passed(request, token):
         booking = booking_from_token(token)
@@ -211,7 +213,8 @@ def _manage_guard(request: HttpRequest, token: str) -> Booking | HttpResponse:
     return booking
 
 
-@require_http_methods(["GET"])
+@never_cache
+@require_safe
 def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
     """The appointment as it is now (after a move too), for the applicant's
     calendar: the same event (its UID), a higher SEQUENCE, so the calendar updates
@@ -224,7 +227,8 @@ def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
     return calendar.ics_response(booking)
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     booking = _manage_guard(request, token)
     if isinstance(booking, HttpResponse):
@@ -278,7 +282,8 @@ def _move_limit_message() -> str:
     ) % {"count": moves}
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def move(request: HttpRequest, token: str) -> HttpResponse:
     booking = _manage_guard(request, token)
     if isinstance(booking, HttpResponse):
@@ -362,6 +367,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@never_cache
 @require_safe
 def short_link(request: HttpRequest, token: str) -> HttpResponse:
     """The short address sent by SMS: on to the manage page (which asks for the

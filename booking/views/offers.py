@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import selectors, services
@@ -31,7 +32,8 @@ RStatus = WaitingRequest.Status
 OStatus = WaitingOffer.Status
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def offer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = offer_link_lookup(token=token, client_ip=client_ip(request))
@@ -116,6 +118,7 @@ def _last_chance(waiting_request: WaitingRequest) -> bool:
     return waiting_request.missed_offers + 1 >= settings.WAITING_MAX_MISSED
 
 
+@never_cache
 @require_safe
 def short_offer(request: HttpRequest, token: str) -> HttpResponse:
     """/o/<token>/, sent by SMS: on to the offer's page."""

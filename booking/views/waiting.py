@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import rules, selectors, services
@@ -95,7 +96,8 @@ def _existing_booking(request: HttpRequest, reference: str) -> HttpResponse:
 # --- joining ---------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 @flow_required("procedure_id", "numero_etranger", "valid_until")
 def join(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
@@ -144,6 +146,7 @@ def join(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     )
 
 
+@never_cache
 @require_safe
 def joined(request: HttpRequest) -> HttpResponse:
     token = request.session.get(JOINED)
@@ -169,7 +172,8 @@ def joined(request: HttpRequest) -> HttpResponse:
 # --- the status page ---------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def status(request: HttpRequest, token: str) -> HttpResponse:
     if request.session.get(UNLOCKED) == token:
         found = request_from_token(token)
@@ -247,7 +251,8 @@ def _half_day_labels(mask: int) -> list[str]:
     return [str(HALF_DAY_LABELS[code]) for code in rules.half_days_codes(mask)]
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     if request.session.get(UNLOCKED) != token:
         return redirect("booking:waiting_status", token=token)
@@ -276,7 +281,8 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
 # --- an earlier place, from the manage page -----------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def earlier(request: HttpRequest, token: str) -> HttpResponse:
     booking = _manage_guard(request, token)
     if isinstance(booking, HttpResponse):
@@ -328,6 +334,7 @@ def earlier(request: HttpRequest, token: str) -> HttpResponse:
 # --- the short links sent by SMS ----------------------------------------------------
 
 
+@never_cache
 @require_safe
 def short_status(request: HttpRequest, token: str) -> HttpResponse:
     """/la/<token>/, sent by SMS: on to the status page."""
