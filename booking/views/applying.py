@@ -65,6 +65,10 @@ def flow_required(*fields: str):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             state = flow.load(request)
+            if state is None and isinstance(request.session.get("booked"), str):
+                # Back, a reload or a second tap after the booking was made: the
+                # flow is over, its confirmation is what the applicant looks for.
+                return redirect("booking:done")
             if state is None or not all(getattr(state, name) for name in fields):
                 return _start_again(request)
             return view(request, state, *args, **kwargs)
@@ -342,7 +346,7 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
 def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
     form = ContactForm(request.POST or None)
-    if guarded_submit(request, form):
+    if guarded_submit(request, form) and _slot_unchanged(request, state, form):
         data = form.cleaned_data
         applicant = services.Applicant(
             numero_etranger=state.numero_etranger,
@@ -394,6 +398,23 @@ def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     )
 
 
+def _slot_unchanged(request: HttpRequest, state: flow.FlowState, form) -> bool:
+    """The slot the page showed is still the session's: another tab of the same
+    browser may have chosen another one meanwhile, and the applicant confirms what
+    they read. A form without the field (an older page) confirms the session's."""
+    shown = request.POST.get("slot", "")
+    if shown in ("", str(state.slot_id)):
+        return True
+    form.add_error(
+        None,
+        _(
+            "Le créneau choisi a changé dans un autre onglet ou une autre fenêtre : "
+            "vérifiez le créneau ci-dessous, puis confirmez de nouveau."
+        ),
+    )
+    return False
+
+
 def guarded_submit(request: HttpRequest, form) -> bool:
     """The anti-bot guard of the steps that write (the booking's details, joining
     the waiting list): every POST counts as an attempt, valid or not (per session
@@ -435,6 +456,8 @@ def _session_booking(request: HttpRequest) -> Booking:
 @require_safe
 def done(request: HttpRequest) -> HttpResponse:
     booking = _session_booking(request)
+    if booking.status == Booking.Status.CANCELLED:  # cancelled since, in another tab
+        return render(request, "booking/done_cancelled.html", {"booking": booking})
     return render(
         request,
         "booking/done.html",
@@ -450,4 +473,7 @@ def done(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def done_ics(request: HttpRequest) -> HttpResponse:
-    return calendar.ics_response(_session_booking(request))
+    booking = _session_booking(request)
+    if booking.status == Booking.Status.CANCELLED:
+        raise Http404
+    return calendar.ics_response(booking)

@@ -210,6 +210,10 @@ def _manage_guard(request: HttpRequest, token: str) -> Booking | HttpResponse:
     booking = booking_from_token(token)
     if booking is None:
         raise Http404
+    if booking.status != Booking.Status.CONFIRMED:
+        # Cancelled (in another tab, by an agent) or past: nothing left to move or
+        # cancel; the manage page says what became of it.
+        return redirect("booking:manage", token=token)
     return booking
 
 

@@ -1,0 +1,77 @@
+"""What an applicant's browser does after the fact: a second tab that chose another
+slot, Back or a second tap once booked, the confirmation reopened after a
+cancellation, a move or a cancel page of an appointment no longer active."""
+
+import pytest
+from django.utils import timezone
+
+from booking import services
+from booking.models import Booking
+from tests.booking.flow import CONTACT, hold, unlock_manage
+from tests.factories import SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_slot_confirmed_is_the_one_the_page_showed(client, renewal, title, slot):
+    hold(client, renewal, slot)
+    first_tab = client.get("/rendez-vous/coordonnees/").content.decode()
+    assert f'name="slot" value="{slot.pk}"' in first_tab
+    # The second tab goes back to the list and takes another slot.
+    other = SlotFactory(procedure=renewal, starts_at=slot.starts_at.replace(hour=15))
+    assert client.post("/rendez-vous/creneaux/", {"slot": other.pk}).status_code == 302
+
+    stale = client.post("/rendez-vous/coordonnees/", CONTACT | {"slot": slot.pk})
+    page = stale.content.decode()
+    assert stale.status_code == 200 and not Booking.objects.exists()
+    assert "a changé dans un autre onglet" in page
+    assert f'name="slot" value="{other.pk}"' in page and CONTACT["last_name"] in page
+
+    confirmed = client.post("/rendez-vous/coordonnees/", CONTACT | {"slot": other.pk})
+    assert confirmed["Location"] == "/rendez-vous/confirme/"
+    assert Booking.objects.get().slot == other
+
+
+def test_back_or_a_second_tap_once_booked_shows_the_confirmation(
+    client, renewal, title, slot
+):
+    hold(client, renewal, slot)
+    assert client.post("/rendez-vous/coordonnees/", CONTACT).status_code == 302
+    again = client.post("/rendez-vous/coordonnees/", CONTACT)
+    assert again["Location"] == "/rendez-vous/confirme/"
+    for step in ["/rendez-vous/coordonnees/", "/rendez-vous/creneaux/"]:
+        assert client.get(step)["Location"] == "/rendez-vous/confirme/"
+    assert Booking.objects.count() == 1
+    page = client.get("/rendez-vous/confirme/", follow=True).content.decode()
+    assert "Votre rendez-vous est confirmé" in page and "a expiré" not in page
+
+
+def test_the_confirmation_reopened_after_a_cancellation_says_so(
+    client, renewal, title, slot
+):
+    hold(client, renewal, slot)
+    client.post("/rendez-vous/coordonnees/", CONTACT)
+    booking = Booking.objects.get()
+    services.booking_cancel(booking_id=booking.pk, now=timezone.now())
+
+    page = client.get("/rendez-vous/confirme/").content.decode()
+    assert "Ce rendez-vous a été annulé" in page and "est confirmé" not in page
+    assert booking.reference in page
+    assert client.get("/rendez-vous/confirme/rendez-vous.ics").status_code == 404
+    english = client.get("/en/rendez-vous/confirme/").content.decode()
+    assert "This appointment has been cancelled" in english
+
+
+def test_moving_or_cancelling_an_appointment_no_longer_active_leads_to_its_page(
+    client, renewal, title, slot
+):
+    hold(client, renewal, slot)
+    client.post("/rendez-vous/coordonnees/", CONTACT)
+    booking = Booking.objects.get()
+    path = unlock_manage(client, booking)
+    services.booking_cancel(booking_id=booking.pk, now=timezone.now())
+    for action in ["deplacer/", "annuler/"]:
+        assert client.get(path + action)["Location"] == path
+        assert client.post(path + action, {"slot": slot.pk})["Location"] == path
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
