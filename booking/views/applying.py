@@ -178,6 +178,8 @@ def _already_booked(request: HttpRequest, booking: Booking) -> HttpResponse:
         {
             "resent": bool(resent),
             "unreachable": route.unreachable,
+            # Where to call or go then: the appointment's own site (not its date).
+            "site": booking.slot.site,
             "mobile": mobile_hint(booking.mobile),
             "email": email_hint(route.to)
             if route.channel == OutgoingMessage.Channel.EMAIL

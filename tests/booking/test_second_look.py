@@ -3,12 +3,13 @@ slot, Back or a second tap once booked, the confirmation reopened after a
 cancellation, a move or a cancel page of an appointment no longer active."""
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from booking import services
 from booking.models import Booking
-from tests.booking.flow import CONTACT, hold, unlock_manage
-from tests.factories import SlotFactory
+from tests.booking.flow import CONTACT, IDENTITY, hold, pass_gate, unlock_manage
+from tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +76,23 @@ def test_moving_or_cancelling_an_appointment_no_longer_active_leads_to_its_page(
         assert client.post(path + action, {"slot": slot.pk})["Location"] == path
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+
+
+def test_already_booked_without_a_way_to_resend_the_link_says_whom_to_call(
+    renewal, title
+):
+    # A booking with a foreign mobile and no e-mail: no SMS, no e-mail can carry
+    # the link again. The page says where to call or go, never the appointment.
+    booking = BookingFactory(
+        numero_etranger=title.numero_etranger, procedure=renewal, mobile="+447911123456"
+    )
+    site = booking.slot.site
+    site.phone, site.email = "02 38 81 40 00", "accueil@loiret.gouv.fr"
+    site.save()
+    browser = Client()
+    pass_gate(browser, renewal)
+    page = browser.post("/rendez-vous/identite/", IDENTITY).content.decode()
+    assert "contactez l’accueil de la préfecture" in page.replace("&#x27;", "’")
+    assert 'href="tel:0238814000"' in page and "accueil@loiret.gouv.fr" in page
+    assert "reçu par SMS ou par courriel" not in page
+    assert booking.reference not in page
