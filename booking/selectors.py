@@ -753,6 +753,23 @@ def booking_get_by_reference(*, reference: str) -> Booking | None:
     )
 
 
+def booking_for_confirmation(*, reference: str) -> Booking | None:
+    """The booking its confirmation page shows, with ``sms_refused``: its
+    confirmation SMS was not sent (the number's daily cap), so the page must not
+    say the link went by SMS. One query, as for the booking alone."""
+    refused = OutgoingMessage.objects.filter(
+        booking=OuterRef("pk"),
+        kind=OutgoingMessage.Kind.BOOKING_CONFIRMED,
+        status=OutgoingMessage.Status.REFUSED,
+    )
+    return (
+        Booking.objects.select_related("slot__site", "procedure")
+        .annotate(sms_refused=Exists(refused))
+        .filter(reference=reference)
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class TitleFound:
     """The register's title that an applicant's three details match."""

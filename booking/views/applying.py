@@ -445,7 +445,7 @@ def guarded_submit(request: HttpRequest, form) -> bool:
 def _session_booking(request: HttpRequest) -> Booking:
     reference = request.session.get("booked")
     booking = (
-        selectors.booking_get_by_reference(reference=reference)
+        selectors.booking_for_confirmation(reference=reference)
         if isinstance(reference, str)
         else None
     )

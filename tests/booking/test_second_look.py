@@ -96,3 +96,18 @@ def test_already_booked_without_a_way_to_resend_the_link_says_whom_to_call(
     assert 'href="tel:0238814000"' in page and "accueil@loiret.gouv.fr" in page
     assert "reçu par SMS ou par courriel" not in page
     assert booking.reference not in page
+
+
+@pytest.mark.parametrize("cap, sent", [(6, True), (0, False)])
+def test_the_confirmation_says_the_link_went_by_sms_only_when_it_did(
+    client, renewal, title, slot, settings, cap, sent
+):
+    # Someone booking for several relatives from one phone reaches the number's
+    # daily cap: that SMS is refused, and the page must not send them looking for it.
+    settings.SMS_PER_MOBILE_PER_DAY = cap
+    hold(client, renewal, slot)
+    client.post("/rendez-vous/coordonnees/", CONTACT | {"email": ""})
+    page = client.get("/rendez-vous/confirme/").content.decode().replace("&#x27;", "’")
+    assert ("utilisez le lien envoyé par SMS" in page) is sent
+    assert ("Aucun SMS n’a pu être envoyé" in page) is not sent
+    assert "Gérer mon rendez-vous" in page
