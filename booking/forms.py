@@ -319,6 +319,9 @@ class SlotForm(forms.Form):
     slot = forms.IntegerField(
         min_value=1,
         max_value=2**62,
+        # Never rendered: the radios come from the cached day list
+        # (_slot_day.html); the error summary links to that list's legend.
+        widget=forms.NumberInput(attrs={"id": "slot-times-legend"}),
         error_messages={
             "required": _("Choisissez un créneau."),
             "invalid": _("Choisissez un créneau dans la liste."),

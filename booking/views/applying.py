@@ -276,11 +276,10 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
 def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
     now = timezone.now()
+    form = None
     if request.method == "POST":
         form = SlotForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Choisissez un créneau dans la liste."))
-        else:
+        if form.is_valid():
             slot_id = form.cleaned_data["slot"]
             try:
                 hold = services.hold_place(
@@ -308,6 +307,7 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
                     state.with_changes(hold_token=hold.token, slot_id=slot_id),
                 )
                 return redirect("booking:details")
+            form = None  # the refusal is a message above the list
             if state.hold_token:  # the service gave the previous choice's place back
                 state = state.with_changes(hold_token="", slot_id=0)
                 flow.save(request, state)
@@ -331,6 +331,7 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
         request,
         "booking/slots.html",
         {
+            "form": form,  # bound and invalid: the error summary and "Erreur :"
             "procedure": procedure,
             "choices": choices,
             "hold_minutes": settings.BOOKING_HOLD_MINUTES,

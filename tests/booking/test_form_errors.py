@@ -159,6 +159,23 @@ def test_a_choice_left_empty_links_to_its_first_option(client, renewal):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("sent", [{}, {"slot": "x"}])
+def test_a_slot_left_unchosen_is_summarised_and_linked_to_the_list(
+    client, renewal, title, slot, sent
+):
+    pass_identity(client, renewal)
+    response = client.post("/rendez-vous/creneaux/", sent)
+    page = response.content.decode()
+    assert response.status_code == 200
+    title_text = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert title_text.startswith("Erreur : ")
+    summary = _summary(page)
+    assert "Le formulaire contient 1 erreur<" in summary
+    assert re.findall(r'<a href="#([^"]+)">', summary) == ["slot-times-legend"]
+    assert 'id="slot-times-legend"' in page and f'value="{slot.pk}"' in page
+
+
+@pytest.mark.django_db
 def test_a_page_without_errors_has_no_summary_and_a_plain_title(client, renewal):
     pass_gate(client, renewal)
     page = client.get("/rendez-vous/identite/").content.decode()
