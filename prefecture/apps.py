@@ -22,4 +22,6 @@ class PrefectureConfig(AppConfig):
     verbose_name = "Préfecture"
 
     def ready(self) -> None:
+        from prefecture import deploy_checks  # noqa: F401  (registers the checks)
+
         connection_created.connect(_sqlite_translate)

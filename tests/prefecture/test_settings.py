@@ -64,6 +64,29 @@ def test_check_deploy_passes_without_warning_under_documented_production_env():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "left_out, warning",
+    [
+        ("REDIS_URL", "prefecture.W001"),  # limits and codes kept per process
+        ("EMAIL_URL", "prefecture.W002"),  # e-mails, links in them, to the log
+        ("SMS_BACKEND", "prefecture.W003"),  # the console's SMS reach nobody
+    ],
+)
+def test_check_deploy_warns_of_each_laptop_default_left_in_production(
+    left_out, warning
+):
+    env = production_env()
+    env["DATABASE_URL"] = "sqlite:///:memory:"
+    del env[left_out]
+    result = run_django(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert warning in output
+    assert {w for w in ("W001", "W002", "W003") if w in output} == {warning[-4:]}
+
+
 def test_secret_key_is_required_when_debug_is_off():
     result = run_django(["manage.py", "check"], {"DEBUG": "false", "SECRET_KEY": ""})
     assert result.returncode != 0
