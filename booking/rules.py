@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
+import holidays
+
 ANEF_URL = "https://invite.contacts-demarches.interieur.gouv.fr/Etrangers"
 FIRST_REQUEST_URL = (
     "https://www.demarches-simplifiees.fr/commencer/"
@@ -441,3 +443,9 @@ def is_check_in_undo_allowed(
     """A present or absent recorded by mistake can be undone the day it was recorded
     (the préfecture's time, ``tz``), not later."""
     return recorded_at.astimezone(tz).date() == now.astimezone(tz).date()
+
+
+def public_holiday_name(day: date) -> str:
+    """The French public holiday on ``day`` (its name, as the library gives it), or
+    "" on a working day: no slot opens then (slots_generate, an agent's own)."""
+    return holidays.country_holidays("FR", years=day.year).get(day, "")

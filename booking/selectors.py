@@ -741,6 +741,13 @@ def hold_get(*, token: str) -> Hold | None:
     return Hold.objects.filter(token=token).first()
 
 
+def slot_confirmed_count(*, slot_id: int) -> int:
+    """The appointments to come on a slot (an agent's edit must not move them)."""
+    return Booking.objects.filter(
+        slot_id=slot_id, status=Booking.Status.CONFIRMED
+    ).count()
+
+
 def slot_get(*, pk: int) -> Slot | None:
     return Slot.objects.select_related("site").filter(pk=pk).first()
 

@@ -1,10 +1,14 @@
 """Forms of the agents' custom pages and change forms."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from booking import rules, selectors
 from booking.forms import MobileField, NameField, NumeroEtrangerField
-from booking.models import Booking, Card, Site, WaitingRequest
+from booking.models import Booking, Card, Site, Slot, WaitingRequest
 from booking.services.sites import site_sms_name_length, site_sms_name_room
 
 # The agents' words for a wrong mobile (shorter than the applicant's).
@@ -147,3 +151,68 @@ class PriorityForm(ReasonForm):
     )  # fmt: skip
 
     field_order = ["level", "reason"]
+
+
+class SlotAdminForm(forms.ModelForm):
+    """A slot typed by hand: never on a public holiday, and never moved, nor shrunk
+    below its appointments, under the applicants who booked it (they would not be
+    told: the agenda's move and cancel tell them)."""
+
+    class Meta:
+        model = Slot
+        fields = [
+            "site",
+            "procedure",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "published_at",
+            "via_list",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at = cleaned.get("starts_at")
+        if starts_at is not None:
+            day = timezone.localdate(starts_at)
+            if rules.public_holiday_name(day):
+                self.add_error(
+                    "starts_at",
+                    _("Le %(day)s est un jour férié : aucun créneau ce jour-là.")
+                    % {"day": day.strftime("%d/%m/%Y")},
+                )
+        if self.instance.pk is None:
+            return cleaned
+        booked = selectors.slot_confirmed_count(slot_id=self.instance.pk)
+        if not booked:
+            return cleaned
+        moved = {"starts_at", "ends_at", "site", "procedure"} & set(self.changed_data)
+        if moved:
+            raise ValidationError(
+                ngettext(
+                    "%(count)d rendez-vous est pris sur ce créneau : il ne peut pas "
+                    "changer d’heure, de site ni de démarche sans que l’usager le "
+                    "sache. Ouvrez un autre créneau, puis déplacez ou annulez le "
+                    "rendez-vous depuis l’agenda (l’usager est prévenu).",
+                    "%(count)d rendez-vous sont pris sur ce créneau : il ne peut pas "
+                    "changer d’heure, de site ni de démarche sans que les usagers le "
+                    "sachent. Ouvrez un autre créneau, puis déplacez ou annulez les "
+                    "rendez-vous depuis l’agenda (les usagers sont prévenus).",
+                    booked,
+                )
+                % {"count": booked}
+            )
+        capacity = cleaned.get("capacity")
+        if capacity is not None and capacity < booked:
+            self.add_error(
+                "capacity",
+                ngettext(
+                    "%(count)d rendez-vous est déjà pris : la capacité ne peut pas "
+                    "descendre en dessous.",
+                    "%(count)d rendez-vous sont déjà pris : la capacité ne peut pas "
+                    "descendre en dessous.",
+                    booked,
+                )
+                % {"count": booked},
+            )
+        return cleaned

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from booking import selectors, services
 from booking.admin.base import AgentPagesMixin, WordedHistoryAdmin
-from booking.admin.forms import SiteForm
+from booking.admin.forms import SiteForm, SlotAdminForm
 from booking.admin.imports import ImportPagesMixin
 from booking.models import (
     ClosureDay,
@@ -210,6 +210,7 @@ class SlotAdmin(admin.ModelAdmin):
     list_filter = ["site", "procedure", "via_list"]
     list_select_related = ["site", "procedure"]
     date_hierarchy = "starts_at"
+    form = SlotAdminForm
 
     def save_model(self, request, obj, form, change) -> None:
         services.slot_save(slot=obj, is_new=not change)
