@@ -4,6 +4,7 @@ import csv
 from datetime import date
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -274,7 +275,32 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
         description=_("Annuler les rendez-vous sélectionnés"),
         permissions=["change"],
     )
-    def cancel_bookings(self, request, queryset) -> None:
+    def cancel_bookings(self, request, queryset) -> HttpResponse | None:
+        """Asks first, naming each appointment (a "select all" would cancel
+        hundreds and send as many SMS), as the agenda's cancel does; the page's
+        POST ("post") cancels."""
+        if not request.POST.get("post"):
+            bookings = list(
+                queryset.filter(status=Booking.Status.CONFIRMED).select_related(
+                    "slot__site", "procedure"
+                )
+            )
+            if not bookings:
+                self.message_user(
+                    request,
+                    _("Aucun rendez-vous actif parmi ceux choisis : rien à annuler."),
+                    messages.WARNING,
+                )
+                return None
+            context = self.page_context(
+                request,
+                title=_("Annuler ces rendez-vous ?"),
+                bookings=bookings,
+                action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+            )
+            return TemplateResponse(
+                request, "admin/booking/booking/cancel_selected.html", context
+            )
         cancelled = 0
         for booking in queryset:
             try:

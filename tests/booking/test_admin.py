@@ -13,10 +13,21 @@ def test_agent_cancels_bookings_through_the_service_and_failures_are_reported(
 ):
     active = BookingFactory()
     cancelled = BookingFactory(status=Booking.Status.CANCELLED)
+    chosen = {
+        "action": "cancel_bookings",
+        "_selected_action": [active.pk, cancelled.pk],
+    }
+    # First the page that names what will be cancelled: nothing is yet.
+    asked = admin_client.post("/admin/booking/booking/", chosen)
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "Annuler ces rendez-vous ?" in page
+    assert active.reference in page and cancelled.reference not in page
+    assert f'name="_selected_action" value="{active.pk}"' in page
+    active.refresh_from_db()
+    assert active.status == Booking.Status.CONFIRMED and not active.messages.exists()
+
     response = admin_client.post(
-        "/admin/booking/booking/",
-        {"action": "cancel_bookings", "_selected_action": [active.pk, cancelled.pk]},
-        follow=True,
+        "/admin/booking/booking/", chosen | {"post": "yes"}, follow=True
     )
     page = response.content.decode()
     active.refresh_from_db()

@@ -161,7 +161,7 @@ def test_a_started_appointment_is_marked_not_cancelled_with_an_sms(admin_client)
     admin_client.post(cancel_url(started), {"message": ""})
     admin_client.post(
         "/admin/booking/booking/",
-        {"action": "cancel_bookings", "_selected_action": [started.pk]},
+        {"action": "cancel_bookings", "_selected_action": [started.pk], "post": "yes"},
     )
     started.refresh_from_db()
     assert started.status == Booking.Status.CONFIRMED
