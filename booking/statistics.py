@@ -223,6 +223,8 @@ def statistics_for(*, first_day: date, last_day: date, now: datetime) -> Statist
         "failed": by_status.get(OutgoingMessage.Status.FAILED, 0),
         "waiting": by_status.get(OutgoingMessage.Status.PENDING, 0)
         + by_status.get(OutgoingMessage.Status.SENDING, 0),
+        # Never sent (a number's daily cap, a foreign number): people not told.
+        "refused": by_status.get(OutgoingMessage.Status.REFUSED, 0),
     }
     statuses = dict(OutgoingMessage.Status.choices)
     sms_labels = {
@@ -231,6 +233,7 @@ def statistics_for(*, first_day: date, last_day: date, now: datetime) -> Statist
         "undelivered": statuses[OutgoingMessage.Status.UNDELIVERED],
         "failed": statuses[OutgoingMessage.Status.FAILED],
         "waiting": statuses[OutgoingMessage.Status.PENDING],
+        "refused": statuses[OutgoingMessage.Status.REFUSED],
     }
     waiting = Card.objects.filter(status=Card.Status.READY).aggregate(
         all=Count("pk"),

@@ -1,5 +1,6 @@
 """The supervisors' statistics page (served under the appointments' admin URLs)."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -27,6 +28,23 @@ class StatisticsPageMixin(AgentPagesMixin):
         first_day, last_day = statistics_period(
             request.GET, today=timezone.localdate(now)
         )
+        asked = (request.GET.get("du", ""), request.GET.get("au", ""))
+        if all(asked) and asked != (first_day.isoformat(), last_day.isoformat()):
+            # The page draws at most three months, in order: said, not silent.
+            self.message_user(
+                request,
+                _(
+                    "La période demandée a été ajustée (trois mois au plus, dates "
+                    "dans l’ordre, à moins de cinq ans d’aujourd’hui) : du "
+                    "%(first)s au %(last)s. Pour une année, affichez-la trimestre "
+                    "par trimestre."
+                )
+                % {
+                    "first": first_day.strftime("%d/%m/%Y"),
+                    "last": last_day.strftime("%d/%m/%Y"),
+                },
+                messages.WARNING,
+            )
         context = self.page_context(
             request,
             title=_("Statistiques"),

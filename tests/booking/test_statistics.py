@@ -60,7 +60,8 @@ def test_figures_per_day_and_demarche():
     card = CardFactory(status=Card.Status.READY, ready_at=now - timedelta(days=20))
     CardFactory(status=Card.Status.READY, ready_at=now - timedelta(days=1))
     CardFactory(status=Card.Status.HANDED_OVER)
-    for n, status in enumerate(["sent", "sent", "delivered", "failed", "pending"]):
+    statuses = ["sent", "sent", "delivered", "failed", "pending", "refused"]
+    for n, status in enumerate(statuses):
         message(f"k{n}", status, card)
 
     stats = statistics_for(
@@ -83,6 +84,7 @@ def test_figures_per_day_and_demarche():
         "undelivered": 0,
         "failed": 1,
         "waiting": 1,
+        "refused": 1,  # never sent: left out of the table before
     }
     assert (stats.cards_waiting, stats.cards_waiting_over_14_days) == (2, 1)
     tallest = max(stats.day_bars, key=lambda bar: bar.value)
@@ -152,6 +154,15 @@ def test_period_is_ordered_bounded_and_at_most_three_months():
     assert first == date(2026, 1, 1) and (last - first).days == 92
     first, last = statistics_period({"du": "0001-01-01"}, today=today)
     assert first.year == 2021
+
+
+def test_a_period_shortened_for_the_page_is_said_not_silent(admin_client):
+    year = admin_client.get(URL, {"du": "2026-01-01", "au": "2026-12-31"})
+    page = year.content.decode().replace("&#x27;", "’")
+    assert "La période demandée a été ajustée" in page
+    assert "du 01/01/2026 au 03/04/2026" in page
+    quarter = admin_client.get(URL, {"du": "2026-01-01", "au": "2026-03-31"})
+    assert "a été ajustée" not in quarter.content.decode()
 
 
 def offer(request, status: str, offered_at: datetime, answered_at=None):
