@@ -6,7 +6,8 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.lookups import Contains
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from booking import rules
 from booking.models import Booking, Slot
 from prefecture.admin_history import WordedHistoryAdmin, moment_words
+from prefecture.text_fold import fold, folded
 
 
 def _slot_words(slot_id: Any) -> str:
@@ -118,7 +120,11 @@ class AuditTrailInline(admin.TabularInline):
 
 class NumeroEtrangerSearchMixin:
     """The change list's search finds a numéro étranger typed in any notation
-    (9 or 10 digits, spaces, dots, dashes); anything else is searched as usual."""
+    (9 or 10 digits, spaces, dots, dashes), and a name typed without its accents
+    or capitals ("elodie" finds "Élodie", as at the desk and in the agenda);
+    anything else is searched as usual (``search_fields``)."""
+
+    name_fields: tuple[str, ...] = ("last_name", "first_name")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -126,10 +132,19 @@ class NumeroEtrangerSearchMixin:
         try:
             numero = rules.normalize_numero_etranger(search_term)
         except rules.InvalidNumero:
-            return super().get_search_results(  # type: ignore[misc]
-                request, queryset, search_term
-            )
-        return queryset.filter(numero_etranger=numero), False
+            pass
+        else:
+            return queryset.filter(numero_etranger=numero), False
+        found, duplicates = super().get_search_results(  # type: ignore[misc]
+            request, queryset, search_term
+        )
+        term = fold(" ".join(search_term.split()))
+        if not term or not self.name_fields:
+            return found, duplicates
+        names = Q()
+        for name in self.name_fields:
+            names |= Q(Contains(folded(name), Value(term)))
+        return found | queryset.filter(names), duplicates
 
 
 class AgentPagesMixin:

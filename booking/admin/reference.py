@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking import selectors, services
-from booking.admin.base import AgentPagesMixin, WordedHistoryAdmin
+from booking.admin.base import (
+    AgentPagesMixin,
+    NumeroEtrangerSearchMixin,
+    WordedHistoryAdmin,
+)
 from booking.admin.forms import SiteForm, SlotAdminForm
 from booking.admin.imports import ImportPagesMixin
 from booking.models import (
@@ -324,7 +328,10 @@ class ClosureDayAdmin(WordedHistoryAdmin):
 
 
 @admin.register(TitleRecord)
-class TitleRecordAdmin(ImportPagesMixin, AgentPagesMixin, admin.ModelAdmin):
+class TitleRecordAdmin(
+    NumeroEtrangerSearchMixin, ImportPagesMixin, AgentPagesMixin, admin.ModelAdmin
+):
+    name_fields = ()  # the register holds no names
     list_display = ["numero_etranger", "title_type", "valid_until", "postal_code"]
     list_filter = ["title_type"]
     search_fields = ["=numero_etranger"]

@@ -3,7 +3,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from booking.models import Booking, BookingEvent
-from tests.factories import BookingFactory
+from tests.factories import (
+    BookingFactory,
+    CardFactory,
+    TitleRecordFactory,
+    WaitingRequestFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +73,37 @@ def test_booking_search_by_numero_in_any_notation_and_reference(admin_client, qu
     page = admin_client.get("/admin/booking/booking/", {"q": query}).content.decode()
     assert booking.reference in page
     assert other.reference not in page
+
+
+@pytest.mark.parametrize(
+    "url, make",
+    [
+        ("/admin/booking/booking/", lambda **names: BookingFactory(**names)),
+        ("/admin/booking/card/", lambda **names: CardFactory(**names)),
+        (
+            "/admin/booking/waitingrequest/",
+            lambda **names: WaitingRequestFactory(**names),
+        ),
+    ],
+)
+@pytest.mark.parametrize("query", ["elodie", "DUPRE", "dupré", " Élodie "])
+def test_a_name_is_found_typed_without_its_accents_or_capitals(
+    admin_client, url, make, query
+):
+    # As at the desk and in the agenda: the lists found "Élodie" but not "elodie".
+    make(last_name="Dupré", first_name="Élodie", numero_etranger="2008006503")
+    make(last_name="Martin", first_name="Paul", numero_etranger="2008006504")
+    page = admin_client.get(url, {"q": query}).content.decode()
+    assert "Dupré" in page and "Martin" not in page
+
+
+@pytest.mark.parametrize("query", ["208006503", "20 08 006 503"])
+def test_the_register_is_searched_by_numero_in_any_notation(admin_client, query):
+    TitleRecordFactory(numero_etranger="2008006503")
+    TitleRecordFactory(numero_etranger="2008006504")
+    page = admin_client.get("/admin/booking/titlerecord/", {"q": query})
+    html = page.content.decode()
+    assert "2008006503" in html and "2008006504" not in html
 
 
 EVENTS_INLINE = {"events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0}
