@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -22,13 +23,13 @@ AGENT_MOBILE_ERRORS = {
 
 class CardForm(forms.ModelForm):
     # The delivery list may leave a name out (a holder without a prénom).
-    last_name = NameField(label=_("nom"), required=False)
-    first_name = NameField(label=_("prénom"), required=False)
+    last_name = NameField(label=capfirst(_("nom")), required=False)
+    first_name = NameField(label=capfirst(_("prénom")), required=False)
     mobile = MobileField(
-        label=_("téléphone portable"), error_messages=AGENT_MOBILE_ERRORS
+        label=capfirst(_("téléphone portable")), error_messages=AGENT_MOBILE_ERRORS
     )
     numero_etranger = NumeroEtrangerField(
-        label=_("numéro étranger"),
+        label=capfirst(_("numéro étranger")),
         error_messages={
             "invalid": _(
                 "Numéro étranger invalide : 10 chiffres (9 pour une carte d’avant 2017)."
@@ -63,11 +64,11 @@ class BookingChangeForm(forms.ModelForm):
     """The applicant's contact details, and the agenda's "flag" action: the flag and
     the note are written by `booking_flag_numero`, with its audit event."""
 
-    last_name = NameField(label=_("nom"))
-    first_name = NameField(label=_("prénom"))
+    last_name = NameField(label=capfirst(_("nom")))
+    first_name = NameField(label=capfirst(_("prénom")))
 
     mobile = MobileField(
-        label=_("téléphone portable"), error_messages=AGENT_MOBILE_ERRORS
+        label=capfirst(_("téléphone portable")), error_messages=AGENT_MOBILE_ERRORS
     )
     flag = forms.BooleanField(
         label=_("Signaler le numéro comme douteux"), required=False
