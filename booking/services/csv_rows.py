@@ -143,10 +143,24 @@ class FileFormat:
 XLSX = FileFormat()
 
 
+# The compound file every Excel 97–2003 workbook (.xls) is: not a CSV, not an .xlsx.
+OLD_EXCEL_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def csv_decode(data: bytes) -> tuple[str, FileFormat]:
     """The file's text and format: UTF-8 (with or without its mark), else
     Windows-1252; the separator is the one its header line uses most (comma or
-    semicolon). Raises CsvFileError when it is neither encoding."""
+    semicolon). Raises CsvFileError when it is neither encoding, or an old Excel
+    workbook (which Windows-1252 would read as garbage, missing every column)."""
+    if data.startswith(OLD_EXCEL_SIGNATURE):
+        raise CsvFileError(
+            _(
+                "Ce fichier est un classeur Excel ancien format (.xls), qui n’est "
+                "pas lu ici : ouvrez-le dans Excel, puis « Enregistrer sous » en "
+                "« Classeur Excel (.xlsx) » ou en « CSV UTF-8 », et envoyez ce "
+                "fichier-là."
+            )
+        )
     try:
         text, encoding = data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:

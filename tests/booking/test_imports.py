@@ -99,6 +99,22 @@ def test_a_file_that_is_no_workbook_is_refused_whole_with_the_way_out(data):
     assert not TitleRecord.objects.exists()
 
 
+# The first bytes of every Excel 97–2003 workbook (an OLE2 compound file), then a
+# header sector as Excel writes it: agents still have such files.
+OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00"
+OLD_EXCEL += b"\xfe\xff\x09\x00" + b"\x00" * 488
+
+
+@pytest.mark.parametrize("url", [REGISTER_URL, DELIVERY_URL])
+def test_an_old_excel_workbook_is_refused_with_how_to_save_it(admin_client, url):
+    # It was read as Windows-1252 text and refused for its "missing columns".
+    page = admin_upload(admin_client, url, "registre.xls", OLD_EXCEL, confirm=False)
+    page = page.replace("&#x27;", "’").replace("&quot;", '"')
+    assert "ancien format (.xls)" in page and "Classeur Excel (.xlsx)" in page
+    assert "Colonnes manquantes" not in page
+    assert not ImportJob.objects.exists() and not TitleRecord.objects.exists()
+
+
 def test_a_workbook_without_the_columns_names_them():
     with pytest.raises(CsvFileError, match="Colonnes manquantes : code_postal"):
         titles_import(data=workbook(["numero_etranger", "date_validite"]))
