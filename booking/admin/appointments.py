@@ -339,6 +339,7 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
                 % {"count": cancelled},
                 messages.SUCCESS,
             )
+        return None
 
 
 def agenda_csv(bookings, day: date) -> HttpResponse:

@@ -172,7 +172,8 @@ class SlotAdminForm(forms.ModelForm):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         starts_at = cleaned.get("starts_at")
         if starts_at is not None:
             day = timezone.localdate(starts_at)

@@ -31,7 +31,7 @@ class StatisticsPageMixin(AgentPagesMixin):
         asked = (request.GET.get("du", ""), request.GET.get("au", ""))
         if all(asked) and asked != (first_day.isoformat(), last_day.isoformat()):
             # The page draws at most three months, in order: said, not silent.
-            self.message_user(
+            messages.warning(
                 request,
                 _(
                     "La période demandée a été ajustée (trois mois au plus, dates "
@@ -43,7 +43,6 @@ class StatisticsPageMixin(AgentPagesMixin):
                     "first": first_day.strftime("%d/%m/%Y"),
                     "last": last_day.strftime("%d/%m/%Y"),
                 },
-                messages.WARNING,
             )
         context = self.page_context(
             request,
