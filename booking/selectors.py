@@ -761,17 +761,24 @@ def booking_get_by_reference(*, reference: str) -> Booking | None:
 
 
 def booking_for_confirmation(*, reference: str) -> Booking | None:
-    """The booking its confirmation page shows, with ``sms_refused``: its
-    confirmation SMS was not sent (the number's daily cap), so the page must not
-    say the link went by SMS. One query, as for the booking alone."""
-    refused = OutgoingMessage.objects.filter(
-        booking=OuterRef("pk"),
-        kind=OutgoingMessage.Kind.BOOKING_CONFIRMED,
-        status=OutgoingMessage.Status.REFUSED,
+    """The booking its confirmation page shows, with ``last_notice_status``: the SMS
+    that told of it last (confirmed, or moved from the waiting list); "refused"
+    (the number's daily cap): the page must not say the link went by SMS. One
+    query, as for the booking alone."""
+    last_notice = (
+        OutgoingMessage.objects.filter(
+            booking=OuterRef("pk"),
+            kind__in=[
+                OutgoingMessage.Kind.BOOKING_CONFIRMED,
+                OutgoingMessage.Kind.BOOKING_MOVED,
+            ],
+        )
+        .order_by("-pk")
+        .values("status")[:1]
     )
     return (
         Booking.objects.select_related("slot__site", "procedure")
-        .annotate(sms_refused=Exists(refused))
+        .annotate(last_notice_status=Subquery(last_notice))
         .filter(reference=reference)
         .first()
     )

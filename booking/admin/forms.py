@@ -175,7 +175,8 @@ class SlotAdminForm(forms.ModelForm):
         super().clean()
         cleaned = self.cleaned_data
         starts_at = cleaned.get("starts_at")
-        if starts_at is not None:
+        # A slot already on a holiday (made before this check) may still be edited.
+        if starts_at is not None and "starts_at" in self.changed_data:
             day = timezone.localdate(starts_at)
             if rules.public_holiday_name(day):
                 self.add_error(

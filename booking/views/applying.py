@@ -132,6 +132,11 @@ def start(request: HttpRequest) -> HttpResponse:
         if outcome.kind != rules.OutcomeKind.BOOK:
             flow.clear(request)
             return _outcome_page(request, outcome, procedure)
+        # A new flow closes the previous booking's confirmation: no Back, expiry or
+        # second tap leads there any more (a relative booked next from the same
+        # browser, the next person at a shared computer).
+        request.session.pop("booked", None)
+        request.session.pop("booked_moved", None)
         flow.save(
             request,
             flow.FlowState(

@@ -7,7 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from booking import services
-from booking.models import Booking
+from booking.models import Booking, OutgoingMessage
+from booking.web import flow
 from tests.booking.flow import CONTACT, IDENTITY, hold, pass_gate, unlock_manage
 from tests.factories import BookingFactory, SlotFactory
 
@@ -45,6 +46,25 @@ def test_back_or_a_second_tap_once_booked_shows_the_confirmation(
     assert Booking.objects.count() == 1
     page = client.get("/rendez-vous/confirme/", follow=True).content.decode()
     assert "Votre rendez-vous est confirmé" in page and "a expiré" not in page
+
+
+def test_a_new_flow_never_leads_back_to_the_previous_booking(
+    client, renewal, title, slot
+):
+    # Booked, then a relative's flow (or the next person at a shared computer)
+    # from the same browser: when that flow breaks, it starts again; it never
+    # lands on the first booking's confirmation.
+    hold(client, renewal, slot)
+    client.post("/rendez-vous/coordonnees/", CONTACT)
+    reference = Booking.objects.get().reference
+    pass_gate(client, renewal)
+    session = client.session
+    del session[flow.SESSION_KEY]  # the new flow lost (expired, another tab's reset)
+    session.save()
+    answer = client.post("/rendez-vous/coordonnees/", CONTACT)
+    assert answer["Location"] == "/rendez-vous/"
+    assert reference not in client.get("/rendez-vous/", follow=True).content.decode()
+    assert client.get("/rendez-vous/confirme/").status_code == 404
 
 
 def test_the_confirmation_reopened_after_a_cancellation_says_so(
@@ -111,3 +131,32 @@ def test_the_confirmation_says_the_link_went_by_sms_only_when_it_did(
     assert ("utilisez le lien envoyé par SMS" in page) is sent
     assert ("Aucun SMS n’a pu être envoyé" in page) is not sent
     assert "Gérer mon rendez-vous" in page
+
+
+@pytest.mark.parametrize(
+    "statuses, sent",
+    [(("refused", "sent"), True), (("sent", "refused"), False)],
+)
+def test_the_sms_the_confirmation_speaks_of_is_the_last_one(
+    client, renewal, statuses, sent
+):
+    # Moved from the waiting list: the "moved" SMS is the one that carried the
+    # link, whatever became of the first confirmation (refused on an earlier day).
+    booking = BookingFactory(procedure=renewal, email="")
+    kinds = [OutgoingMessage.Kind.BOOKING_CONFIRMED, OutgoingMessage.Kind.BOOKING_MOVED]
+    for n, (kind, status) in enumerate(zip(kinds, statuses, strict=True)):
+        OutgoingMessage.objects.create(
+            idempotency_key=f"test:{n}",
+            kind=kind,
+            booking=booking,
+            to=booking.mobile,
+            body="…",
+            send_after=timezone.now(),
+            status=status,
+        )
+    session = client.session
+    session["booked"] = booking.reference
+    session.save()
+    page = client.get("/rendez-vous/confirme/").content.decode().replace("&#x27;", "’")
+    assert ("utilisez le lien envoyé par SMS" in page) is sent
+    assert ("Aucun SMS n’a pu être envoyé" in page) is not sent

@@ -59,6 +59,7 @@ TOKEN = "Xk3d-Applicant-Link_9q"
         f"GET /en/la/{TOKEN}/ HTTP/1.1",
         f"HEAD /o/{TOKEN} HTTP/1.1",
         f'"https://rendez-vous.loiret.gouv.fr/rendez-vous/gerer/{TOKEN}/deplacer/"',
+        f"GET /admin/enrolement/{TOKEN}/ HTTP/1.1",  # an agent's first TOTP
     ],
 )
 def test_redact_hides_the_token_of_an_applicant_s_link(line):
