@@ -1,5 +1,7 @@
 """The supervisors' statistics page (served under the appointments' admin URLs)."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.admin.base import AgentPagesMixin
 from booking.statistics import CHART_HEIGHT, statistics_for, statistics_period
+
+
+def _day(typed: str) -> date | None:
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        return None
 
 
 class StatisticsPageMixin(AgentPagesMixin):
@@ -28,8 +37,8 @@ class StatisticsPageMixin(AgentPagesMixin):
         first_day, last_day = statistics_period(
             request.GET, today=timezone.localdate(now)
         )
-        asked = (request.GET.get("du", ""), request.GET.get("au", ""))
-        if all(asked) and asked != (first_day.isoformat(), last_day.isoformat()):
+        typed = (request.GET.get("du", ""), request.GET.get("au", ""))
+        if all(typed) and tuple(map(_day, typed)) != (first_day, last_day):
             # The page draws at most three months, in order: said, not silent.
             messages.warning(
                 request,
