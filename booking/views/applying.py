@@ -13,8 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import availability, rules, selectors, services
 from booking.errors import (
@@ -39,6 +37,7 @@ from booking.services.notices import booking_link_resend, booking_route
 from booking.waiting_links import status_path_of
 from booking.web import calendar, flow
 from booking.web.network import client_ip
+from booking.web.pages import form_page, read_page
 
 GENERIC_MISMATCH = gettext_lazy(
     "Nous ne trouvons pas de titre de séjour correspondant à ces informations. "
@@ -114,8 +113,7 @@ def _outcome_page(request, outcome: rules.Outcome, procedure=None) -> HttpRespon
     )
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def start(request: HttpRequest) -> HttpResponse:
     in_progress = flow.load(request)
     if in_progress is not None:  # back at the start: the flow so far is abandoned
@@ -200,8 +198,7 @@ HARD_PROOF_NEEDED = gettext_lazy(
 )
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 @flow_required("procedure_id")
 def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
@@ -275,8 +272,7 @@ def identity(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     )
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 @flow_required("procedure_id", "numero_etranger")
 def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
@@ -348,8 +344,7 @@ def slots(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     )
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 @flow_required("procedure_id", "numero_etranger", "hold_token", "slot_id")
 def details(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
@@ -460,8 +455,7 @@ def _session_booking(request: HttpRequest) -> Booking:
     return booking
 
 
-@never_cache
-@require_safe
+@read_page
 def done(request: HttpRequest) -> HttpResponse:
     booking = _session_booking(request)
     if booking.status == Booking.Status.CANCELLED:  # cancelled since, in another tab
@@ -478,8 +472,7 @@ def done(request: HttpRequest) -> HttpResponse:
     )
 
 
-@never_cache
-@require_safe
+@read_page
 def done_ics(request: HttpRequest) -> HttpResponse:
     booking = _session_booking(request)
     if booking.status == Booking.Status.CANCELLED:

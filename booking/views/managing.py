@@ -16,8 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import rules, selectors, services
 from booking.errors import (
@@ -48,6 +46,7 @@ from booking.views.applying import TOO_MANY_HOLDS, too_many_attempts
 from booking.waiting_links import status_path
 from booking.web import calendar
 from booking.web.network import client_ip
+from booking.web.pages import form_page, read_page
 
 MANAGED = "managed_booking"
 
@@ -68,8 +67,7 @@ def _link_refused(request: HttpRequest, wait_seconds: int = 0) -> HttpResponse:
     )
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     if _second_factor_passed(request, token):
         booking = booking_from_token(token)
@@ -217,8 +215,7 @@ def _manage_guard(request: HttpRequest, token: str) -> Booking | HttpResponse:
     return booking
 
 
-@never_cache
-@require_safe
+@read_page
 def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
     """The appointment as it is now (after a move too), for the applicant's
     calendar: the same event (its UID), a higher SEQUENCE, so the calendar updates
@@ -231,8 +228,7 @@ def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
     return calendar.ics_response(booking)
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     booking = _manage_guard(request, token)
     if isinstance(booking, HttpResponse):
@@ -286,8 +282,7 @@ def _move_limit_message() -> str:
     ) % {"count": moves}
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def move(request: HttpRequest, token: str) -> HttpResponse:
     booking = _manage_guard(request, token)
     if isinstance(booking, HttpResponse):
@@ -371,8 +366,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@never_cache
-@require_safe
+@read_page
 def short_link(request: HttpRequest, token: str) -> HttpResponse:
     """The short address sent by SMS: on to the manage page (which asks for the
     one-time code before showing anything). An old reference-based link, or any

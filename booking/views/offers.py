@@ -10,8 +10,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import selectors, services
 from booking.errors import (
@@ -27,13 +25,13 @@ from booking.views.managing import _link_refused
 from booking.views.waiting import _existing_booking, _how
 from booking.waiting_links import offer_path
 from booking.web.network import client_ip
+from booking.web.pages import form_page, read_page
 
 RStatus = WaitingRequest.Status
 OStatus = WaitingOffer.Status
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def offer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = offer_link_lookup(token=token, client_ip=client_ip(request))
@@ -118,8 +116,7 @@ def _last_chance(waiting_request: WaitingRequest) -> bool:
     return waiting_request.missed_offers + 1 >= settings.WAITING_MAX_MISSED
 
 
-@never_cache
-@require_safe
+@read_page
 def short_offer(request: HttpRequest, token: str) -> HttpResponse:
     """/o/<token>/, sent by SMS: on to the offer's page."""
     try:

@@ -14,8 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import rules, selectors, services
 from booking.errors import (
@@ -58,6 +56,7 @@ from booking.waiting_links import (
 )
 from booking.web import flow
 from booking.web.network import client_ip
+from booking.web.pages import form_page, read_page
 
 JOINED = "waiting_joined"  # the status token of the request this session just made
 UNLOCKED = "waiting_status"  # the status token whose second factor this session passed
@@ -96,8 +95,7 @@ def _existing_booking(request: HttpRequest, reference: str) -> HttpResponse:
 # --- joining ---------------------------------------------------------------------
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 @flow_required("procedure_id", "numero_etranger", "valid_until")
 def join(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     procedure = _procedure(state)
@@ -146,8 +144,7 @@ def join(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     )
 
 
-@never_cache
-@require_safe
+@read_page
 def joined(request: HttpRequest) -> HttpResponse:
     token = request.session.get(JOINED)
     found = request_from_token(token) if isinstance(token, str) else None
@@ -172,8 +169,7 @@ def joined(request: HttpRequest) -> HttpResponse:
 # --- the status page ---------------------------------------------------------------
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def status(request: HttpRequest, token: str) -> HttpResponse:
     if request.session.get(UNLOCKED) == token:
         found = request_from_token(token)
@@ -251,8 +247,7 @@ def _half_day_labels(mask: int) -> list[str]:
     return [str(HALF_DAY_LABELS[code]) for code in rules.half_days_codes(mask)]
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     if request.session.get(UNLOCKED) != token:
         return redirect("booking:waiting_status", token=token)
@@ -281,8 +276,7 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
 # --- an earlier place, from the manage page -----------------------------------------
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def earlier(request: HttpRequest, token: str) -> HttpResponse:
     booking = _manage_guard(request, token)
     if isinstance(booking, HttpResponse):
@@ -334,8 +328,7 @@ def earlier(request: HttpRequest, token: str) -> HttpResponse:
 # --- the short links sent by SMS ----------------------------------------------------
 
 
-@never_cache
-@require_safe
+@read_page
 def short_status(request: HttpRequest, token: str) -> HttpResponse:
     """/la/<token>/, sent by SMS: on to the status page."""
     try:
