@@ -1,7 +1,6 @@
 """Figures for the supervisors' statistics page; a fixed number of queries whatever
 the period, and SVG bar charts computed here so the page needs no script."""
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -308,18 +307,29 @@ def _waiting_figures(
     return list(by_id.values())
 
 
+def _typed_day(params, name: str) -> date | None:
+    try:
+        return date.fromisoformat(params.get(name, ""))
+    except ValueError:
+        return None
+
+
 def statistics_period(params, *, today: date) -> tuple[date, date]:
     """The period asked for (`du`, `au`, ISO dates), else the last four weeks and the
     next two. Whatever is typed, a period the page can draw: in order, within five
     years of today, at most three months long."""
-    first_day, last_day = today - timedelta(days=27), today + timedelta(days=14)
+    first_day = _typed_day(params, "du") or today - timedelta(days=27)
+    last_day = _typed_day(params, "au") or today + timedelta(days=14)
     earliest, latest = today - timedelta(days=5 * 366), today + timedelta(days=5 * 366)
-    with contextlib.suppress(ValueError):
-        first_day = date.fromisoformat(params.get("du", ""))
-    with contextlib.suppress(ValueError):
-        last_day = date.fromisoformat(params.get("au", ""))
     first_day = min(max(first_day, earliest), latest)
     last_day = min(max(last_day, earliest), latest)
     if last_day < first_day:
         first_day, last_day = last_day, first_day
     return first_day, min(last_day, first_day + timedelta(days=92))
+
+
+def period_adjusted(params, period: tuple[date, date]) -> bool:
+    """Both ends were typed, and the period shown is not the one typed (too long,
+    inverted, too far, not a date): the page says so."""
+    typed = (params.get("du", ""), params.get("au", ""))
+    return all(typed) and (_typed_day(params, "du"), _typed_day(params, "au")) != period

@@ -1,7 +1,5 @@
 """The supervisors' statistics page (served under the appointments' admin URLs)."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -10,14 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking.admin.base import AgentPagesMixin
-from booking.statistics import CHART_HEIGHT, statistics_for, statistics_period
-
-
-def _day(typed: str) -> date | None:
-    try:
-        return date.fromisoformat(typed)
-    except ValueError:
-        return None
+from booking.statistics import (
+    CHART_HEIGHT,
+    period_adjusted,
+    statistics_for,
+    statistics_period,
+)
 
 
 class StatisticsPageMixin(AgentPagesMixin):
@@ -37,8 +33,7 @@ class StatisticsPageMixin(AgentPagesMixin):
         first_day, last_day = statistics_period(
             request.GET, today=timezone.localdate(now)
         )
-        typed = (request.GET.get("du", ""), request.GET.get("au", ""))
-        if all(typed) and tuple(map(_day, typed)) != (first_day, last_day):
+        if period_adjusted(request.GET, (first_day, last_day)):
             # The page draws at most three months, in order: said, not silent.
             messages.warning(
                 request,
