@@ -83,6 +83,8 @@ def test_agenda_actions_within_375_px_and_cancel_confirmed(
     day = timezone.localdate(upcoming.slot.starts_at).isoformat()
     page.goto(f"/admin/booking/booking/agenda/?day={day}")
     page.get_by_role("link", name="Annuler (prévient l’usager)").click()
+    # The agenda names the reference too: the confirmation page's field is awaited.
+    expect(page.get_by_label("Message à l’usager (facultatif)")).to_be_visible()
     expect(page.locator("#content-main")).to_contain_text(upcoming.reference)
     assert assert_within_viewport(page, ".agenda-cancel button, .agenda-cancel a") == 2
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
