@@ -4,13 +4,13 @@ import csv
 from datetime import date
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -27,6 +27,7 @@ from booking.admin.base import (
     NumeroEtrangerSearchMixin,
     ServiceHistoryAdmin,
 )
+from booking.admin.confirm import ask_first
 from booking.admin.forms import CONTACT_FIELDS, BookingChangeForm
 from booking.admin.statistics import StatisticsPageMixin
 from booking.errors import BookingError, CheckInRefused, TooLate
@@ -277,32 +278,58 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
     )
     def cancel_bookings(self, request, queryset) -> HttpResponse | None:
         """Asks first, naming each appointment (a "select all" would cancel
-        hundreds and send as many SMS), as the agenda's cancel does; the page's
-        POST ("post") cancels."""
-        if not request.POST.get("post"):
-            bookings = list(
-                queryset.filter(status=Booking.Status.CONFIRMED).select_related(
-                    "slot__site", "procedure"
-                )
-            )
-            if not bookings:
-                self.message_user(
-                    request,
-                    _("Aucun rendez-vous actif parmi ceux choisis : rien à annuler."),
-                    messages.WARNING,
-                )
-                return None
-            context = self.page_context(
+        hundreds and send as many SMS), as the agenda's cancel does; then cancels
+        exactly the appointments the page named."""
+        active = queryset.filter(status=Booking.Status.CONFIRMED).order_by(
+            "slot__starts_at", "pk"
+        )
+        if not active.exists():
+            self.message_user(
                 request,
-                title=_("Annuler ces rendez-vous ?"),
-                bookings=bookings,
-                action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+                _("Aucun rendez-vous actif parmi ceux choisis : rien à annuler."),
+                messages.WARNING,
             )
-            return TemplateResponse(
-                request, "admin/booking/booking/cancel_selected.html", context
+            return None
+        count = active.count()
+        inactive = queryset.count() - count
+        page = ask_first(
+            self,
+            request,
+            active.select_related("slot__site", "procedure"),
+            title=_("Annuler ces rendez-vous ?"),
+            describe=booking_line,
+            consequence=ngettext(
+                "Ce rendez-vous sera annulé et sa place libérée ; l’usager est "
+                "prévenu par SMS. Cette annulation ne peut pas être défaite.",
+                "Ces %(count)d rendez-vous seront annulés et leurs places libérées ; "
+                "chaque usager est prévenu par SMS. Ces annulations ne peuvent pas "
+                "être défaites.",
+                count,
             )
+            % {"count": count},
+            button=ngettext(
+                "Oui, annuler ce rendez-vous et prévenir l’usager",
+                "Oui, annuler les %(count)d rendez-vous et prévenir les usagers",
+                count,
+            )
+            % {"count": count},
+            notes=[
+                ngettext(
+                    "%(count)d rendez-vous choisi n’est plus actif : il ne change pas.",
+                    "%(count)d rendez-vous choisis ne sont plus actifs : ils ne "
+                    "changent pas.",
+                    inactive,
+                )
+                % {"count": inactive}
+            ]
+            if inactive
+            else [],
+            danger=True,
+        )
+        if page is not None:
+            return page
         cancelled = 0
-        for booking in queryset:
+        for booking in active:
             try:
                 services.booking_cancel(
                     booking_id=booking.pk,
@@ -340,6 +367,22 @@ class BookingAdmin(NumeroEtrangerSearchMixin, StatisticsPageMixin, ServiceHistor
                 messages.SUCCESS,
             )
         return None
+
+
+def booking_line(booking: Booking) -> str:
+    """An appointment as the cancel page names it, in the agent's language."""
+    starts_at = timezone.localtime(booking.slot.starts_at)
+    return _(
+        "Rendez-vous %(reference)s de %(name)s : %(procedure)s, %(site)s, le "
+        "%(day)s à %(time)s."
+    ) % {
+        "reference": booking.reference,
+        "name": f"{booking.last_name} {booking.first_name}",
+        "procedure": booking.procedure.name,
+        "site": booking.slot.site.name,
+        "day": date_format(starts_at, "l j F Y"),
+        "time": time_format(starts_at, "H:i"),
+    }
 
 
 def agenda_csv(bookings, day: date) -> HttpResponse:

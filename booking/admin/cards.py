@@ -19,6 +19,7 @@ from booking.admin.base import (
     NumeroEtrangerSearchMixin,
     ServiceHistoryAdmin,
 )
+from booking.admin.confirm import ask_first
 from booking.admin.forms import CardForm
 from booking.admin.imports import ImportPagesMixin
 from booking.errors import HandoverRefused
@@ -201,9 +202,63 @@ class CardAdmin(
         description=_("Marquer disponibles (envoie le SMS « titre disponible »)"),
         permissions=["change"],
     )
-    def mark_ready(self, request, queryset) -> None:
+    def mark_ready(self, request, queryset) -> HttpResponse | None:
+        """Asks first, naming the cards: each one marked sends its holder an SMS
+        that can't be taken back (a "select all" would text every card still in
+        production, arrived or not)."""
+        waiting = queryset.filter(status=Card.Status.IN_PRODUCTION).order_by(
+            "last_name", "first_name", "pk"
+        )
+        if not waiting.exists():
+            self.message_user(
+                request,
+                _("Aucun titre en production parmi ceux choisis : aucun SMS ne part."),
+                messages.WARNING,
+            )
+            return None
+        count = waiting.count()
+        others = queryset.count() - count
+        page = ask_first(
+            self,
+            request,
+            waiting.select_related("site"),
+            title=_("Marquer ces titres disponibles ?"),
+            describe=card_line,
+            consequence=ngettext(
+                "Ce titre sera marqué disponible et son titulaire recevra le SMS "
+                "« titre disponible » qui l’invite à venir le retirer. Un SMS envoyé "
+                "ne peut pas être repris : ne marquez que les titres arrivés au "
+                "guichet.",
+                "Ces %(count)d titres seront marqués disponibles et chaque titulaire "
+                "recevra le SMS « titre disponible » qui l’invite à venir le "
+                "retirer. Un SMS envoyé ne peut pas être repris : ne marquez que les "
+                "titres arrivés au guichet.",
+                count,
+            )
+            % {"count": count},
+            button=ngettext(
+                "Oui, marquer ce titre disponible et envoyer le SMS",
+                "Oui, marquer les %(count)d titres disponibles et envoyer les SMS",
+                count,
+            )
+            % {"count": count},
+            notes=[
+                ngettext(
+                    "%(count)d titre choisi n’est plus en production : il ne change "
+                    "pas et aucun SMS ne part.",
+                    "%(count)d titres choisis ne sont plus en production : ils ne "
+                    "changent pas et aucun SMS ne part.",
+                    others,
+                )
+                % {"count": others}
+            ]
+            if others
+            else [],
+        )
+        if page is not None:
+            return page
         report = services.card_mark_ready(
-            card_ids=list(queryset.values_list("pk", flat=True)),
+            card_ids=list(waiting.values_list("pk", flat=True)),
             by=request.user.get_username(),
             now=timezone.now(),
         )
@@ -229,3 +284,13 @@ class CardAdmin(
                 % {"count": len(report.already)},
                 messages.WARNING,
             )
+        return None
+
+
+def card_line(card: Card) -> str:
+    """A card as the "mark ready" page names it."""
+    return _("Titre %(numero)s de %(name)s, à retirer à %(site)s.") % {
+        "numero": card.numero_etranger,
+        "name": f"{card.last_name} {card.first_name}",
+        "site": card.site.name,
+    }

@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from booking.admin.confirm import selection_key
 from booking.models import Booking, BookingEvent
 from tests.factories import (
     BookingFactory,
@@ -27,18 +28,18 @@ def test_agent_cancels_bookings_through_the_service_and_failures_are_reported(
     page = asked.content.decode()
     assert asked.status_code == 200 and "Annuler ces rendez-vous ?" in page
     assert active.reference in page and cancelled.reference not in page
-    assert f'name="_selected_action" value="{active.pk}"' in page
+    assert "1 rendez-vous choisi n’est plus actif : il ne change pas." in page
     active.refresh_from_db()
     assert active.status == Booking.Status.CONFIRMED and not active.messages.exists()
 
+    confirm = {"post": "yes", "selection": selection_key([active.pk])}
     response = admin_client.post(
-        "/admin/booking/booking/", chosen | {"post": "yes"}, follow=True
+        "/admin/booking/booking/", chosen | confirm, follow=True
     )
     page = response.content.decode()
     active.refresh_from_db()
     assert active.status == Booking.Status.CANCELLED
     assert BookingEvent.objects.get(booking=active).actor == admin_user.username
-    assert f"{cancelled.reference} n’est plus actif" in page
     assert "1 rendez-vous annulé." in page
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
+from booking.admin.confirm import selection_key
 from booking.models import Booking, BookingEvent, ClosureDay, OutgoingMessage
 from tests.agents import login_agent, login_role
 from tests.factories import BookingFactory, SlotFactory
@@ -161,7 +162,12 @@ def test_a_started_appointment_is_marked_not_cancelled_with_an_sms(admin_client)
     admin_client.post(cancel_url(started), {"message": ""})
     admin_client.post(
         "/admin/booking/booking/",
-        {"action": "cancel_bookings", "_selected_action": [started.pk], "post": "yes"},
+        {
+            "action": "cancel_bookings",
+            "_selected_action": [started.pk],
+            "post": "yes",
+            "selection": selection_key([started.pk]),
+        },
     )
     started.refresh_from_db()
     assert started.status == Booking.Status.CONFIRMED

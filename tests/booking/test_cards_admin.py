@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking import services
+from booking.admin.confirm import selection_key
 from booking.models import Card, OutgoingMessage
 from booking.services.outbox import first_sending_time
 from tests.clock import PARIS
@@ -21,9 +22,15 @@ INLINES = {
 
 def test_agent_marks_cards_ready_in_one_action_and_sees_the_messages(admin_client):
     cards = CardFactory.create_batch(3)
+    pks = [c.pk for c in cards]
     response = admin_client.post(
         "/admin/booking/card/",
-        {"action": "mark_ready", "_selected_action": [c.pk for c in cards]},
+        {
+            "action": "mark_ready",
+            "_selected_action": pks,
+            "post": "yes",  # as the confirmation page sends it
+            "selection": selection_key(pks),
+        },
         follow=True,
     )
     assert "3 titres marqués disponibles" in response.content.decode()
@@ -38,10 +45,15 @@ def test_marking_ready_twice_warns_and_sends_nothing(admin_client):
     for _ in range(2):
         response = admin_client.post(
             "/admin/booking/card/",
-            {"action": "mark_ready", "_selected_action": [card.pk]},
+            {
+                "action": "mark_ready",
+                "_selected_action": [card.pk],
+                "post": "yes",
+                "selection": selection_key([card.pk]),
+            },
             follow=True,
         )
-    assert "n’était plus en production" in response.content.decode()
+    assert "Aucun titre en production parmi ceux choisis" in response.content.decode()
     assert OutgoingMessage.objects.count() == 1
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from booking import services
+from booking.admin.confirm import selection_key
 from booking.models import Card, OpeningSchedule, OutgoingMessage
 from booking.roles import ROLES
 from tests.agents import login_role
@@ -69,7 +70,13 @@ def test_accueil_sees_cards_and_the_desk_but_cannot_mark_them_ready(agent):
     assert client.get("/admin/booking/card/").status_code == 200
     assert client.get("/admin/booking/card/remise/").status_code == 200
     client.post(
-        "/admin/booking/card/", {"action": "mark_ready", "_selected_action": [card.pk]}
+        "/admin/booking/card/",
+        {
+            "action": "mark_ready",
+            "_selected_action": [card.pk],
+            "post": "yes",
+            "selection": selection_key([card.pk]),
+        },
     )
     card.refresh_from_db()
     assert card.status == Card.Status.IN_PRODUCTION
@@ -81,7 +88,13 @@ def test_instruction_marks_cards_ready_but_has_no_desk_and_no_schedules(agent):
     client = agent("instruction")
     card = CardFactory()
     client.post(
-        "/admin/booking/card/", {"action": "mark_ready", "_selected_action": [card.pk]}
+        "/admin/booking/card/",
+        {
+            "action": "mark_ready",
+            "_selected_action": [card.pk],
+            "post": "yes",
+            "selection": selection_key([card.pk]),
+        },
     )
     card.refresh_from_db()
     assert card.status == Card.Status.READY
