@@ -9,11 +9,13 @@ issued (prefecture.admin, `manage.py totp_enrolment`): the password alone shows 
 
 import logging
 from datetime import timedelta
+from functools import wraps
 from typing import cast
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
@@ -96,6 +98,29 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
+def is_row_key(value: str) -> bool:
+    """A change list's checkbox value: a row's integer key (ASCII digits only,
+    "²".isdigit() is true; few enough for a bigint column)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
+def refuse_forged_selection(view):
+    """An action's rows come from the list's checkboxes; a forged value that is no
+    row key would reach the database and answer a 500: the list says so instead."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        chosen = request.POST.getlist(ACTION_CHECKBOX_NAME) if request.POST else []
+        if not all(is_row_key(value) for value in chosen):
+            messages.error(
+                request, _("Sélection invalide : cochez les lignes dans la liste.")
+            )
+            return redirect(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 class AgentAdminSite(admin.AdminSite):
     site_header = _("Préfecture du Loiret — espace agents")
     site_title = _("Espace agents")
@@ -103,6 +128,9 @@ class AgentAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and is_verified_agent(request)
+
+    def admin_view(self, view, cacheable=False):
+        return super().admin_view(refuse_forged_selection(view), cacheable)
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)

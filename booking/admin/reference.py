@@ -30,6 +30,7 @@ from booking.models import (
     TitleRecord,
     WaitingMode,
 )
+from prefecture.admin_site import is_row_key
 
 
 @admin.register(Site)
@@ -268,7 +269,7 @@ class ClosureDayAdmin(WordedHistoryAdmin):
                 outcome = services.closure_bookings_cancel(
                     closure=closure,
                     booking_ids=[
-                        int(v) for v in request.POST.getlist("booking") if v.isdigit()
+                        int(v) for v in request.POST.getlist("booking") if is_row_key(v)
                     ],
                     offer_new_place=request.POST.get("offer") == "1",
                     by=request.user.get_username(),

@@ -232,3 +232,22 @@ def test_a_person_an_agent_puts_on_the_list_at_night_is_told_with_the_rest_at_8(
     assert joined.send_after == cancelled.send_after > night
     assert timezone.localtime(joined.send_after).hour == 8
     assert request.events.get(kind="joined").actor == "cheffe"
+
+
+@pytest.mark.parametrize("forged", ["²", "٣", "9" * 30])
+def test_a_forged_booking_key_cancels_nothing_and_answers_no_500(
+    client, day_slots, forged
+):
+    """Found by the agents' walk: "²".isdigit() is true, and int("²") is a 500."""
+    procedure, site, tuesday, morning, _afternoon = day_slots
+    booking = BookingFactory(slot=morning, procedure=procedure)
+    agent = login_role(client, "encadrement")
+    agent.post("/admin/booking/closureday/add/", closure_form(site, tuesday))
+    closure = ClosureDay.objects.get()
+    response = agent.post(
+        f"/admin/booking/closureday/{closure.pk}/rendez-vous/",
+        {"decision": "cancel", "booking": [forged]},
+    )
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
