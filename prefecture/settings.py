@@ -475,7 +475,10 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
     # The receipts' secret is in their address: no log line shows it.
-    "filters": {"redact": {"()": "prefecture.log_redaction.RedactSecretsFilter"}},
+    "filters": {
+        "redact": {"()": "prefecture.log_redaction.RedactSecretsFilter"},
+        "host_probe": {"()": "prefecture.log_levels.HostProbeFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -488,5 +491,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Through the root's filtered handler only, not Django's own (DEBUG) console.
         "django": {"handlers": [], "propagate": True},
+        "django.security.DisallowedHost": {"filters": ["host_probe"]},
     },
 }
