@@ -113,7 +113,18 @@ class CardAdmin(
             "language": data["language"],
         }
         if change:
-            services.card_update_contact(card_id=obj.pk, by=agent, **contact)
+            update = services.card_update_contact(
+                card_id=obj.pk, by=agent, now=timezone.now(), **contact
+            )
+            if update.resent:
+                self.message_user(
+                    request,
+                    _(
+                        "Le SMS « titre disponible », non reçu à l’ancien numéro, "
+                        "part vers le nouveau."
+                    ),
+                    messages.INFO,
+                )
             return
         card = services.card_create(
             numero_etranger=data["numero_etranger"],

@@ -24,7 +24,11 @@ from booking.phone import normalize_mobile
 from booking.rules import in_collection_window
 from booking.services.csv_rows import BadCell, Cells, parse_csv
 from booking.services.history import fields_update
-from booking.services.outbox import enqueue_after_commit, first_sending_time
+from booking.services.outbox import (
+    enqueue_after_commit,
+    first_sending_time,
+    messages_retry,
+)
 from booking.sms import texts
 
 
@@ -208,6 +212,8 @@ GONE = [
     OutgoingMessage.Status.SENT,
     OutgoingMessage.Status.DELIVERED,
 ]
+# What the holder never received: after a number's correction it goes again.
+NOT_RECEIVED = [OutgoingMessage.Status.FAILED, OutgoingMessage.Status.UNDELIVERED]
 
 
 @dataclass
@@ -275,13 +281,21 @@ def _done_notice(card: Card) -> str:
 
 
 def _phone_notice(card: Card) -> str:
-    sms_gone = card.messages.filter(
-        kind=OutgoingMessage.Kind.CARD_READY, status__in=GONE
-    ).exists()
-    if sms_gone:
+    """What a line's new phone does to the card's SMS (card_update_contact)."""
+    status = (
+        card.messages.filter(kind=OutgoingMessage.Kind.CARD_READY)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status in GONE:
         return _(
             "téléphone mis à jour ; le SMS « titre disponible » était déjà parti "
             "vers l’ancien numéro (il n’est pas renvoyé)"
+        )
+    if status in NOT_RECEIVED and card.status == Card.Status.READY:
+        return _(
+            "téléphone mis à jour ; le SMS « titre disponible », non reçu à "
+            "l’ancien numéro, part vers le nouveau"
         )
     return _("téléphone mis à jour")
 
@@ -356,6 +370,7 @@ def cards_ready_lines(
                             first_name=known.first_name,
                             mobile=card.mobile,
                             language=known.language,
+                            now=now,
                         )
                 continue
             valid_until = register.get(numero)
@@ -437,6 +452,14 @@ def card_create(
     return card
 
 
+@dataclass
+class ContactUpdate:
+    card: Card
+    # The "titre disponible" SMS had failed or not arrived at the old number: it
+    # goes again, to the new one.
+    resent: bool = False
+
+
 def card_update_contact(
     *,
     card_id: int,
@@ -445,12 +468,17 @@ def card_update_contact(
     first_name: str,
     mobile: str,
     language: str,
-) -> Card:
+    now: datetime,
+) -> ContactUpdate:
     """An agent corrects the holder's name or how to reach them; only these fields
     are written (a status changed meanwhile by a service is kept). The change and
-    its author are kept in the card's history (django-simple-history). Its SMS not
-    yet sent (pending) go to the new number; one already with the provider is not
-    sent again. Raises InvalidPhone or NotAMobile (nothing written)."""
+    its author are kept in the card's history (django-simple-history).
+
+    Its SMS not yet sent (pending) go to the new number; one already with the
+    provider is not sent again. The "titre disponible" SMS of a ready card that
+    failed or did not arrive at another number goes again, to the new one (only
+    those who received it may collect); a failed reminder gets the new number for
+    an agent's retry. Raises InvalidPhone or NotAMobile (nothing written)."""
     fields = {
         "last_name": last_name.strip()[:150],
         "first_name": first_name.strip()[:150],
@@ -459,9 +487,20 @@ def card_update_contact(
     }
     with transaction.atomic():
         card = fields_update(Card, pk=card_id, fields=fields, by=by)
-        OutgoingMessage.objects.filter(
-            card_id=card_id,
-            channel=OutgoingMessage.Channel.SMS,
-            status=OutgoingMessage.Status.PENDING,
-        ).exclude(to=card.mobile).update(to=card.mobile)
-    return card
+        elsewhere = OutgoingMessage.objects.filter(
+            card_id=card_id, channel=OutgoingMessage.Channel.SMS
+        ).exclude(to=card.mobile)
+        lost = (
+            list(
+                elsewhere.filter(
+                    kind=OutgoingMessage.Kind.CARD_READY, status__in=NOT_RECEIVED
+                ).values_list("pk", flat=True)
+            )
+            if card.status == Card.Status.READY
+            else []
+        )
+        elsewhere.filter(
+            status__in=[OutgoingMessage.Status.PENDING, *NOT_RECEIVED]
+        ).update(to=card.mobile)
+        resent = messages_retry(message_ids=lost, now=now) > 0
+    return ContactUpdate(card=card, resent=resent)

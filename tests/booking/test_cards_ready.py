@@ -278,3 +278,24 @@ def test_a_french_excel_delivery_list_is_read_and_said(admin_client):
     assert figure(page, READY) == 1
     assert "Fichier lu en Windows-1252, colonnes séparées par « ; »." in page
     assert Card.objects.get().last_name == "Hénin"
+
+
+@pytest.mark.parametrize("status", ["failed", "undelivered"])
+def test_a_new_phone_after_the_sms_did_not_arrive_sends_it_to_the_new_one(
+    tmp_path, capsys, status
+):
+    """The SMS "titre disponible" never reached the old number: only people who
+    received it may collect, so the corrected number gets it, once."""
+    SiteFactory()
+    run(tmp_path, capsys, LINE)
+    OutgoingMessage.objects.update(status=status, attempts=3)
+    out = run(tmp_path, capsys, "208006503,Diallo,Awa,07 81 23 45 67,\n")
+    assert out[1] == (
+        "line 2: téléphone mis à jour ; le SMS « titre disponible », non reçu à "
+        "l’ancien numéro, part vers le nouveau"
+    )
+    message = OutgoingMessage.objects.get()
+    assert (message.to, message.status) == ("+33781234567", "pending")
+    # The same list again changes nothing more.
+    run(tmp_path, capsys, "208006503,Diallo,Awa,07 81 23 45 67,\n")
+    assert OutgoingMessage.objects.get().status == "pending"
