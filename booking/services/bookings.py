@@ -482,7 +482,9 @@ def booking_update_contact(
 ) -> Booking:
     """An agent corrects how to reach the applicant; only these fields are written
     (a status or flag changed meanwhile by a service is kept). The change and its
-    author are kept in the booking's history (django-simple-history)."""
+    author are kept in the booking's history (django-simple-history). Its SMS not
+    yet sent (held by the quiet hours) go to the new number; those already with
+    the provider stay as they were sent."""
     fields = {
         "last_name": last_name.strip()[:150],
         "first_name": first_name.strip()[:150],
@@ -491,4 +493,12 @@ def booking_update_contact(
         "language": language,
         "for_relative": for_relative,
     }
-    return fields_update(Booking, pk=booking_id, fields=fields, by=by)
+    with transaction.atomic():
+        booking = fields_update(Booking, pk=booking_id, fields=fields, by=by)
+        if booking.mobile:
+            OutgoingMessage.objects.filter(
+                booking_id=booking_id,
+                channel=OutgoingMessage.Channel.SMS,
+                status=OutgoingMessage.Status.PENDING,
+            ).exclude(to=booking.mobile).update(to=booking.mobile)
+    return booking

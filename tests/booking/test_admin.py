@@ -1,9 +1,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from booking.admin.confirm import selection_key
-from booking.models import Booking, BookingEvent
+from booking.models import Booking, BookingEvent, OutgoingMessage
 from tests.factories import (
     BookingFactory,
     CardFactory,
@@ -206,3 +207,30 @@ def test_flagging_alone_writes_one_version_in_the_history(admin_client):
     )
     # The flag's own save; no empty contact change beside it.
     assert booking.history.count() == versions + 1
+
+
+def test_a_corrected_mobile_takes_the_sms_not_yet_sent_along(admin_client):
+    """A confirmation held by the quiet hours went to the mistyped number after
+    the agent had corrected it."""
+    booking = BookingFactory(mobile="+33612345678")
+    held, gone = (
+        OutgoingMessage.objects.create(
+            idempotency_key=f"test:{booking.pk}:{status}",
+            kind=OutgoingMessage.Kind.BOOKING_CONFIRMED,
+            booking=booking,
+            to="+33612345678",
+            body="confirmé",
+            status=status,
+            send_after=timezone.now(),
+        )
+        for status in ("pending", "sent")
+    )
+    response = admin_client.post(
+        f"/admin/booking/booking/{booking.pk}/change/",
+        booking_change_form(booking, mobile="07 98 76 54 32"),
+    )
+    assert response.status_code == 302
+    held.refresh_from_db()
+    gone.refresh_from_db()
+    assert held.to == "+33798765432"
+    assert gone.to == "+33612345678"  # as it was sent
