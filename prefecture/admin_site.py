@@ -121,6 +121,28 @@ def refuse_forged_selection(view):
     return checked
 
 
+def refuse_dates_out_of_calendar(view):
+    """A date typed in a list's address at the calendar's edge (the month after
+    December 9999 in the date hierarchy; 0001-01-01 in Paris, before UTC's year 1
+    on SQLite) overflows Python's datetimes inside Django's change list: the list is
+    shown without its filters, as Django does for a filter it can't read."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except OverflowError:
+            if request.method != "GET" or not request.GET:
+                raise
+            messages.error(
+                request,
+                _("Date hors du calendrier : la liste est affichée sans filtre."),
+            )
+            return redirect(request.path)
+
+    return checked
+
+
 class AgentAdminSite(admin.AdminSite):
     site_header = _("Préfecture du Loiret — espace agents")
     site_title = _("Espace agents")
@@ -130,7 +152,8 @@ class AgentAdminSite(admin.AdminSite):
         return super().has_permission(request) and is_verified_agent(request)
 
     def admin_view(self, view, cacheable=False):
-        return super().admin_view(refuse_forged_selection(view), cacheable)
+        checked = refuse_dates_out_of_calendar(refuse_forged_selection(view))
+        return super().admin_view(checked, cacheable)
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)
