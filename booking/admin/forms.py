@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from booking import rules, selectors
 from booking.forms import MobileField, NameField, NumeroEtrangerField
-from booking.models import Booking, Card, Site, Slot, WaitingRequest
+from booking.models import Booking, Card, Site, Slot, TitleRecord, WaitingRequest
 from booking.services.sites import site_sms_name_length, site_sms_name_room
 
 # The agents' words for a wrong mobile (shorter than the applicant's).
@@ -47,6 +47,46 @@ class CardForm(forms.ModelForm):
             "language",
             "site",
         ]
+
+
+class TitleRecordForm(forms.ModelForm):
+    """A register line typed by an agent, checked as the import checks its lines:
+    the numéro in any notation (9 digits made 10), a five-digit postal code, a
+    mobile (if any) in E.164; otherwise the applicant could never match it."""
+
+    numero_etranger = NumeroEtrangerField(
+        label=capfirst(_("numéro étranger")),
+        error_messages={
+            "invalid": _(
+                "Numéro étranger invalide : 10 chiffres (9 pour une carte d’avant 2017)."
+            )
+        },
+    )
+    postal_code = forms.CharField(label=capfirst(_("code postal")), max_length=20)
+    mobile = MobileField(
+        label=capfirst(_("téléphone portable")),
+        required=False,
+        error_messages=AGENT_MOBILE_ERRORS,
+    )
+
+    class Meta:
+        model = TitleRecord
+        fields = [
+            "numero_etranger",
+            "valid_until",
+            "postal_code",
+            "title_type",
+            "mobile",
+        ]
+
+    def clean_postal_code(self) -> str:
+        postal_code = rules.normalize_postal_code(self.cleaned_data["postal_code"])
+        if postal_code is None:
+            raise ValidationError(
+                _("Code postal invalide : 5 chiffres, par exemple 45000."),
+                code="invalid",
+            )
+        return postal_code
 
 
 # What an agent may correct in the change form (booking_update_contact).

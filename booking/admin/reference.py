@@ -18,7 +18,7 @@ from booking.admin.base import (
     NumeroEtrangerSearchMixin,
     WordedHistoryAdmin,
 )
-from booking.admin.forms import SiteForm, SlotAdminForm
+from booking.admin.forms import SiteForm, SlotAdminForm, TitleRecordForm
 from booking.admin.imports import ImportPagesMixin
 from booking.models import (
     ClosureDay,
@@ -332,6 +332,7 @@ class ClosureDayAdmin(WordedHistoryAdmin):
 class TitleRecordAdmin(
     NumeroEtrangerSearchMixin, ImportPagesMixin, AgentPagesMixin, admin.ModelAdmin
 ):
+    form = TitleRecordForm
     name_fields = ()  # the register holds no names
     list_display = ["numero_etranger", "title_type", "valid_until", "postal_code"]
     list_filter = ["title_type"]

@@ -7,6 +7,7 @@ cells here, so a cell means the same thing and is refused with the same words in
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from booking import rules
 from booking.phone import InvalidPhone, NotAMobile, normalize_mobile
-from booking.services.xlsx_rows import WorkbookError, is_xlsx, xlsx_rows
+from booking.services.xlsx_rows import ExcelNumber, WorkbookError, is_xlsx, xlsx_rows
+from prefecture.text_fold import fold
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV
@@ -26,6 +28,21 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Lines read at most: a 10 MB list has about 210,000; a workbook compressed from
 # millions of rows (a zip bomb) is refused before it fills the worker's memory.
 MAX_LINES = 500_000
+
+
+# Lines searched for the header: agents' sheets often have a title row or two
+# above it ("Registre des titres – Préfecture du Loiret").
+HEADER_LINES = 10
+# The little words a header may hold: "Date de validité" is date_validite.
+_CONNECTORS = {"d", "de", "des", "du", "l", "la", "le", "les"}
+
+
+def column_name(text: str) -> str:
+    """A header cell (or a coded value) as our names write it: "Numéro étranger",
+    "NUMERO_ETRANGER" and "numero-etranger" are numero_etranger, "Date de validité"
+    is date_validite, "Carte de séjour" is carte_sejour."""
+    words = re.split(r"[^a-z0-9]+", fold(text.strip()).lower())
+    return "_".join(word for word in words if word and word not in _CONNECTORS)
 
 
 class CsvFileError(ValueError):
@@ -69,7 +86,20 @@ class Cells:
         )
 
     def numero_etranger(self, column: str = "numero_etranger") -> str:
-        """The numéro étranger, normalised to 10 digits."""
+        """The numéro étranger, normalised to 10 digits. One Excel stored as a
+        number with fewer than 10 digits is refused: its leading 0 may be gone
+        (0112345678 reads 112345678, which the 9-digit rule would make another
+        person's 1102345678)."""
+        raw = self._row.get(column)
+        if isinstance(raw, ExcelNumber) and len(raw.strip()) < 10:
+            raise BadCell(
+                _(
+                    "%(column)s : Excel l’a enregistré comme un nombre, dont le 0 du "
+                    "début a pu disparaître ; mettez la colonne au format Texte et "
+                    "saisissez le numéro tel qu’il est inscrit sur le titre"
+                )
+                % {"column": column}
+            )
         try:
             return rules.normalize_numero_etranger(self.text(column))
         except rules.InvalidNumero:
@@ -94,6 +124,17 @@ class Cells:
                 )
                 % {"column": column, "max": rules.NAME_MAX_LENGTH}
             ) from None
+
+    def postal_code(self, column: str) -> str:
+        """A French postal code; one Excel stored as a number gets back the 0 it
+        lost (01000 reads 1000: a postal code always has five digits)."""
+        value = self.text(column)
+        if isinstance(self._row.get(column), ExcelNumber):
+            value = value.zfill(5)
+        postal_code = rules.normalize_postal_code(value)
+        if postal_code is None:
+            raise BadCell(_("%(column)s : 5 chiffres attendus") % {"column": column})
+        return postal_code
 
     def mobile(self, column: str = "telephone", *, optional: bool = False) -> str:
         """A mobile number as E.164 ('' for an empty optional cell)."""
@@ -173,8 +214,9 @@ def csv_decode(data: bytes) -> tuple[str, FileFormat]:
                     "en « CSV UTF-8 »."
                 )
             ) from None
-    header = text.split("\n", 1)[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
+    # The header's lines (a title line above it may have no separator at all).
+    top = "\n".join(text.split("\n", HEADER_LINES)[:HEADER_LINES])
+    delimiter = ";" if top.count(";") > top.count(",") else ","
     return text, FileFormat(encoding, delimiter)
 
 
@@ -204,6 +246,38 @@ def _table(data: bytes) -> Iterator[tuple[int, list[str]]]:
         ) from None
 
 
+def _header(
+    lines: Iterator[tuple[int, list[str]]], *, required: list[str], columns: list[str]
+) -> list[str]:
+    """The column names of the first of the first HEADER_LINES lines that names
+    every required column (its names read by ``column_name``); ``lines`` is left
+    at the line after it. Raises CsvFileError naming what the first non-empty line
+    lacks when none does."""
+    first: list[str] | None = None
+    for line, cells in lines:
+        names = [column_name(cell) for cell in cells]
+        while names and not names[-1]:  # a workbook's empty columns to the right
+            names.pop()
+        if all(name in names for name in required):
+            return names
+        if first is None and names:
+            first = names
+        if line >= HEADER_LINES:
+            break
+    missing = [name for name in required if name not in (first or [])]
+    raise CsvFileError(
+        _(
+            "Colonnes manquantes : %(missing)s. En-tête attendu (dans les %(lines)d "
+            "premières lignes, sur la première feuille d’un classeur) : %(header)s"
+        )
+        % {
+            "missing": ", ".join(missing),
+            "lines": HEADER_LINES,
+            "header": ",".join(columns),
+        }
+    )
+
+
 def csv_rows(
     data: bytes, *, required: list[str], columns: list[str]
 ) -> Iterator[tuple[int, dict]]:
@@ -212,16 +286,7 @@ def csv_rows(
     CsvFileError when it lacks a required column or cannot be read. Blank lines
     are skipped; a row with more cells than columns comes with the key None."""
     lines = _table(data)
-    first = next(lines, None)
-    header = [name.strip() for name in first[1]] if first else []
-    while header and not header[-1]:  # a workbook's empty columns to the right
-        header.pop()
-    missing = [name for name in required if name not in header]
-    if missing:
-        raise CsvFileError(
-            _("Colonnes manquantes : %(missing)s. En-tête attendu : %(header)s")
-            % {"missing": ", ".join(missing), "header": ",".join(columns)}
-        )
+    header = _header(lines, required=required, columns=columns)
     for line, cells in lines:
         if line > MAX_LINES:
             raise CsvFileError(

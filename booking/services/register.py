@@ -5,15 +5,21 @@ Good rows are kept, each bad row is reported with its line number and reason, an
 importing the same file again changes nothing. A file whose structure is broken (not
 UTF-8, missing columns) is refused whole."""
 
+import functools
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from booking import rules
 from booking.models import TitleRecord
-from booking.services.csv_rows import BadCell, Cells, CsvFileError, parse_csv
+from booking.services.csv_rows import (
+    BadCell,
+    Cells,
+    CsvFileError,
+    column_name,
+    parse_csv,
+)
 
 COLUMNS = ["numero_etranger", "date_validite", "code_postal", "type_titre", "telephone"]
 REQUIRED = COLUMNS[:4]
@@ -37,15 +43,26 @@ class ImportReport:
         )
 
 
+@functools.cache
+def _title_types() -> dict[str, str]:
+    """Each title type by its code or its French label, as ``column_name`` reads
+    them: "carte_sejour", "CARTE_SEJOUR", "Carte de séjour", "VLS-TS", "Récépissé",
+    "Autorisation provisoire de séjour"."""
+    with translation.override("fr"):
+        return {
+            column_name(name): value
+            for value, label in TitleRecord.TitleType.choices
+            for name in (value, str(label))
+        }
+
+
 def _parse_row(cells: Cells) -> TitleRecord:
     """One CSV row as an unsaved TitleRecord; raises BadCell with the reason."""
     numero = cells.numero_etranger()
     valid_until = cells.date("date_validite")
-    postal_code = rules.normalize_postal_code(cells.text("code_postal"))
-    if postal_code is None:
-        raise BadCell(_("code_postal : 5 chiffres attendus"))
-    title_type = cells.text("type_titre")
-    if title_type not in TitleRecord.TitleType.values:
+    postal_code = cells.postal_code("code_postal")
+    title_type = _title_types().get(column_name(cells.text("type_titre")))
+    if title_type is None:
         raise BadCell(
             _("type_titre : valeurs possibles %(values)s")
             % {"values": ", ".join(TitleRecord.TitleType.values)}

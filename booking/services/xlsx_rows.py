@@ -23,6 +23,11 @@ XLSX_SIGNATURE = b"PK\x03\x04"  # a zip archive, as every .xlsx is
 MAX_COLUMNS = 32
 
 
+class ExcelNumber(str):
+    """A cell Excel stored as a number, written as text: any leading 0 is gone
+    (0112345678 reads 112345678; the postal code 01000 reads 1000)."""
+
+
 class WorkbookError(ValueError):
     """The bytes are a zip archive but not a workbook openpyxl can read."""
 
@@ -42,8 +47,8 @@ def cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == time() else str(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return ExcelNumber(int(value))
     return str(value)
 
 

@@ -52,19 +52,19 @@ def delivery_list(count: int, start: int = 4500000000) -> bytes:
 
 def test_a_register_workbook_is_read_as_excel_stores_it():
     """Excel keeps numbers and dates, not text: a numéro typed as a number, a date
-    cell, a postal code and a phone number that lost its leading 0."""
+    cell, a postal code and a phone number that lost their leading 0."""
     data = workbook(
         [*REGISTER_HEADER, "telephone", None, None],  # formatted empty columns
-        [208006503, datetime(2028, 3, 31), 45000, "carte_resident", 612345678],
+        [4598765432, datetime(2028, 3, 31), 1000, "carte_resident", 612345678],
         [None, None, None, None, None],  # a blank row Excel kept
         [4512345678.0, "30/06/2027", "45100", "carte_sejour", None],
         [12345, datetime(2028, 1, 1), 45000, "carte_sejour", None],
     )
     report = titles_import(data=data)
     assert (report.imported, report.rejected[0][0]) == (2, 5)  # Excel's row number
-    record = TitleRecord.objects.get(numero_etranger="2008006503")
+    record = TitleRecord.objects.get(numero_etranger="4598765432")
     assert str(record.valid_until) == "2028-03-31"
-    assert (record.postal_code, record.mobile) == ("45000", "+33612345678")
+    assert (record.postal_code, record.mobile) == ("01000", "+33612345678")
     assert str(TitleRecord.objects.get(numero_etranger="4512345678").valid_until) == (
         "2027-06-30"
     )
@@ -74,7 +74,7 @@ def test_a_delivery_workbook_marks_its_cards_ready():
     SiteFactory(name="Orléans")
     data = workbook(
         ["numero_etranger", "nom", "prenom", "telephone", "site"],
-        [208006503, "Diallo", "Awa", 612345678, "orléans"],
+        [4598765432, "Diallo", "Awa", 612345678, "orléans"],
     )
     report = cards_ready_from_csv(data=data, by="agent", now=timezone.now())
     assert report.ready == 1

@@ -164,7 +164,10 @@ def test_french_excel_files_are_read_semicolons_and_windows_1252(admin_client):
     body = GOOD.replace(",", ";") + "4500000009;2028-01-31;45000;carte_séjour;\n"
     data = (HEADER.replace(",", ";") + body).encode("cp1252")
     html = admin_upload(admin_client, REGISTER_URL, "registre.csv", data)
-    assert figure(html, "Titres nouveaux") == 2  # the accented type is refused, line 4
+    assert figure(html, "Titres nouveaux") == 3  # "carte_séjour" read as carte_sejour
+    assert TitleRecord.objects.get(numero_etranger="4500000009").title_type == (
+        "carte_sejour"
+    )
     assert "Fichier lu en Windows-1252, colonnes séparées par « ; »." in html
     assert TitleRecord.objects.get(numero_etranger="4512345678").postal_code == "45100"
     report = titles_import(
