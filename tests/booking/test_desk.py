@@ -91,6 +91,20 @@ def test_supervisor_override_needs_a_reason_and_is_audited():
     assert event.detail["reason"] == "SMS non reçu, identité vérifiée"
 
 
+def test_an_sms_still_held_never_leaves_once_the_card_is_handed_over():
+    """Found by the agents' walk: a list imported at night, the card handed over by
+    dérogation in the morning, and "votre titre est disponible" sent afterwards."""
+    card = ready_card(notified=False)
+    services.card_hand_over(
+        card_id=card.pk, by="chef", now=FRIDAY_10, override_reason="identité vérifiée"
+    )
+    message = OutgoingMessage.objects.get(card=card)
+    assert message.status == OutgoingMessage.Status.REFUSED
+    assert services.message_send(message_id=message.pk, now=FRIDAY_10) is None
+    message.refresh_from_db()
+    assert message.status == OutgoingMessage.Status.REFUSED and not message.sent_at
+
+
 def test_desk_page_finds_by_any_notation_and_records_the_handover(
     admin_client, monkeypatch
 ):
