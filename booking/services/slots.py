@@ -2,7 +2,7 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 from django.db import transaction
@@ -125,15 +125,21 @@ def slots_via_list(*, procedure: Procedure, slots: list[Slot]) -> None:
 
 
 def _day_slots(schedule, day, published, existing, closures, report) -> list[Slot]:
+    """The day's slots, stepped in real time (UTC): Paris time would make, on the
+    night clocks change, a 90-minute slot and skip the repeated hour in October,
+    and the same instants twice in March. Each new slot joins ``existing``, so two
+    schedules over the same times open one slot and the report counts it once."""
     slots = []
     step = timedelta(minutes=schedule.slot_minutes)
-    start = timezone.make_aware(datetime.combine(day, schedule.starts))
+    start = timezone.make_aware(datetime.combine(day, schedule.starts)).astimezone(UTC)
     end_of_day = timezone.make_aware(datetime.combine(day, schedule.ends))
     periods = closures.get((schedule.site_id, day), set())
     while start + step <= end_of_day:
+        key = (schedule.site_id, schedule.procedure_id, start)
         if _is_closed(periods, timezone.localtime(start).time()):
             report.skipped_closed += 1
-        elif (schedule.site_id, schedule.procedure_id, start) not in existing:
+        elif key not in existing:
+            existing.add(key)
             slots.append(
                 Slot(
                     site_id=schedule.site_id,

@@ -207,3 +207,47 @@ def test_generated_slots_are_hidden_until_published():
     assert slot_list_open(procedure=plan.procedure, now=published).count() == 6
     after = datetime(2026, 12, 17, 9, 0, tzinfo=PARIS)
     assert slot_list_open(procedure=plan.procedure, now=after).count() == 6
+
+
+@pytest.mark.parametrize(
+    "sunday, expected",
+    [
+        # 28 March 2027: 02:00 does not exist; 01:00–04:00 Paris is two real hours.
+        (date(2027, 3, 28), [(time(1), time(1, 30)), (time(1, 30), time(3)),
+                             (time(3), time(3, 30)), (time(3, 30), time(4))]),
+        # 31 October 2027: 02:00–03:00 comes twice; 01:00–04:00 is four real hours.
+        (date(2027, 10, 31), [(time(1), time(1, 30)), (time(1, 30), time(2)),
+                              (time(2), time(2, 30)), (time(2, 30), time(2)),
+                              (time(2), time(2, 30)), (time(2, 30), time(3)),
+                              (time(3), time(3, 30)), (time(3, 30), time(4))]),
+    ],
+)  # fmt: skip
+def test_the_night_clocks_change_gives_slots_of_real_half_hours(sunday, expected):
+    """Found by the agents' walk: on 31 October a 90-minute slot and no repeated
+    hour; on 28 March the same instants twice, counted as opened."""
+    schedule(
+        weekday=6,
+        starts=time(1),
+        ends=time(4),
+        procedure=ProcedureFactory(max_horizon_days=400),
+        valid_from=sunday,
+        valid_until=sunday,
+    )
+    report = slots_generate(now=NOW)
+    slots = list(Slot.objects.order_by("starts_at"))
+    assert [
+        (timezone.localtime(s.starts_at, PARIS).time(),
+         timezone.localtime(s.ends_at, PARIS).time()) for s in slots
+    ] == expected  # fmt: skip
+    assert all(s.ends_at - s.starts_at == timedelta(minutes=30) for s in slots)
+    assert report.created == len(slots)
+
+
+def test_two_schedules_over_the_same_times_open_and_count_each_slot_once():
+    site, procedure = SiteFactory(), ProcedureFactory(max_horizon_days=14)
+    schedule(site=site, procedure=procedure, valid_until=date(2026, 12, 20))
+    OpeningSchedule.objects.bulk_create(  # an overlap the form would refuse
+        [OpeningSchedule(**{**OpeningSchedule.objects.values().get(), "id": None})]
+    )
+    report = slots_generate(now=NOW)
+    assert report.created == Slot.objects.count() == 6
