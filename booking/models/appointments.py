@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -105,7 +106,9 @@ class Procedure(Bilingual):
         _("délai minimal de réservation (heures)"), default=2
     )
     max_horizon_days = models.PositiveSmallIntegerField(
-        _("réservation possible jusqu'à (jours)"), default=60
+        _("réservation possible jusqu'à (jours)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     is_active = models.BooleanField(_("proposée"), default=True)
@@ -125,6 +128,7 @@ class Procedure(Bilingual):
     waiting_share = models.PositiveSmallIntegerField(
         _("part réservée à la liste d'attente (%)"),
         default=0,
+        validators=[MaxValueValidator(100)],
         help_text=_("En mode mixte : part de chaque nouveau lot de créneaux."),
     )
 
@@ -138,6 +142,9 @@ class Procedure(Bilingual):
             models.CheckConstraint(
                 condition=~Q(channel="online") | ~Q(external_url=""),
                 name="booking_procedure_online_has_url",
+                violation_error_message=_(
+                    "Une démarche en ligne a besoin de l’adresse de son formulaire."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(max_horizon_days__gt=0), name="booking_procedure_horizon"
@@ -164,6 +171,10 @@ class Procedure(Bilingual):
         return self.booking_procedure_id or self.pk
 
 
+# Places of one slot: a counter's agents for its length; 99999 is a typo.
+PLACES_AT_MOST = MaxValueValidator(100)
+
+
 class Slot(models.Model):
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="slots", verbose_name=_("lieu")
@@ -176,7 +187,9 @@ class Slot(models.Model):
     )
     starts_at = models.DateTimeField(_("début"))
     ends_at = models.DateTimeField(_("fin"))
-    capacity = models.PositiveSmallIntegerField(_("places"), default=1)
+    capacity = models.PositiveSmallIntegerField(
+        _("places"), default=1, validators=[MinValueValidator(1), PLACES_AT_MOST]
+    )
     published_at = models.DateTimeField(_("publié le"))
     # Its places are offered through the waiting list only, never shown for
     # self-service (a démarche in "liste" mode, or the "mixte" share).
@@ -191,7 +204,9 @@ class Slot(models.Model):
                 condition=Q(capacity__gt=0), name="booking_slot_capacity_positive"
             ),
             models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")), name="booking_slot_ends_after"
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="booking_slot_ends_after",
+                violation_error_message=_("La fin doit être après le début."),
             ),
             # Slot generation is idempotent even when two runs race.
             models.UniqueConstraint(

@@ -4,12 +4,13 @@ a site's desk is closed, on top of public holidays)."""
 from datetime import time
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from booking.models.appointments import Procedure, Site
+from booking.models.appointments import PLACES_AT_MOST, Procedure, Site
 
 WEEKDAYS = [
     (0, _("lundi")),
@@ -38,9 +39,15 @@ class OpeningSchedule(models.Model):
     starts = models.TimeField(_("début"))
     ends = models.TimeField(_("fin"))
     slot_minutes = models.PositiveSmallIntegerField(
-        _("durée d'un créneau (minutes)"), default=30
+        _("durée d'un créneau (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(480)],
     )
-    places = models.PositiveSmallIntegerField(_("places par créneau"), default=1)
+    places = models.PositiveSmallIntegerField(
+        _("places par créneau"),
+        default=1,
+        validators=[MinValueValidator(1), PLACES_AT_MOST],
+    )
     valid_from = models.DateField(_("à partir du"))
     valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
     # New slots appear at a random moment of this window (the next one to come), never
@@ -68,6 +75,7 @@ class OpeningSchedule(models.Model):
                 condition=Q(valid_until__isnull=True)
                 | Q(valid_until__gte=F("valid_from")),
                 name="booking_schedule_valid_range",
+                violation_error_message=_("La fin de validité précède son début."),
             ),
         ]
 
