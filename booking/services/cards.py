@@ -150,14 +150,6 @@ def card_hand_over(
         card.status = Card.Status.HANDED_OVER
         card.handed_over_at = now
         card.save(update_fields=["status", "handed_over_at", "updated_at"])
-        # An SMS still held by the quiet hours ("your card is ready", a reminder)
-        # would tell the holder to come for a card they have: it never leaves.
-        OutgoingMessage.objects.filter(
-            card=card, status=OutgoingMessage.Status.PENDING
-        ).update(
-            status=OutgoingMessage.Status.REFUSED,
-            last_error="not sent: card handed over before the SMS left",
-        )
         CardEvent.objects.create(
             card=card,
             kind=CardEvent.Kind.OVERRIDE if refusals else CardEvent.Kind.HANDED_OVER,

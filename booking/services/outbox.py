@@ -20,7 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from booking import rules
-from booking.models import Booking, OutgoingMessage
+from booking.models import Booking, Card, OutgoingMessage, WaitingOffer
 from booking.services.emails import (
     EmailPermanentError,
     EmailTransientError,
@@ -202,7 +202,53 @@ def _deliver(message: OutgoingMessage) -> str:
     return get_backend().send(sms).provider_id
 
 
+# What each kind announces, to be true still when it leaves: a message held by the
+# quiet hours (or a retry) must not tell of a place since gone, an appointment
+# since cancelled, or a card since handed over.
+_ABOUT_BOOKING = {
+    OutgoingMessage.Kind.BOOKING_CONFIRMED,
+    OutgoingMessage.Kind.BOOKING_MOVED,
+    OutgoingMessage.Kind.BOOKING_REMINDER,
+    OutgoingMessage.Kind.BOOKING_CONFIRMED_EMAIL,
+    OutgoingMessage.Kind.BOOKING_MOVED_EMAIL,
+}
+_ABOUT_OFFER = {
+    OutgoingMessage.Kind.WAITING_OFFER,
+    OutgoingMessage.Kind.WAITING_OFFER_EMAIL,
+}
+_ABOUT_CARD = {OutgoingMessage.Kind.CARD_READY, OutgoingMessage.Kind.CARD_REMINDER}
+
+
+def offer_message_key(request_id: int, offer_id: int) -> str:
+    """The idempotency key of an offer's SMS (its e-mail's adds ":email")."""
+    return f"waiting:{request_id}:offer:{offer_id}"
+
+
+def _no_longer_true(message: OutgoingMessage, now: datetime) -> str:
+    """Why ``message`` no longer tells the truth ('' when it still does)."""
+    if message.kind in _ABOUT_BOOKING:
+        active = Booking.objects.filter(
+            pk=message.booking_id, status=Booking.Status.CONFIRMED
+        ).exists()
+        return "" if active else "not sent: the appointment is no longer active"
+    if message.kind in _ABOUT_OFFER:
+        offer_id = message.idempotency_key.split(":")[3]
+        open_ = WaitingOffer.objects.filter(
+            pk=offer_id, status=WaitingOffer.Status.OPEN, expires_at__gt=now
+        ).exists()
+        return "" if open_ else "not sent: the offer is no longer open"
+    if message.kind in _ABOUT_CARD:
+        waiting = Card.objects.filter(
+            pk=message.card_id, status=Card.Status.READY
+        ).exists()
+        return "" if waiting else "not sent: the card is no longer waiting"
+    return ""
+
+
 def _send_claimed(message: OutgoingMessage, *, now: datetime) -> SendOutcome:
+    stale = _no_longer_true(message, now)
+    if stale:
+        return _record(message.pk, Status.REFUSED, last_error=stale)
     try:
         provider_id = _deliver(message)
     except (SmsPermanentError, EmailPermanentError) as error:

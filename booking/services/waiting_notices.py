@@ -14,7 +14,11 @@ from django.utils import timezone, translation
 from booking.models import OutgoingMessage, WaitingOffer, WaitingRequest
 from booking.phone import is_in_regions, region_of
 from booking.services.locks import advisory_lock
-from booking.services.outbox import enqueue_after_commit, first_sending_time
+from booking.services.outbox import (
+    enqueue_after_commit,
+    first_sending_time,
+    offer_message_key,
+)
 from booking.sms import texts
 from booking.waiting_links import short_offer_url, short_status_url
 
@@ -137,7 +141,7 @@ def waiting_offer_notices(*, offer: WaitingOffer, now: datetime) -> list[int]:
     """The offer's SMS (kind waiting_offer, with the accept link) and e-mail; returns
     the ids to enqueue (the allocator publishes a run's messages in batches)."""
     request = offer.request
-    key = f"waiting:{request.pk}:offer:{offer.pk}"
+    key = offer_message_key(request.pk, offer.pk)
     sms = _write(
         request=request,
         kind=Kind.WAITING_OFFER,

@@ -99,10 +99,10 @@ def test_an_sms_still_held_never_leaves_once_the_card_is_handed_over():
         card_id=card.pk, by="chef", now=FRIDAY_10, override_reason="identité vérifiée"
     )
     message = OutgoingMessage.objects.get(card=card)
-    assert message.status == OutgoingMessage.Status.REFUSED
-    assert services.message_send(message_id=message.pk, now=FRIDAY_10) is None
+    services.message_send(message_id=message.pk, now=FRIDAY_10)
     message.refresh_from_db()
     assert message.status == OutgoingMessage.Status.REFUSED and not message.sent_at
+    assert message.last_error == "not sent: the card is no longer waiting"
 
 
 def test_desk_page_finds_by_any_notation_and_records_the_handover(
