@@ -226,7 +226,7 @@ def offer_message_key(request_id: int, offer_id: int) -> str:
 
 def _no_longer_true(message: OutgoingMessage, now: datetime) -> str:
     """Why ``message`` no longer tells the truth ('' when it still does)."""
-    if message.kind in _ABOUT_BOOKING:
+    if message.kind in _ABOUT_BOOKING and message.booking_id is not None:
         active = Booking.objects.filter(
             pk=message.booking_id, status=Booking.Status.CONFIRMED
         ).exists()
@@ -237,7 +237,7 @@ def _no_longer_true(message: OutgoingMessage, now: datetime) -> str:
             pk=offer_id, status=WaitingOffer.Status.OPEN, expires_at__gt=now
         ).exists()
         return "" if open_ else "not sent: the offer is no longer open"
-    if message.kind in _ABOUT_CARD:
+    if message.kind in _ABOUT_CARD and message.card_id is not None:
         waiting = Card.objects.filter(
             pk=message.card_id, status=Card.Status.READY
         ).exists()
