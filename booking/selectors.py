@@ -974,6 +974,15 @@ def _competing(request: WaitingRequest) -> QuerySet[WaitingRequest]:
     )
 
 
+def waiting_joined_sms_refused(request: WaitingRequest) -> bool:
+    """Whether the SMS with the status link was refused (a daily cap): the page
+    must not say it was sent."""
+    return request.messages.filter(
+        kind=OutgoingMessage.Kind.WAITING_JOINED,
+        status=OutgoingMessage.Status.REFUSED,
+    ).exists()
+
+
 def waiting_place(request: WaitingRequest) -> WaitingPlace:
     """Where a live request stands: how many of those who can take the same places
     (a site in common) come before it in the order of urgency, and how many wait

@@ -24,7 +24,7 @@ class WaitingRequest(models.Model):
         OFFERED = "offered", _("place proposée")
         BOOKED = "booked", _("rendez-vous pris")
         WITHDRAWN = "withdrawn", _("retirée par l'usager")
-        EXPIRED = "expired", _("sortie (offres sans réponse)")
+        EXPIRED = "expired", _("sortie (places refusées ou sans réponse)")
         REMOVED = "removed", _("retirée par un agent")
 
     class Priority(models.IntegerChoices):

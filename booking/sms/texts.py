@@ -252,8 +252,8 @@ def waiting_offer(
 def waiting_left(*, language: str, missed: int, url: str) -> str:
     with translation.override(language):
         text = _(
-            "Préfecture du Loiret : %(missed)d offres sans réponse, vous quittez la "
-            "liste d'attente. Nouvelle demande : %(url)s"
+            "Préfecture du Loiret : %(missed)d places refusées ou sans réponse, vous "
+            "quittez la liste d'attente. Nouvelle demande : %(url)s"
         ) % {"missed": missed, "url": url}
     return to_gsm7(text)
 

@@ -151,6 +151,7 @@ def joined(request: HttpRequest) -> HttpResponse:
     if found is None:
         raise Http404
     by_sms, email = _reach(found)
+    sms_refused = by_sms and selectors.waiting_joined_sms_refused(found)
     return render(
         request,
         "booking/waiting_joined.html",
@@ -159,7 +160,8 @@ def joined(request: HttpRequest) -> HttpResponse:
                 "waiting_request": found,
                 "place": selectors.waiting_place(found) if found.is_live else None,
                 "status_url": status_path(found),
-                "mobile": mobile_hint(found.mobile) if by_sms else "",
+                "mobile": mobile_hint(found.mobile) if by_sms and not sms_refused else "",
+                "sms_refused": mobile_hint(found.mobile) if sms_refused else "",
                 "email": email_hint(email) if email else "",
             }
         ),

@@ -320,3 +320,12 @@ def test_the_site_form_tells_the_room(admin_client, settings):
     settings.PUBLIC_BASE_URL = PRODUCTION_URL
     page = admin_client.get("/admin/booking/site/add/").content.decode()
     assert f"{texts.site_name_room()} caractères au plus" in page
+
+
+def test_leaving_the_list_says_places_declined_or_unanswered():
+    """Found by both walks: two places declined with "Refuser" were told as "2
+    offres sans réponse"."""
+    text = texts.waiting_left(language="fr", missed=2, url="https://x.fr/r/")
+    assert "2 places refusées ou sans réponse" in text
+    english = texts.waiting_left(language="en", missed=2, url="https://x.fr/r/")
+    assert "2 places declined or unanswered" in english

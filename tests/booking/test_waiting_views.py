@@ -546,3 +546,21 @@ def test_no_field_of_the_waiting_pages_answers_500(client, renewal, title, site,
         assert status == 400 if refused else status == 200
     offer.refresh_from_db()
     assert offer.status == WaitingOffer.Status.OPEN
+
+
+def test_a_refused_sms_is_not_said_sent_on_the_joined_page(
+    client, renewal, title, site, settings
+):
+    """Found by the applicant's walk: a mobile past its daily cap, and the page said
+    "Nous venons d'envoyer le lien … par SMS"."""
+    settings.SMS_PER_MOBILE_PER_DAY = 0
+    pass_identity(client, renewal)
+    response = client.post(JOIN, {**preferences(site), **CONTACT})
+    request = WaitingRequest.objects.get(numero_etranger=NUMERO)
+    sms = request.messages.get(kind=OutgoingMessage.Kind.WAITING_JOINED)
+    assert sms.status == OutgoingMessage.Status.REFUSED
+    page = html.unescape(client.get(response["Location"]).content.decode())
+    assert "Aucun SMS n'a pu être envoyé au 06 •• •• •• 78" in page
+    assert "par SMS au" not in page
+    assert "par courriel à a•••@example.org" in page  # the e-mail did go
+    assert status_path(request) in page
