@@ -160,7 +160,9 @@ def joined(request: HttpRequest) -> HttpResponse:
                 "waiting_request": found,
                 "place": selectors.waiting_place(found) if found.is_live else None,
                 "status_url": status_path(found),
-                "mobile": mobile_hint(found.mobile) if by_sms and not sms_refused else "",
+                "mobile": mobile_hint(found.mobile)
+                if by_sms and not sms_refused
+                else "",
                 "sms_refused": mobile_hint(found.mobile) if sms_refused else "",
                 "email": email_hint(email) if email else "",
             }
