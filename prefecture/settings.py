@@ -394,7 +394,9 @@ BOOKING_CHECK_WINDOW_MINUTES = env.int("BOOKING_CHECK_WINDOW_MINUTES", default=1
 BOOKING_HOLDS_PER_IP = env.int("BOOKING_HOLDS_PER_IP", default=20)
 # Look-ups of manage links (/rdv/..., /rendez-vous/gerer/...) per IP and window, and
 # the failed ones (unknown or old reference-based links).
-BOOKING_LINK_LOOKUP_LIMITS = {"ip": 60, "failed_ip": 10}
+# Every look-up, and the failed ones, per address and window: an address may be a
+# carrier's NAT or a public digital-help point shared by many applicants.
+BOOKING_LINK_LOOKUP_LIMITS = {"ip": 300, "failed_ip": 10}
 # The manage link sent again by SMS: per booking and day, at the applicant's request
 # (identity step) and by agents (agenda).
 BOOKING_LINK_RESENDS_PER_DAY = env.int("BOOKING_LINK_RESENDS_PER_DAY", default=2)

@@ -169,6 +169,16 @@ def too_many_attempts(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
+def too_many_requests(seconds: int) -> str:
+    """Over a limit that counts every request, not only the failed ones (a link
+    opened, a confirmation sent): an address may be shared by many people."""
+    minutes = max(1, (seconds + 59) // 60)
+    return _(
+        "Trop de demandes depuis votre connexion en peu de temps. Par sécurité, "
+        "réessayez dans %(minutes)d minutes."
+    ) % {"minutes": minutes}
+
+
 def _already_booked(request: HttpRequest, booking: Booking) -> HttpResponse:
     """Never the reference: the manage link goes again to the booking's own mobile,
     or its e-mail address when the mobile gets no SMS (within its daily limit), and
@@ -433,7 +443,7 @@ def guarded_submit(request: HttpRequest, form) -> bool:
         )
     except TooManyAttempts as refused:
         form.is_valid()
-        form.add_error(None, too_many_attempts(refused.wait_seconds))
+        form.add_error(None, too_many_requests(refused.wait_seconds))
         return False
     if not form.is_valid():
         return False

@@ -42,7 +42,11 @@ from booking.services.identity import (
     second_factor_check,
 )
 from booking.services.notices import booking_route
-from booking.views.applying import TOO_MANY_HOLDS, too_many_attempts
+from booking.views.applying import (
+    TOO_MANY_HOLDS,
+    too_many_attempts,
+    too_many_requests,
+)
 from booking.waiting_links import status_path
 from booking.web import calendar
 from booking.web.network import client_ip
@@ -62,7 +66,7 @@ def _link_refused(request: HttpRequest, wait_seconds: int = 0) -> HttpResponse:
     return render(
         request,
         "booking/link_invalid.html",
-        {"wait": too_many_attempts(wait_seconds) if wait_seconds else ""},
+        {"wait": too_many_requests(wait_seconds) if wait_seconds else ""},
         status=429 if wait_seconds else 404,
     )
 

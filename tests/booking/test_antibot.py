@@ -51,7 +51,7 @@ def test_without_javascript_booking_works_under_a_tight_limit(ready, settings):
     for _ in range(2):
         ready.post("/rendez-vous/coordonnees/", {**CONTACT, "mobile": "12"})
     page = ready.post("/rendez-vous/coordonnees/", CONTACT).content.decode()
-    assert "Trop d’essais" in page
+    assert "Trop de demandes" in page
     assert not Booking.objects.exists()
 
 

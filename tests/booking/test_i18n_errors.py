@@ -247,6 +247,8 @@ def test_applicant_errors_read_in_english(scenario, settings):
 APPLICANT_ERRORS = [
     str(GENERIC_MISMATCH),
     "Trop d’essais infructueux. Par sécurité, réessayez dans %(minutes)d minutes.",
+    "Trop de demandes depuis votre connexion en peu de temps. Par sécurité, "
+    "réessayez dans %(minutes)d minutes.",
     "Votre demande a expiré ou n’a pas suivi les étapes : merci de recommencer depuis "
     "le début.",
     "Indiquez votre situation.",

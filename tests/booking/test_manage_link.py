@@ -111,9 +111,26 @@ def test_link_look_ups_are_throttled_per_ip(client, victim, settings):
     for n in range(3):
         assert client.get(f"/rdv/REF0000{n}/").status_code == 404
     response = client.get(f"/rdv/{victim.manage_token}/")  # even the right one
-    assert response.status_code == 429 and "Trop d’essais" in response.content.decode()
+    assert (
+        response.status_code == 429 and "Trop de demandes" in response.content.decode()
+    )
     other_ip = Client(REMOTE_ADDR="192.0.2.9")
     assert other_ip.get(f"/rdv/{victim.manage_token}/").status_code == 302
+
+
+def test_a_busy_shared_address_is_told_too_many_requests_not_a_bad_link(
+    client, victim, settings
+):
+    """Found by the applicant's walk: successful look-ups from one address (a
+    carrier's NAT, a digital-help point) ended on "Lien non valable" and "Trop
+    d'essais infructueux", though no attempt had failed."""
+    settings.BOOKING_LINK_LOOKUP_LIMITS = {"ip": 3, "failed_ip": 10}
+    for _ in range(3):
+        assert client.get(f"/rdv/{victim.manage_token}/").status_code == 302
+    page = client.get(f"/rdv/{victim.manage_token}/").content.decode()
+    assert "<title>Trop de demandes" in page
+    assert "Trop de demandes depuis votre connexion" in page
+    assert "Lien non valable" not in page and "infructueux" not in page
 
 
 def test_the_sms_link_fits_one_segment_with_a_production_base_url(victim, settings):

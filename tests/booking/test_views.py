@@ -752,7 +752,7 @@ def test_confirmation_attempts_are_rate_limited(client, renewal, slot, title, se
     for _ in range(2):
         client.post("/rendez-vous/coordonnees/", {**CONTACT, "mobile": "12"})
     page = html(client.post("/rendez-vous/coordonnees/", CONTACT))
-    assert "Trop d’essais" in page and 'value="Diallo"' in page
+    assert "Trop de demandes" in page and 'value="Diallo"' in page
     assert not Booking.objects.exists()
 
 
