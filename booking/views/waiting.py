@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from booking import rules, selectors, services
+from booking import availability, rules, selectors, services
 from booking.errors import (
     AlreadyBooked,
     AlreadyWaiting,
@@ -32,7 +32,7 @@ from booking.forms import (
     WaitingJoinForm,
 )
 from booking.manage_links import email_hint, mobile_hint
-from booking.models import Booking, WaitingRequest
+from booking.models import Booking, WaitingMode, WaitingRequest
 from booking.phone import is_in_regions
 from booking.services.identity import (
     waiting_code_check,
@@ -95,6 +95,20 @@ def _existing_booking(request: HttpRequest, reference: str) -> HttpResponse:
 # --- joining ---------------------------------------------------------------------
 
 
+def _places_shown(procedure, state: flow.FlowState) -> bool:
+    """Whether the slot list shows this applicant a place (as its page decides)."""
+    if procedure.waiting_mode == WaitingMode.LIST:
+        return False
+    return bool(
+        availability.slot_day_html(
+            procedure=procedure,
+            now=timezone.now(),
+            day=None,
+            exclude_hold_token=state.hold_token,
+        )
+    )
+
+
 @form_page
 @flow_required("procedure_id", "numero_etranger", "valid_until")
 def join(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
@@ -106,6 +120,11 @@ def join(request: HttpRequest, state: flow.FlowState) -> HttpResponse:
     live = selectors.waiting_request_get_live(numero_etranger=state.numero_etranger)
     if live is not None:
         return _already_waiting(request, live.token)
+    if _places_shown(procedure, state):
+        # "direct" and "mixte": the list is for when nothing is free; a place shown
+        # is booked from the slot list (an offer keeps its place a day, a hold
+        # minutes).
+        return redirect("booking:slots")
     form = WaitingJoinForm(request.POST or None)
     if guarded_submit(request, form):
         data = form.cleaned_data

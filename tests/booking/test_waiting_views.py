@@ -160,6 +160,15 @@ def test_free_slots_in_direct_mode_show_no_join_button(client, renewal, title, s
     page = client.get("/rendez-vous/creneaux/").content.decode()
     assert 'name="slot"' in page
     assert "M'inscrire sur la liste d'attente" not in page
+    # Nor does the join page take anyone while a place is shown (found by the
+    # applicant's walk: an offer then kept the free place a day).
+    for response in (
+        client.get(JOIN),
+        client.post(JOIN, {**preferences(slot.site), **CONTACT}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"] == "/rendez-vous/creneaux/"
+    assert not WaitingRequest.objects.exists()
 
 
 def test_liste_mode_shows_no_slot_and_offers_to_join(client, renewal, title, slot):

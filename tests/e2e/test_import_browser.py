@@ -68,7 +68,7 @@ def test_an_excel_delivery_list_previewed_then_confirmed(
     data = workbook(
         [
             ["numero_etranger", "nom", "prenom", "telephone", "site"],
-            [208006503, "Diallo", "Awa", 612345678, "Orléans"],
+            [4598765432, "Diallo", "Awa", 612345678, "Orléans"],
             [12, "X", "Y", 612345679, None],
         ]
     )

@@ -215,10 +215,10 @@ def public_pages(transactional_db, settings) -> list[Visit]:
         pass_gate(client, renewal)
         return _session_key(client)
 
-    def identified(identity=IDENTITY) -> Callable[[], str]:
+    def identified(identity=IDENTITY, procedure=renewal) -> Callable[[], str]:
         def session() -> str:
             client = _client()
-            assert pass_identity(client, renewal, identity).status_code == 302
+            assert pass_identity(client, procedure, identity).status_code == 302
             return _session_key(client)
 
         return session
@@ -316,7 +316,10 @@ def public_pages(transactional_db, settings) -> list[Visit]:
         ),
         Visit("link not valid", f"/rendez-vous/liste/{new_manage_token()}/"),
         Visit(
-            "waiting list: join", "/rendez-vous/liste-attente/", session=identified()
+            # Joined when nothing is free: a place shown leads to the slot list.
+            "waiting list: join",
+            "/rendez-vous/liste-attente/",
+            session=identified(procedure=sold_out),
         ),
         Visit(
             "waiting list: already on it",
