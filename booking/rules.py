@@ -29,8 +29,11 @@ _SEPARATORS = re.compile(r"[\s.\-‐‑‒–—_/]+")
 def normalize_numero_etranger(raw: str) -> str:
     """A numéro étranger has 10 digits; a pre-2017 resident card shows 9, and a 0 goes
     after its first two digits (208006503 → 2008006503); spaces, dots and dashes are
-    ignored."""
-    compact = _SEPARATORS.sub("", raw or "")
+    ignored, as are the invisible characters a copy and paste brings (zero-width
+    spaces); full-width digits (an Asian keyboard) read as digits."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    compact = _SEPARATORS.sub("", visible)
     if not compact.isascii() or not compact.isdigit():
         raise InvalidNumero(raw)
     if len(compact) == 10:

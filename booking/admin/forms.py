@@ -22,8 +22,8 @@ AGENT_MOBILE_ERRORS = {
 
 
 class CardForm(forms.ModelForm):
-    # The delivery list may leave a name out (a holder without a prénom).
-    last_name = NameField(label=capfirst(_("nom")), required=False)
+    # A holder may have no prénom; the nom is how the desk checks their identity.
+    last_name = NameField(label=capfirst(_("nom")))
     first_name = NameField(label=capfirst(_("prénom")), required=False)
     mobile = MobileField(
         label=capfirst(_("téléphone portable")), error_messages=AGENT_MOBILE_ERRORS

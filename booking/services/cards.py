@@ -246,9 +246,12 @@ def _site_for(name: str, sites: list[Site]) -> Site:
 
 
 def _parse(cells: Cells, sites: list[Site]) -> Card:
+    last_name = cells.name("nom")
+    if not last_name:  # the desk checks the holder's identity by it
+        raise BadCell(_("nom : manquant"))
     return Card(
         numero_etranger=cells.numero_etranger(),
-        last_name=cells.name("nom"),
+        last_name=last_name,
         first_name=cells.name("prenom"),
         mobile=cells.mobile(),
         site=_site_for(cells.text("site"), sites),

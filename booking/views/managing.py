@@ -59,14 +59,20 @@ def _second_factor_passed(request: HttpRequest, token: str) -> bool:
     return request.session.get(MANAGED) == token
 
 
-def _link_refused(request: HttpRequest, wait_seconds: int = 0) -> HttpResponse:
+def _link_refused(
+    request: HttpRequest, wait_seconds: int = 0, *, waiting_list: bool = False
+) -> HttpResponse:
     """The same answer for an unknown link, an old reference-based one and a
     forged one (nothing tells them apart), or the wait when look-ups are over the
-    limit."""
+    limit; ``waiting_list``: a waiting list's link (status or offer), whose way
+    back is not the manage link's."""
     return render(
         request,
         "booking/link_invalid.html",
-        {"wait": too_many_requests(wait_seconds) if wait_seconds else ""},
+        {
+            "wait": too_many_requests(wait_seconds) if wait_seconds else "",
+            "waiting_list": waiting_list,
+        },
         status=429 if wait_seconds else 404,
     )
 
@@ -159,8 +165,10 @@ def code_step(
         messages.error(
             request,
             _(
-                "Vous avez déjà demandé plusieurs codes aujourd’hui : utilisez le "
-                "dernier reçu, ou réessayez demain."
+                "Aucun code n’a pu être envoyé : vous avez déjà demandé plusieurs "
+                "codes aujourd’hui, ou ce numéro a déjà reçu trop de SMS de notre "
+                "part aujourd’hui. Utilisez le dernier code reçu, réessayez demain, "
+                "ou adressez-vous à l’accueil de la préfecture."
             ),
         )
         return CodeStep(form, sent=False, passed=False)

@@ -36,9 +36,9 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = offer_link_lookup(token=token, client_ip=client_ip(request))
     except TooManyAttempts as refused:
-        return _link_refused(request, refused.wait_seconds)
+        return _link_refused(request, refused.wait_seconds, waiting_list=True)
     if found is None:
-        return _link_refused(request)
+        return _link_refused(request, waiting_list=True)
     now = timezone.now()
     if found.status == OStatus.OPEN and selectors.slot_closed(slot_id=found.slot_id):
         # A closure since the offer, before the minute's sweep withdrew it.
@@ -122,7 +122,7 @@ def short_offer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = offer_link_lookup(token=token, client_ip=client_ip(request))
     except TooManyAttempts as refused:
-        return _link_refused(request, refused.wait_seconds)
+        return _link_refused(request, refused.wait_seconds, waiting_list=True)
     if found is None:
-        return _link_refused(request)
+        return _link_refused(request, waiting_list=True)
     return redirect(offer_path(found))

@@ -202,9 +202,9 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = waiting_link_lookup(token=token, client_ip=client_ip(request))
     except TooManyAttempts as refused:
-        return _link_refused(request, refused.wait_seconds)
+        return _link_refused(request, refused.wait_seconds, waiting_list=True)
     if found is None:
-        return _link_refused(request)
+        return _link_refused(request, waiting_list=True)
     if not found.is_live:
         # No code can be sent any more: the next step, and nothing else.
         return render(request, "booking/waiting_ended.html", {"unlocked": False})
@@ -357,7 +357,7 @@ def short_status(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = waiting_link_lookup(token=token, client_ip=client_ip(request))
     except TooManyAttempts as refused:
-        return _link_refused(request, refused.wait_seconds)
+        return _link_refused(request, refused.wait_seconds, waiting_list=True)
     if found is None:
-        return _link_refused(request)
+        return _link_refused(request, waiting_list=True)
     return redirect(status_path(found))

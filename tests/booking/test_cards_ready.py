@@ -299,3 +299,16 @@ def test_a_new_phone_after_the_sms_did_not_arrive_sends_it_to_the_new_one(
     # The same list again changes nothing more.
     run(tmp_path, capsys, "208006503,Diallo,Awa,07 81 23 45 67,\n")
     assert OutgoingMessage.objects.get().status == "pending"
+
+
+def test_a_line_without_a_nom_is_refused_the_prenom_may_be_missing(tmp_path, capsys):
+    """Found by the agents' walk: a card with neither nom nor prénom was marked
+    ready, and the desk could not check the holder's identity."""
+    SiteFactory()
+    out = run(
+        tmp_path,
+        capsys,
+        "4588888881,,,0612345699,\n4588888882,Diallo,,0612345698,\n",
+    )
+    assert out == ["ready 1, already 0, rejected 1", "line 2: nom : manquant"]
+    assert Card.objects.get().numero_etranger == "4588888882"

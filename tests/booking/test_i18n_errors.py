@@ -283,8 +283,10 @@ APPLICANT_ERRORS = [
     "Saisissez les 6 chiffres du code, par exemple 123456.",
     "Ce code n’est pas le bon ou n’est plus valable. Vérifiez le dernier SMS reçu, "
     "ou demandez un nouveau code.",
-    "Vous avez déjà demandé plusieurs codes aujourd’hui : utilisez le dernier reçu, "
-    "ou réessayez demain.",
+    "Aucun code n’a pu être envoyé : vous avez déjà demandé plusieurs codes "
+    "aujourd’hui, ou ce numéro a déjà reçu trop de SMS de notre part aujourd’hui. "
+    "Utilisez le dernier code reçu, réessayez demain, ou adressez-vous à l’accueil "
+    "de la préfecture.",
     "Trop de créneaux sont déjà réservés en ce moment depuis votre connexion. "
     "Réessayez dans quelques minutes ou terminez une réservation en cours.",
     "Nous n’envoyons de SMS qu’aux numéros de portable français (métropole et "

@@ -36,6 +36,27 @@ def test_spaces_dots_and_dashes_are_ignored(typed):
     assert normalize_numero_etranger(typed) == "2008006503"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "２００８００６５０３",
+        "2008\u200b006503",
+        "\ufeff2008006503",
+        "2008\u00ad006503",
+    ],
+    ids=["full-width", "zero-width space", "byte order mark", "soft hyphen"],
+)
+def test_what_a_keyboard_or_a_paste_brings_is_read_as_the_digits(typed):
+    """Found by the applicant's walk: ten digits typed, refused as "il a 10
+    chiffres"."""
+    assert normalize_numero_etranger(typed) == "2008006503"
+
+
+def test_other_scripts_digits_are_still_refused():
+    with pytest.raises(InvalidNumero):
+        normalize_numero_etranger("٢٠٠٨٠٠٦٥٠٣")
+
+
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
 def test_every_nine_digit_number_maps_to_the_seed_rule(nine):
     assert normalize_numero_etranger(nine) == nine[:2] + "0" + nine[2:]

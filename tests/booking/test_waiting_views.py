@@ -574,3 +574,28 @@ def test_a_refused_sms_is_not_said_sent_on_the_joined_page(
     assert "par SMS au" not in page
     assert "par courriel à a•••@example.org" in page  # the e-mail did go
     assert status_path(request) in page
+
+
+def test_a_code_refused_by_the_mobiles_daily_cap_is_told_truly(
+    client, renewal, site, settings
+):
+    """Found by the applicant's walk: the first code of the day, refused because
+    the number had had its SMS for the day, was told "Vous avez déjà demandé
+    plusieurs codes aujourd'hui"."""
+    request = joined(renewal, site)
+    settings.SMS_PER_MOBILE_PER_DAY = 1  # the joining SMS used it
+    page = html.unescape(
+        client.post(status_path(request), {"send": "1"}, follow=True).content.decode()
+    )
+    assert "ce numéro a déjà reçu trop de SMS de notre part aujourd’hui" in page
+    assert not request.messages.filter(
+        kind=OutgoingMessage.Kind.WAITING_CODE, status=OutgoingMessage.Status.PENDING
+    ).exists()
+
+
+@pytest.mark.parametrize("path", ["/rendez-vous/liste/{}/", "/rendez-vous/offre/{}/"])
+def test_an_unknown_waiting_list_link_gives_the_waiting_lists_way_back(client, path):
+    """Found by the applicant's walk: it told how to get a new manage link."""
+    page = client.get(path.format("A" * 22)).content.decode()
+    assert "dernier lien de suivi reçu par SMS" in page
+    assert "lien de gestion" not in page
