@@ -275,6 +275,8 @@ def booking_cancel(
             actor=by,
             detail={"message": message} if message else {},
         )
+        # A place held for a move of it is freed too, not kept ten minutes.
+        holds_release(Q(booking_id=booking.pk))
         # Nothing left to bring earlier; the freed place goes to the list first.
         waiting_close_for_booking(booking=booking, now=now)
         offers_trigger(procedure_id=booking.slot.procedure_id)

@@ -251,3 +251,21 @@ def test_an_agent_cancelling_while_the_applicant_moves_cancels_the_moved_booking
     assert outcome == ["cancelled"]
     booking.refresh_from_db()
     assert (booking.status, booking.slot_id) == (Booking.Status.CANCELLED, target.pk)
+
+
+@pytest.mark.django_db
+def test_cancelling_frees_the_place_held_for_a_move():
+    """Found by the applicant's walk: a place chosen on the move page stayed held
+    ten minutes after the appointment was cancelled."""
+    booking = book(SlotFactory())
+    [target] = slots_after(booking, 1)
+    services.hold_place(
+        slot_id=target.pk,
+        procedure=booking.procedure,
+        client_ip="192.0.2.1",
+        now=timezone.now(),
+        booking_id=booking.pk,
+    )
+    assert Hold.objects.filter(booking=booking).exists()
+    services.booking_cancel(booking_id=booking.pk, now=timezone.now())
+    assert not Hold.objects.filter(booking=booking).exists()
