@@ -334,7 +334,20 @@ class WaitingRequestAdmin(NumeroEtrangerSearchMixin, admin.ModelAdmin):
         intro: str | Promise = "",
     ) -> TemplateResponse | None:
         """An action that asks its reason on a page of its own first, then calls
-        the service once per request and reports each refusal."""
+        the service once per request and reports each refusal. Only the requests
+        still on the list are named and acted on (a "select all" takes the booked
+        and withdrawn ones too)."""
+        queryset = queryset.filter(status__in=WaitingRequest.LIVE)
+        if not queryset.exists():
+            self.message_user(
+                request,
+                _(
+                    "Aucune demande encore sur la liste parmi celles choisies : rien "
+                    "n’a changé."
+                ),
+                messages.WARNING,
+            )
+            return None
         form = form_class(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             context = {

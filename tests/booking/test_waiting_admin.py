@@ -267,8 +267,17 @@ def test_removal_sends_the_sms_and_reports_requests_no_longer_on_the_list(
     site = SiteFactory()
     live = WaitingRequestFactory(sites=[site], mobile="+33611223344")
     gone = WaitingRequestFactory(sites=[site], status=Status.WITHDRAWN, last_name="Ba")
+    # The page names only what is still on the list (found by the agents' walk:
+    # it named booked requests and said each would get an SMS).
+    client = agent("encadrement")
+    asked = client.post(
+        LIST_URL,
+        {"action": "remove_from_list", "_selected_action": [live.pk, gone.pk]},
+    )
+    assert f"n° {live.pk}<" in asked.content.decode()
+    assert f"n° {gone.pk}<" not in asked.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        page = agent("encadrement").post(
+        page = client.post(
             LIST_URL,
             {
                 "action": "remove_from_list",
@@ -280,7 +289,6 @@ def test_removal_sends_the_sms_and_reports_requests_no_longer_on_the_list(
         )
     html = page.content.decode()
     assert "1 demande retirée de la liste." in html
-    assert f"Ba (demande n° {gone.pk}) : la demande n’est plus sur la liste" in html
     live.refresh_from_db()
     assert live.status == Status.REMOVED
     sms = OutgoingMessage.objects.get(waiting_request=live)
@@ -446,3 +454,17 @@ def test_a_slot_added_by_hand_to_a_liste_demarche_goes_to_the_list_first(
     slot = Slot.objects.get(procedure=procedure)
     assert slot.via_list  # never shown for self-service
     assert waiting.offers.get().slot == slot  # and offered at once
+
+
+def test_removing_only_requests_off_the_list_says_nothing_changed(agent):
+    gone = WaitingRequestFactory(sites=[SiteFactory()], status=Status.BOOKED)
+    page = agent("encadrement").post(
+        LIST_URL,
+        {"action": "remove_from_list", "_selected_action": [gone.pk]},
+        follow=True,
+    )
+    assert "Aucune demande encore sur la liste parmi celles choisies" in (
+        page.content.decode()
+    )
+    gone.refresh_from_db()
+    assert gone.status == Status.BOOKED
