@@ -9,6 +9,7 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from booking.admin.forms import TextareaField
 from booking.models import Booking
 from booking.services.bookings import (
     cancel_message_length,
@@ -82,7 +83,7 @@ class AgendaCancelForm(forms.Form):
     """The agent's optional message, added to the cancellation SMS; refused when
     it would not fit the SMS's one segment (never cut, never a second SMS)."""
 
-    message = forms.CharField(
+    message = TextareaField(
         label=_("Message à l’usager (facultatif)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),

@@ -21,6 +21,16 @@ AGENT_MOBILE_ERRORS = {
 }
 
 
+class TextareaField(forms.CharField):
+    """Text typed in a textarea, its line breaks as the browser counted them: a
+    form sends each one as CR LF, and 300 characters typed read as 301 past the
+    browser's own limit."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 class CardForm(forms.ModelForm):
     # A holder may have no prénom; the nom is how the desk checks their identity.
     last_name = NameField(label=capfirst(_("nom")))
@@ -113,7 +123,7 @@ class BookingChangeForm(forms.ModelForm):
     flag = forms.BooleanField(
         label=_("Signaler le numéro comme douteux"), required=False
     )
-    flag_note = forms.CharField(
+    flag_note = TextareaField(
         label=_("Note"),
         required=False,
         max_length=2000,
@@ -174,7 +184,7 @@ class SiteForm(forms.ModelForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextareaField(
         label=_("Motif"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),

@@ -468,3 +468,23 @@ def test_removing_only_requests_off_the_list_says_nothing_changed(agent):
     )
     gone.refresh_from_db()
     assert gone.status == Status.BOOKED
+
+
+def test_a_reason_of_300_characters_with_line_breaks_is_taken(agent):
+    """Found by the agents' walk: the browser counts a line break once, the form
+    sent it as CR LF, and 300 characters typed were refused as 301."""
+    request = WaitingRequestFactory(sites=[SiteFactory()])
+    reason = "a" * 149 + "\r\n" + "b" * 150  # 300 characters in the textarea
+    page = agent("encadrement").post(
+        LIST_URL,
+        {
+            "action": "remove_from_list",
+            "_selected_action": [request.pk],
+            "apply": "1",
+            "reason": reason,
+        },
+        follow=True,
+    )
+    assert "1 demande retirée de la liste." in page.content.decode()
+    request.refresh_from_db()
+    assert request.status == Status.REMOVED
