@@ -158,10 +158,7 @@ class WaitingRequestAdmin(NumeroEtrangerSearchMixin, admin.ModelAdmin):
         "title_valid_until",
         "status",
         "joined_at",
-        "offers_sent",
-        "offers_accepted",
-        "offers_declined",
-        "offers_expired",
+        "offers_words",
         "priority_words",
     ]
     list_display_links = ["numero"]
@@ -220,20 +217,26 @@ class WaitingRequestAdmin(NumeroEtrangerSearchMixin, admin.ModelAdmin):
         return half_days_words(waiting.unavailable_half_days)
 
     @admin.display(description=_("offres"), ordering="offers_sent")
-    def offers_sent(self, waiting: WaitingRequest) -> int:
-        return getattr(waiting, "offers_sent", 0)
-
-    @admin.display(description=_("acceptées"))
-    def offers_accepted(self, waiting: WaitingRequest) -> int:
-        return getattr(waiting, "offers_accepted", 0)
-
-    @admin.display(description=_("refusées"))
-    def offers_declined(self, waiting: WaitingRequest) -> int:
-        return getattr(waiting, "offers_declined", 0)
-
-    @admin.display(description=_("sans réponse"))
-    def offers_expired(self, waiting: WaitingRequest) -> int:
-        return getattr(waiting, "offers_expired", 0)
+    def offers_words(self, waiting: WaitingRequest) -> str:
+        """The offers in one column ("2 envoyées, 1 refusée"): four columns of
+        counts pushed the status and the priority off a 1280-pixel screen."""
+        sent, accepted, declined, expired = (
+            getattr(waiting, name, 0)
+            for name in ("offers_sent", "offers_accepted", "offers_declined", "offers_expired")
+        )  # fmt: skip
+        words = [
+            ngettext("%(n)d envoyée", "%(n)d envoyées", sent) % {"n": sent},
+            ngettext("%(n)d acceptée", "%(n)d acceptées", accepted) % {"n": accepted},
+            ngettext("%(n)d refusée", "%(n)d refusées", declined) % {"n": declined},
+            ngettext("%(n)d sans réponse", "%(n)d sans réponse", expired)
+            % {"n": expired},
+        ]
+        words = [
+            word
+            for word, n in zip(words, (sent, accepted, declined, expired), strict=True)
+            if n
+        ]
+        return ", ".join(words) or "—"
 
     @admin.display(description=_("priorité"), ordering="-priority")
     def priority_words(self, waiting: WaitingRequest) -> str:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from booking.models.audit import AuditEvent
@@ -356,7 +357,8 @@ class Booking(models.Model):
     class Meta:
         ordering = ["slot__starts_at", "pk"]
         verbose_name = _("rendez-vous")
-        verbose_name_plural = _("rendez-vous")
+        # The same French word, another English one: its own message.
+        verbose_name_plural = pgettext_lazy("plural", "rendez-vous")
         permissions = [("view_statistics", _("Peut consulter les statistiques"))]
         constraints = [
             # Past confirmed bookings are closed by the service before a new one is

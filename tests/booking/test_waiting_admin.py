@@ -2,6 +2,7 @@
 count) as each role sees it, the actions with their reasons, the request's page
 (offers and trail in words), and the démarche's mode in its change form."""
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -488,3 +489,24 @@ def test_a_reason_of_300_characters_with_line_breaks_is_taken(agent):
     assert "1 demande retirée de la liste." in page.content.decode()
     request.refresh_from_db()
     assert request.status == Status.REMOVED
+
+
+def test_the_list_gives_the_offers_in_one_column_of_words(agent, renewal):
+    """Found by the agents' walk: four columns of counts pushed the status and the
+    priority off a 1280-pixel screen."""
+    site = SiteFactory()
+    request = WaitingRequestFactory(procedure=renewal, sites=[site])
+    SlotFactory(procedure=renewal, site=site)
+    services.offers_make(procedure_id=renewal.pk, now=timezone.now())
+    services.offer_decline(offer_id=request.offers.get().pk, now=timezone.now())
+    page = agent("accueil").get(LIST_URL).content.decode()
+    assert "1 envoyée, 1 refusée" in page
+    assert "column-offers_words" in page and "column-offers_declined" not in page
+
+
+def test_the_english_admin_says_appointments_in_the_plural(agent):
+    client = agent("accueil")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    page = client.get("/admin/").content.decode()
+    link = re.search(r'<a href="/admin/booking/booking/"[^>]*>([^<]*)</a>', page)
+    assert link and link.group(1) == "Appointments"
