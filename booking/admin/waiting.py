@@ -148,18 +148,20 @@ PLACE_FIELDS = (
 
 @admin.register(WaitingRequest)
 class WaitingRequestAdmin(NumeroEtrangerSearchMixin, admin.ModelAdmin):
+    # What an agent acts on first (status, priority, offers) before the long texts:
+    # on a 1280-pixel screen, with the menu and the filters, the last columns scroll.
     list_display = [
         "position",
         "numero",
         "last_name",
+        "status",
+        "priority_words",
+        "offers_words",
         "procedure",
+        "title_valid_until",
         "sites_words",
         "unavailable_words",
-        "title_valid_until",
-        "status",
         "joined_at",
-        "offers_words",
-        "priority_words",
     ]
     list_display_links = ["numero"]
     list_filter = ["procedure", "sites", "status", "priority"]
