@@ -47,7 +47,7 @@ from booking.views.applying import (
     too_many_attempts,
     too_many_requests,
 )
-from booking.waiting_links import status_path
+from booking.waiting_links import offer_path, status_path
 from booking.web import calendar
 from booking.web.network import client_ip
 from booking.web.pages import form_page, read_page
@@ -207,10 +207,18 @@ def _earlier_context(booking: Booking) -> dict:
     )
     if waiting is None:
         return {"can_ask_earlier": True}
+    offer = (
+        selectors.waiting_offer_open(waiting)
+        if waiting.status == WaitingRequest.Status.OFFERED
+        else None
+    )
     return {
         "waiting_place": selectors.waiting_place(waiting),
         "waiting_status_url": status_path(waiting),
         "waiting_offered": waiting.status == WaitingRequest.Status.OFFERED,
+        # The page is the holder's (past the code): the offer's own link, since its
+        # SMS may be held by the quiet hours.
+        "waiting_offer_url": offer_path(offer) if offer else "",
     }
 
 

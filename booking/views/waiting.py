@@ -171,6 +171,11 @@ def joined(request: HttpRequest) -> HttpResponse:
         raise Http404
     by_sms, email = _reach(found)
     sms_refused = by_sms and selectors.waiting_joined_sms_refused(found)
+    offer = (
+        selectors.waiting_offer_open(found)
+        if found.status == WaitingRequest.Status.OFFERED
+        else None
+    )
     return render(
         request,
         "booking/waiting_joined.html",
@@ -178,6 +183,9 @@ def joined(request: HttpRequest) -> HttpResponse:
             {
                 "waiting_request": found,
                 "place": selectors.waiting_place(found) if found.is_live else None,
+                # Offered at once (the session that joined): the offer's own link,
+                # its SMS may be held by the quiet hours.
+                "offer_url": offer_path(offer) if offer else "",
                 "status_url": status_path(found),
                 "mobile": mobile_hint(found.mobile)
                 if by_sms and not sms_refused

@@ -4,7 +4,7 @@ for an earlier place from the manage page, and bad or hostile input."""
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.test import Client
@@ -516,6 +516,10 @@ def test_an_earlier_place_asked_from_the_manage_page_moves_the_booking(
     assert client.get(f"{manage}plus-tot/").status_code == 302
 
     offer = offered(renewal, site, request=request)
+    # The manage page links the offer itself (its SMS may wait for 08:00).
+    page = client.get(manage).content.decode()
+    assert "Une place plus proche vous est proposée." in page
+    assert f'href="{offer_path(offer)}"' in page
     page = client.get(offer_path(offer)).content.decode()
     assert "Accepter et avancer mon rendez-vous" in page
     response = client.post(offer_path(offer), {"answer": "accept"})
@@ -599,3 +603,27 @@ def test_an_unknown_waiting_list_link_gives_the_waiting_lists_way_back(client, p
     page = client.get(path.format("A" * 22)).content.decode()
     assert "dernier lien de suivi reçu par SMS" in page
     assert "lien de gestion" not in page
+
+
+def test_a_place_offered_on_joining_is_linked_on_the_joined_page(
+    client, renewal, title, site, settings, django_capture_on_commit_callbacks
+):
+    """Found by the applicant's walk: joined at night, offered at once, and told to
+    "open the link received by SMS" that would leave at 08:00."""
+    settings.SMS_QUIET_FROM, settings.SMS_QUIET_UNTIL = time(0, 0), time(23, 59)
+    later = SlotFactory(procedure=renewal, site=site)
+    services.procedure_waiting_mode_set(
+        procedure_id=renewal.pk, mode=WaitingMode.LIST, now=timezone.now()
+    )
+    pass_identity(client, renewal)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(JOIN, {**preferences(site), **CONTACT})
+    request = WaitingRequest.objects.get()
+    offer = request.offers.get()
+    assert offer.slot == later
+    assert request.messages.get(kind=OutgoingMessage.Kind.WAITING_OFFER).status == (
+        OutgoingMessage.Status.PENDING
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Une place vous est déjà proposée." in page
+    assert f'href="{offer_path(offer)}"' in page
