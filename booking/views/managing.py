@@ -317,6 +317,13 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         form = SlotForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choisissez un créneau dans la liste."))
+        elif form.cleaned_data["slot"] == booking.slot_id:
+            # Not in the list: a forged or stale choice, which must not read as a
+            # move done (nothing would change, nothing be counted).
+            messages.error(
+                request,
+                _("C’est déjà le créneau de votre rendez-vous : rien ne change."),
+            )
         else:
             slot_id = form.cleaned_data["slot"]
             try:

@@ -210,6 +210,21 @@ def test_move_to_a_slot_of_another_procedure_is_refused(client, booking, unlock)
     assert trail(booking) == ([], [])
 
 
+@pytest.mark.parametrize("confirm", ["", "1"])
+def test_a_move_to_its_own_slot_says_nothing_changes(client, booking, unlock, confirm):
+    """Found by the applicant's walk: a forged choice of the current slot answered
+    "Nouveau créneau", then "Votre rendez-vous est déplacé"."""
+    path = unlock(client, booking)
+    response = client.post(
+        path + "deplacer/", {"slot": booking.slot_id, "confirm": confirm}, follow=True
+    )
+    page = response.content.decode()
+    assert "C’est déjà le créneau de votre rendez-vous : rien ne change." in page
+    assert "déplacé" not in page
+    assert not booking.slot.holds.exists()
+    assert trail(booking) == ([], [])
+
+
 def test_confirmation_email_links_to_the_manage_page(
     client, renewal, slot, title, django_capture_on_commit_callbacks, mailoutbox
 ):
