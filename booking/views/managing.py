@@ -35,7 +35,7 @@ from booking.manage_links import (
     manage_path,
     mobile_hint,
 )
-from booking.models import Booking, OutgoingMessage, WaitingRequest
+from booking.models import Booking, OutgoingMessage, WaitingMode, WaitingRequest
 from booking.services.identity import (
     manage_code_issue,
     manage_link_lookup,
@@ -89,7 +89,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "booking": booking,
                 "token": token,
-                "can_move": _moves_left(booking) > 0,
+                "can_move": _can_move(booking),
+                "list_only": booking.procedure.waiting_mode == WaitingMode.LIST,
                 "moves_text": _moves_text(booking),
                 "too_late": not rules.is_changeable_online(
                     starts_at=booking.slot.starts_at,
@@ -302,12 +303,20 @@ def _move_limit_message() -> str:
     ) % {"count": moves}
 
 
+def _can_move(booking: Booking) -> bool:
+    """Moves left, and a démarche whose places are shown for self-service (one
+    given only through the waiting list has no slot to move to: "plus tôt")."""
+    return (
+        _moves_left(booking) > 0 and booking.procedure.waiting_mode != WaitingMode.LIST
+    )
+
+
 @form_page
 def move(request: HttpRequest, token: str) -> HttpResponse:
     booking = _manage_guard(request, token)
     if isinstance(booking, HttpResponse):
         return booking
-    if _moves_left(booking) == 0:
+    if not _can_move(booking):
         # No slot list and no hold: the manage page says why.
         return redirect("booking:manage", token=token)
     hold_key = f"move-hold-{booking.pk}"

@@ -8,8 +8,9 @@ from django.template.defaultfilters import date as date_filter
 from django.test import Client
 from django.utils import timezone, translation
 
+from booking import services
 from booking.manage_links import manage_path
-from booking.models import Booking, BookingEvent, Hold, OutgoingMessage
+from booking.models import Booking, BookingEvent, Hold, OutgoingMessage, WaitingMode
 from booking.selectors import free_places
 from booking.sms import locmem
 from tests.booking.flow import CONTACT, hold
@@ -305,3 +306,19 @@ def test_a_move_tells_by_e_mail_too_when_an_address_was_given(client, unlock):
     day = date_filter(timezone.localtime(target.starts_at), "l j F Y")
     assert day in body and "/rendez-vous/gerer/" in body
     assert booking.messages.filter(kind=OutgoingMessage.Kind.BOOKING_MOVED).count() == 1
+
+
+def test_a_list_only_demarche_offers_no_move_to_a_page_without_slots(
+    client, booking, unlock
+):
+    """Found by the applicant's walk: "Déplacer le rendez-vous" led to a page that
+    never has a slot (every place goes through the waiting list)."""
+    services.procedure_waiting_mode_set(
+        procedure_id=booking.procedure_id, mode=WaitingMode.LIST, now=timezone.now()
+    )
+    path = unlock(client, booking)
+    page = client.get(path).content.decode()
+    assert "Déplacer le rendez-vous" not in page and "déplacer" not in page
+    assert "Me proposer une date plus proche" in page
+    response = client.get(path + "deplacer/")
+    assert response.status_code == 302 and response["Location"] == path
