@@ -22,6 +22,7 @@ from booking.admin.base import (
 from booking.admin.confirm import ask_first
 from booking.admin.forms import CardForm
 from booking.admin.imports import ImportPagesMixin
+from booking.admin.outbox import error_words
 from booking.errors import HandoverRefused
 from booking.models import (
     Card,
@@ -41,15 +42,12 @@ class CardMessageInline(admin.TabularInline):
     fk_name = "card"
     extra = 0
     can_delete = False
-    fields = ["kind", "status", "attempts", "sent_at", "delivered_at", "last_error"]
-    readonly_fields = [
-        "kind",
-        "status",
-        "attempts",
-        "sent_at",
-        "delivered_at",
-        "last_error",
-    ]
+    fields = ["kind", "status", "attempts", "sent_at", "delivered_at", "why"]
+    readonly_fields = ["kind", "status", "attempts", "sent_at", "delivered_at", "why"]
+
+    @admin.display(description=_("dernière erreur"))
+    def why(self, message: OutgoingMessage) -> str:
+        return error_words(message.last_error)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

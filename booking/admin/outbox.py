@@ -19,6 +19,36 @@ from booking.phone import masked
 LINK_SECRET = re.compile(r"(/(?:o|la|rdv)/)[A-Za-z0-9_-]{16,}/")
 
 
+# The worker records what went wrong in the provider's and the code's own words
+# (for the IT, kept as they are); agents read them as these.
+_ERRORS = [
+    (r"not sent: region (?P<region>\S+) outside", _("Non envoyé : numéro d’un pays (%(region)s) où nous n’envoyons pas de SMS")),
+    (r"not sent: (?P<count>\d+) SMS for this booking today", _("Non envoyé : déjà %(count)s SMS pour ce rendez-vous aujourd’hui (plafond)")),
+    (r"not sent: (?P<count>\d+) SMS to this number today", _("Non envoyé : déjà %(count)s SMS vers ce numéro aujourd’hui (plafond)")),
+    (r"not sent: the appointment is no longer active", _("Non envoyé : le rendez-vous n’est plus actif")),
+    (r"not sent: the offer is no longer open", _("Non envoyé : la place proposée n’est plus à prendre")),
+    (r"not sent: the card is no longer waiting", _("Non envoyé : le titre n’attend plus son titulaire")),
+    (r"receipt: (hard_?bounce)", _("Non reçu : numéro inexistant ou hors service, selon l’opérateur")),
+    (r"receipt: (soft_?bounce)", _("Non reçu : téléphone éteint ou injoignable trop longtemps")),
+    (r"receipt: blocked", _("Non reçu : ce numéro refuse nos SMS (liste d’opposition)")),
+    (r"receipt: ", _("Non reçu : refusé par l’opérateur")),
+    (r"abandoned after (?P<count>\d+) attempts", _("Abandonné après %(count)s essais : le fournisseur ne répondait pas")),
+    (r"recipient refused", _("Adresse électronique refusée par le serveur du destinataire")),
+    (r"HTTP 4\d\d", _("Refusé par le fournisseur d’envoi")),
+    (r"HTTP 5\d\d|\w*(Timeout|ConnectionError)", _("Le fournisseur ne répond pas : nouvel essai prévu")),
+]  # fmt: skip
+
+
+def error_words(last_error: str) -> str:
+    """A message's last error as an agent reads it; the technical text when it
+    is none of the known ones."""
+    for pattern, words in _ERRORS:
+        found = re.match(pattern, last_error)
+        if found:
+            return str(words) % found.groupdict()
+    return last_error or "—"
+
+
 def masked_email(address: str) -> str:
     """An address fit for an agent's list: its first letter and its domain."""
     return email_hint(address, mask="***")
@@ -34,7 +64,7 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "possible_duplicates",
-        "last_error",
+        "why",
         "provider_id",
         "sent_at",
         "delivered_at",
@@ -57,7 +87,8 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         "send_after",
         "attempts",
         "possible_duplicates",
-        "last_error",
+        "why",
+        "technical",
         "provider_id",
         "claimed_at",
         "handed_at",
@@ -80,6 +111,14 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         if message.channel == OutgoingMessage.Channel.EMAIL:
             return masked_email(message.to)
         return masked(message.to)
+
+    @admin.display(description=_("dernière erreur"))
+    def why(self, message: OutgoingMessage) -> str:
+        return error_words(message.last_error)
+
+    @admin.display(description=_("détail technique"))
+    def technical(self, message: OutgoingMessage) -> str:
+        return message.last_error or "—"
 
     @admin.display(description=_("texte"))
     def body_shown(self, message: OutgoingMessage) -> str:
