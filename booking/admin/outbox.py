@@ -34,6 +34,7 @@ _ERRORS = [
     (r"receipt: ", _("Non reçu : refusé par l’opérateur")),
     (r"abandoned after (?P<count>\d+) attempts", _("Abandonné après %(count)s essais : le fournisseur ne répondait pas")),
     (r"recipient refused", _("Adresse électronique refusée par le serveur du destinataire")),
+    (r"HTTP 4\d\d (?P<detail>.+)", _("Refusé par le fournisseur d’envoi : %(detail)s")),
     (r"HTTP 4\d\d", _("Refusé par le fournisseur d’envoi")),
     (r"HTTP 5\d\d|\w*(Timeout|ConnectionError)", _("Le fournisseur ne répond pas : nouvel essai prévu")),
 ]  # fmt: skip

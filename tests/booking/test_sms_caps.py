@@ -204,7 +204,7 @@ def test_the_admin_lists_and_filters_the_refused_messages(admin_client, settings
     assert [m.kind for m in listed] == [OutgoingMessage.Kind.BOOKING_MOVED]
     page = response.content.decode()
     assert "refusé (non envoyé)" in page
-    assert "not sent: 1 SMS for this booking today (SMS_PER_BOOKING_PER_DAY)" in page
+    assert "Non envoyé : déjà 1 SMS pour ce rendez-vous aujourd’hui (plafond)" in page
 
 
 @pytest.mark.postgres
